@@ -1,0 +1,3 @@
+"""lattice-controller: the Gateway API on Amazon VPC Lattice."""
+
+__version__ = "0.1.0"
