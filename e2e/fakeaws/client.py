@@ -1,0 +1,124 @@
+"""`FakeAwsAdmin`: a small synchronous client of the fake's admin API (see `e2e.fakeaws.middleware`)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+
+class FakeAwsAdminError(RuntimeError):
+    pass
+
+
+class FakeAwsAdmin:
+    """Talks to `<endpoint>/_fakeaws/…`. Operation keys look like "vpc-lattice:CreateService",
+    "vpc-lattice:*" or "*" (every AWS call)."""
+
+    def __init__(self, endpoint: str, timeout: float = 10.0) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self.timeout = timeout
+
+    # --- state -------------------------------------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "health")  # type: ignore[no-any-return]
+
+    def reset(
+        self, *, state: bool = True, counters: bool = True, faults: bool = True, settings: bool = True
+    ) -> None:
+        """Everything back to start-up: AWS state (like /moto-api/reset), counters, faults, timings/quotas."""
+        self._call(
+            "POST", "reset", {"state": state, "counters": counters, "faults": faults, "settings": settings}
+        )
+
+    # --- counters ----------------------------------------------------------------------------------------
+
+    def counters(self) -> dict[str, int]:
+        """Calls received per operation key since the last reset, throttled and failed ones included."""
+        return self._call("GET", "counters")  # type: ignore[no-any-return]
+
+    def reset_counters(self) -> None:
+        self._call("DELETE", "counters")
+
+    # --- faults ------------------------------------------------------------------------------------------
+
+    def faults(self) -> dict[str, Any]:
+        """Configured rules plus {"injected": {"throttled": {key: n}, "errors": {key: n}}}."""
+        return self._call("GET", "faults")  # type: ignore[no-any-return]
+
+    def set_latency(
+        self,
+        seconds: float | None = None,
+        *,
+        operation: str = "*",
+        low: float | None = None,
+        high: float | None = None,
+    ) -> None:
+        """Fixed delay (`seconds`) or uniform random delay in [low, high] before the call is handled."""
+        if seconds is not None:
+            self._call("POST", "faults/latency", {"operation": operation, "seconds": seconds})
+        elif low is not None and high is not None:
+            self._call("POST", "faults/latency", {"operation": operation, "min": low, "max": high})
+        else:
+            raise ValueError("give seconds, or low and high")
+
+    def set_throttle(self, operation: str, rate: float, burst: float = 1, status: int | None = None) -> None:
+        """Token bucket: `burst` calls at once, refilled at `rate` per second; the rest get
+        ThrottlingException with a Retry-After header: HTTP 429 for vpc-lattice (as in its model), 400
+        elsewhere, unless `status` is given."""
+        body: dict[str, Any] = {"operation": operation, "rate": rate, "burst": burst}
+        if status is not None:
+            body["status"] = status
+        self._call("POST", "faults/throttle", body)
+
+    def set_error_rate(
+        self, rate: float, *, operation: str = "*", status: int = 500, seed: int | None = None
+    ) -> None:
+        """Fail a fraction `rate` (0..1) of calls with InternalServerException (status 500 by default)."""
+        body: dict[str, Any] = {"operation": operation, "rate": rate, "status": status}
+        if seed is not None:
+            body["seed"] = seed
+        self._call("POST", "faults/errors", body)
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "faults")
+
+    # --- timings and quotas ------------------------------------------------------------------------------
+
+    def settings(self) -> dict[str, Any]:
+        return self._call("GET", "settings")  # type: ignore[no-any-return]
+
+    def set_timings(
+        self, *, draining_seconds: float | None = None, initial_seconds: float | None = None
+    ) -> None:
+        """How long deregistered targets stay DRAINING and new targets stay INITIAL."""
+        changes = {
+            k: v
+            for k, v in {"draining_seconds": draining_seconds, "initial_seconds": initial_seconds}.items()
+            if v is not None
+        }
+        self._call("POST", "settings", changes)
+
+    def set_settings(self, **changes: Any) -> dict[str, Any]:
+        """Any knob of `e2e.fakeaws.knobs.Knobs` (timings and quotas)."""
+        return self._call("POST", "settings", changes)  # type: ignore[no-any-return]
+
+    # --- transport ---------------------------------------------------------------------------------------
+
+    def _call(self, method: str, route: str, body: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            f"{self.endpoint}/_fakeaws/{route}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            raise FakeAwsAdminError(
+                f"{method} /_fakeaws/{route}: {error.code} {error.read().decode()}"
+            ) from error

@@ -1,0 +1,404 @@
+"""Observed Lattice state shared by every reconcile of one resync cycle.
+
+AWS cannot be watched, so reconciles observe through this inventory instead of calling List/Get
+themselves. What is cached, and for how long:
+
+* account-wide listings: services, service networks, target groups and the tags of all target
+  groups (tagging API: one paginated ``GetResources``; Lattice-only mode: ``ListTagsForResource``
+  per target group through the 60 s tag cache);
+* scoped listings: listeners per service, rules per listener, targets per target group, service
+  network associations per service, VPC associations per VPC.
+
+Each listing is fetched at most once per cycle: concurrent askers share one in-flight request.
+A listing lives until ``new_cycle()`` (called by the resync driver), until ``max_age_seconds``
+passed, or until a write invalidates it. Writes made through ``LatticeApi`` are observed
+automatically: creates, updates and deletes of services, networks, listeners, rules and target
+groups are applied to the cached listings in place (no re-list); writes whose effect cannot be
+derived from the response (targets, associations) drop the affected listing. Out-of-band changes
+are seen at the next cycle. ``serviceArns`` of cached target groups can lag: read the target group
+fresh (``LatticeApi.get_target_group``) before deleting it.
+
+Items are the API's summary dicts, shared between callers: treat them as read-only. Scoped listings
+are keyed by the identifiers passed in: always pass ids (``svc-…``, ``listener-…``), never ARNs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lattice_controller.aws.lattice import Json, LatticeApi
+from lattice_controller.aws.tagging import TARGET_GROUP_RESOURCE_TYPE, Tags, TagStore
+
+ListingKey = tuple[str, ...]
+SERVICES: ListingKey = ("services",)
+SERVICE_NETWORKS: ListingKey = ("service-networks",)
+TARGET_GROUPS: ListingKey = ("target-groups",)
+TARGET_GROUP_TAGS: ListingKey = ("target-group-tags",)
+
+
+@dataclass(frozen=True, slots=True)
+class TaggedTargetGroup:
+    """A target group summary (``ListTargetGroups`` item) with its tags."""
+
+    summary: Mapping[str, Any]
+    tags: Mapping[str, str]
+
+    @property
+    def id(self) -> str:
+        return str(self.summary["id"])
+
+    @property
+    def arn(self) -> str:
+        return str(self.summary["arn"])
+
+
+@dataclass(slots=True)
+class InventoryStats:
+    """How often a listing was served from the cache (hits) or fetched from AWS (fetches)."""
+
+    hits: int = 0
+    fetches: int = 0
+
+
+@dataclass(slots=True)
+class _Listing:
+    fetched_at: float
+    task: asyncio.Future[Any]
+
+
+def _retrieve_outcome(task: asyncio.Future[Any]) -> None:
+    # Every asker may have been cancelled; fetch the exception so asyncio does not report it as lost.
+    if not task.cancelled():
+        task.exception()
+
+
+def _matches(item: Mapping[str, Any], identifier: str) -> bool:
+    return identifier in (item.get("id"), item.get("arn"))
+
+
+class LatticeInventory:
+    def __init__(
+        self,
+        lattice: LatticeApi,
+        tags: TagStore,
+        *,
+        max_age_seconds: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._lattice = lattice
+        self._tags = tags
+        self._max_age = max_age_seconds
+        self._clock = clock
+        self._listings: dict[ListingKey, _Listing] = {}
+        self.stats = InventoryStats()
+        lattice.add_write_observer(self._on_write)
+        tags.add_write_observer(self._on_tag_write)
+
+    # -- cycle control ---------------------------------------------------------------------------
+
+    def new_cycle(self) -> None:
+        """Forget everything; the next question re-lists. Called once per resync cycle."""
+        self._listings.clear()
+
+    def invalidate(self, *key: str) -> None:
+        """Drop one listing (e.g. ``invalidate("listeners", service_id)``) or, with a bare kind such
+        as ``invalidate("rules")``, every listing of that kind. Use after a NotFound/Conflict."""
+        if len(key) == 1:
+            for existing in [k for k in self._listings if k[0] == key[0]]:
+                del self._listings[existing]
+        else:
+            self._listings.pop(tuple(key), None)
+
+    # -- account-wide listings -------------------------------------------------------------------
+
+    async def services(self) -> list[Json]:
+        return await self._listing(SERVICES, self._lattice.list_services)
+
+    async def service_named(self, name: str) -> Json | None:
+        return next((s for s in await self.services() if s.get("name") == name), None)
+
+    async def service(self, identifier: str) -> Json | None:
+        """The service with this id or ARN."""
+        return next((s for s in await self.services() if _matches(s, identifier)), None)
+
+    async def service_networks(self) -> list[Json]:
+        return await self._listing(SERVICE_NETWORKS, self._lattice.list_service_networks)
+
+    async def service_network_named(self, name_or_id: str) -> Json | None:
+        """The service network with this name, id or ARN (gateways may name a network by id)."""
+        networks = await self.service_networks()
+        by_name = [n for n in networks if n.get("name") == name_or_id]
+        if by_name:
+            return by_name[0]
+        return next((n for n in networks if _matches(n, name_or_id)), None)
+
+    async def target_groups(self) -> list[Json]:
+        return await self._listing(TARGET_GROUPS, self._lattice.list_target_groups)
+
+    async def target_group(self, identifier: str) -> Json | None:
+        return next((g for g in await self.target_groups() if _matches(g, identifier)), None)
+
+    async def target_group_tags(self) -> dict[str, Tags]:
+        """``arn → tags`` for every target group (untagged ones map to ``{}``)."""
+        listing: list[dict[str, Tags]] = await self._listing(TARGET_GROUP_TAGS, self._fetch_target_group_tags)
+        return dict(listing[0])
+
+    async def target_groups_tagged(
+        self, tags: Mapping[str, str], *, vpc_id: str | None = None
+    ) -> list[TaggedTargetGroup]:
+        """Target groups carrying every pair of ``tags`` (an empty filter matches nothing),
+        optionally only those in ``vpc_id``. Costs at most one ``ListTargetGroups`` and one tag
+        listing per cycle, however many reconciles ask."""
+        if not tags:
+            return []
+        groups = await self.target_groups()
+        all_tags = await self.target_group_tags()
+        found: list[TaggedTargetGroup] = []
+        for group in groups:
+            if vpc_id is not None and group.get("vpcIdentifier") != vpc_id:
+                continue
+            group_tags = all_tags.get(str(group["arn"]), {})
+            if all(group_tags.get(k) == v for k, v in tags.items()):
+                found.append(TaggedTargetGroup(group, group_tags))
+        return found
+
+    async def _fetch_target_group_tags(self) -> list[dict[str, Tags]]:
+        if self._tags.use_tagging_api:
+            return [await self._tags.tagged_resources(TARGET_GROUP_RESOURCE_TYPE)]
+        arns = [str(g["arn"]) for g in await self.target_groups()]
+        return [await self._tags.tags_of_many(arns)]
+
+    # -- scoped listings -------------------------------------------------------------------------
+
+    async def listeners(self, service_id: str) -> list[Json]:
+        return await self._listing(
+            ("listeners", service_id), lambda: self._lattice.list_listeners(service_id)
+        )
+
+    async def rules(self, service_id: str, listener_id: str) -> list[Json]:
+        return await self._listing(
+            ("rules", service_id, listener_id), lambda: self._lattice.list_rules(service_id, listener_id)
+        )
+
+    async def targets(self, target_group_id: str) -> list[Json]:
+        return await self._listing(
+            ("targets", target_group_id), lambda: self._lattice.list_targets(target_group_id)
+        )
+
+    async def service_associations(self, service_id: str) -> list[Json]:
+        """Service network ↔ service associations of one service."""
+        return await self._listing(
+            ("service-associations", service_id),
+            lambda: self._lattice.list_service_network_service_associations(service_id=service_id),
+        )
+
+    async def vpc_associations(self, vpc_id: str) -> list[Json]:
+        """Service network ↔ VPC associations of one VPC."""
+        return await self._listing(
+            ("vpc-associations", vpc_id),
+            lambda: self._lattice.list_service_network_vpc_associations(vpc_id=vpc_id),
+        )
+
+    # -- the cache -------------------------------------------------------------------------------
+
+    async def _listing(self, key: ListingKey, fetch: Callable[[], Awaitable[list[Any]]]) -> list[Any]:
+        listing = self._listings.get(key)
+        now = self._clock()
+        stale = listing is not None and (
+            now - listing.fetched_at >= self._max_age
+            or (listing.task.done() and (listing.task.cancelled() or listing.task.exception() is not None))
+        )
+        if listing is None or stale:
+            self.stats.fetches += 1
+            task = asyncio.ensure_future(fetch())
+            task.add_done_callback(_retrieve_outcome)
+            listing = _Listing(now, task)
+            self._listings[key] = listing
+        else:
+            self.stats.hits += 1
+        # shield: one asker being cancelled must not cancel the fetch the others are waiting on.
+        items: list[Any] = await asyncio.shield(listing.task)
+        return list(items)
+
+    def _loaded(self, key: ListingKey) -> list[Any] | None:
+        """The cached items of a finished fetch, for in-place updates; drops an in-flight fetch
+        (its result may predate the write) and returns None."""
+        listing = self._listings.get(key)
+        if listing is None:
+            return None
+        if not listing.task.done() or listing.task.cancelled() or listing.task.exception() is not None:
+            del self._listings[key]
+            return None
+        result: list[Any] = listing.task.result()
+        return result
+
+    def _upsert(self, key: ListingKey, item: Mapping[str, Any]) -> None:
+        items = self._loaded(key)
+        if items is None:
+            return
+        for index, existing in enumerate(items):
+            if existing.get("id") == item.get("id"):
+                items[index] = {**existing, **item}
+                return
+        items.append(dict(item))
+
+    def _remove(self, key: ListingKey, identifier: str) -> None:
+        items = self._loaded(key)
+        if items is not None:
+            items[:] = [i for i in items if not _matches(i, identifier)]
+
+    # -- write observation -----------------------------------------------------------------------
+
+    def _on_write(self, operation: str, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
+        handler = _WRITE_HANDLERS.get(operation)
+        if handler is not None:
+            handler(self, params, response)
+
+    def _on_tag_write(self, arn: str, added: Mapping[str, str], removed: list[str]) -> None:
+        all_tags = self._loaded(TARGET_GROUP_TAGS)
+        if all_tags is None or ":targetgroup/" not in arn:
+            return
+        merged = {k: v for k, v in all_tags[0].get(arn, {}).items() if k not in removed} | dict(added)
+        all_tags[0][arn] = merged
+
+
+# Each handler applies one successful write to the cached listings (see the module docstring).
+WriteHandler = Callable[[LatticeInventory, Mapping[str, Any], Mapping[str, Any]], None]
+
+
+def _service_written(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
+    inv._upsert(SERVICES, {k: v for k, v in response.items() if k != "idleTimeoutSeconds"})
+
+
+def _service_deleted(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
+    service_id = str(response.get("id") or params["serviceIdentifier"])
+    inv._remove(SERVICES, service_id)
+    inv.invalidate("listeners", service_id)
+    inv.invalidate("service-associations", service_id)
+    for key in [k for k in inv._listings if k[0] == "rules" and k[1] == service_id]:
+        del inv._listings[key]
+
+
+def _network_written(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
+    inv._upsert(SERVICE_NETWORKS, {k: v for k, v in response.items() if k != "sharingConfig"})
+
+
+def _network_deleted(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
+    inv._remove(SERVICE_NETWORKS, str(params["serviceNetworkIdentifier"]))
+    inv.invalidate("vpc-associations")
+    inv.invalidate("service-associations")
+
+
+def _listener_written(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
+    service_id = str(response.get("serviceId") or params["serviceIdentifier"])
+    inv._upsert(("listeners", service_id), {k: v for k, v in response.items() if k != "defaultAction"})
+
+
+def _listener_deleted(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
+    service_id, listener_id = str(params["serviceIdentifier"]), str(params["listenerIdentifier"])
+    inv._remove(("listeners", service_id), listener_id)
+    inv.invalidate("rules", service_id, listener_id)
+
+
+def _rule_created(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
+    key = ("rules", str(params["serviceIdentifier"]), str(params["listenerIdentifier"]))
+    inv._upsert(key, {"isDefault": False, **response})
+
+
+def _rule_updated(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
+    inv._upsert(("rules", str(params["serviceIdentifier"]), str(params["listenerIdentifier"])), response)
+
+
+def _rule_deleted(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
+    key = ("rules", str(params["serviceIdentifier"]), str(params["listenerIdentifier"]))
+    inv._remove(key, str(params["ruleIdentifier"]))
+
+
+def _rules_batch_updated(
+    inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]
+) -> None:
+    key = ("rules", str(params["serviceIdentifier"]), str(params["listenerIdentifier"]))
+    for rule in response.get("successful") or []:
+        inv._upsert(key, rule)
+    if response.get("unsuccessful"):
+        inv.invalidate(*key)
+
+
+def _target_group_created(
+    inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]
+) -> None:
+    config: Mapping[str, Any] = response.get("config") or params.get("config") or {}
+    summary = {k: v for k, v in response.items() if k != "config"}
+    for name in ("port", "protocol", "ipAddressType", "vpcIdentifier", "lambdaEventStructureVersion"):
+        if name in config:
+            summary[name] = config[name]
+    summary["serviceArns"] = []
+    inv._upsert(TARGET_GROUPS, summary)
+    all_tags = inv._loaded(TARGET_GROUP_TAGS)
+    if all_tags is not None:
+        all_tags[0][str(response["arn"])] = dict(params.get("tags") or {})
+
+
+def _target_group_deleted(
+    inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]
+) -> None:
+    identifier = str(response.get("id") or params["targetGroupIdentifier"])
+    inv._remove(TARGET_GROUPS, identifier)
+    inv.invalidate("targets", identifier)
+    all_tags = inv._loaded(TARGET_GROUP_TAGS)
+    if all_tags is not None and response.get("arn"):
+        all_tags[0].pop(str(response["arn"]), None)
+
+
+def _targets_changed(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
+    inv.invalidate("targets", str(params["targetGroupIdentifier"]))
+
+
+def _service_association_changed(
+    inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]
+) -> None:
+    inv.invalidate("service-associations")
+
+
+def _vpc_association_changed(
+    inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]
+) -> None:
+    inv.invalidate("vpc-associations")
+
+
+def _lattice_tags_changed(
+    inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]
+) -> None:
+    inv._on_tag_write(str(params["resourceArn"]), params.get("tags") or {}, list(params.get("tagKeys") or []))
+
+
+_WRITE_HANDLERS: dict[str, WriteHandler] = {
+    "CreateService": _service_written,
+    "UpdateService": _service_written,
+    "DeleteService": _service_deleted,
+    "CreateServiceNetwork": _network_written,
+    "UpdateServiceNetwork": _network_written,
+    "DeleteServiceNetwork": _network_deleted,
+    "CreateListener": _listener_written,
+    "UpdateListener": _listener_written,
+    "DeleteListener": _listener_deleted,
+    "CreateRule": _rule_created,
+    "UpdateRule": _rule_updated,
+    "DeleteRule": _rule_deleted,
+    "BatchUpdateRule": _rules_batch_updated,
+    "CreateTargetGroup": _target_group_created,
+    "DeleteTargetGroup": _target_group_deleted,
+    "RegisterTargets": _targets_changed,
+    "DeregisterTargets": _targets_changed,
+    "CreateServiceNetworkServiceAssociation": _service_association_changed,
+    "DeleteServiceNetworkServiceAssociation": _service_association_changed,
+    "CreateServiceNetworkVpcAssociation": _vpc_association_changed,
+    "UpdateServiceNetworkVpcAssociation": _vpc_association_changed,
+    "DeleteServiceNetworkVpcAssociation": _vpc_association_changed,
+    "TagResource": _lattice_tags_changed,
+    "UntagResource": _lattice_tags_changed,
+}

@@ -1,0 +1,84 @@
+"""The ``lattice-controller`` command: ``run``, ``version`` and (later) ``plan``.
+
+``run`` parses the settings (a problem → one line on stderr, exit status 2), configures logging and hands
+over to ``lattice_controller.app.run(settings)``, imported only then so this module works without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import inspect
+import os
+import sys
+from collections.abc import Sequence
+
+from lattice_controller import __version__
+from lattice_controller.settings import Settings, SettingsError, add_run_flags, load_settings
+
+PROG = "lattice-controller"
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Gateway API on Amazon VPC Lattice.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = commands.add_parser("run", help="run the controller")
+    add_run_flags(run)
+    commands.add_parser("version", help="print the version")
+    commands.add_parser("plan", help="preview Lattice resources for manifests (not available yet)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    if extra and args.command != "plan":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "version":
+        print(f"{PROG} {__version__}")
+        return 0
+    if args.command == "plan":
+        print(f"{PROG}: plan is not available yet", file=sys.stderr)
+        return EXIT_USAGE
+    if args.command != "run":
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        settings = asyncio.run(_load(args))
+    except SettingsError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return _run(settings)
+
+
+async def _load(args: argparse.Namespace) -> Settings:
+    from lattice_controller.runtime.imds import Ec2MetadataSource
+
+    return await load_settings(os.environ, args, Ec2MetadataSource)
+
+
+def _run(settings: Settings) -> int:
+    from lattice_controller.runtime.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.dev_mode)
+    try:
+        app = importlib.import_module("lattice_controller.app")
+    except ModuleNotFoundError as exc:
+        if exc.name != "lattice_controller.app":
+            raise
+        print(f"{PROG}: the controller application is not part of this build", file=sys.stderr)
+        return 1
+    result = app.run(settings)
+    if inspect.isawaitable(result):
+        result = asyncio.run(_await(result))
+    return int(result or 0)
+
+
+async def _await(awaitable: object) -> object:
+    return await awaitable  # type: ignore[misc]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

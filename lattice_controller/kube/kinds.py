@@ -1,0 +1,102 @@
+"""The Kubernetes kinds the controller reads, as typed API coordinates (group, version, plural, scope).
+
+A ``Kind`` names one served version. Kinds whose served version differs between Gateway API releases
+(TLSRoute, ReferenceGrant) list ``fallback_versions``; discovery picks the first served one
+(see ``discovery.ServedKinds.resolve``). Code that keys things by kind uses ``group_kind``, which does not
+depend on the version that was resolved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+GATEWAY_API_GROUP = "gateway.networking.k8s.io"
+AWS_GROUP = "application-networking.k8s.aws"
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    group: str
+    version: str
+    plural: str
+    kind: str
+    namespaced: bool
+    fallback_versions: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def api_version(self) -> str:
+        """``apiVersion`` as written in objects: ``v1`` for core, ``group/version`` otherwise."""
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def group_kind(self) -> str:
+        """Version-independent identity, e.g. ``HTTPRoute.gateway.networking.k8s.io`` or ``Service``."""
+        return f"{self.kind}.{self.group}" if self.group else self.kind
+
+    @property
+    def candidate_versions(self) -> tuple[str, ...]:
+        return (self.version, *self.fallback_versions)
+
+    def at_version(self, version: str) -> Kind:
+        return replace(self, version=version, fallback_versions=())
+
+    def collection_path(self, namespace: str | None = None) -> str:
+        """URL path of the collection: all namespaces unless ``namespace`` is given for a namespaced kind."""
+        root = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        if self.namespaced and namespace:
+            return f"{root}/namespaces/{namespace}/{self.plural}"
+        return f"{root}/{self.plural}"
+
+    def object_path(self, namespace: str, name: str, subresource: str = "") -> str:
+        path = f"{self.collection_path(namespace if self.namespaced else None)}/{name}"
+        return f"{path}/{subresource}" if subresource else path
+
+    def __str__(self) -> str:
+        return f"{self.kind}.{self.api_version}"
+
+
+def _gw(
+    version: str, plural: str, kind: str, *, namespaced: bool = True, fallbacks: tuple[str, ...] = ()
+) -> Kind:
+    return Kind(GATEWAY_API_GROUP, version, plural, kind, namespaced, fallbacks)
+
+
+def _aws(plural: str, kind: str, *, namespaced: bool = True) -> Kind:
+    return Kind(AWS_GROUP, "v1alpha1", plural, kind, namespaced)
+
+
+GATEWAY_CLASS = _gw("v1", "gatewayclasses", "GatewayClass", namespaced=False)
+GATEWAY = _gw("v1", "gateways", "Gateway")
+HTTP_ROUTE = _gw("v1", "httproutes", "HTTPRoute")
+GRPC_ROUTE = _gw("v1", "grpcroutes", "GRPCRoute")
+TLS_ROUTE = _gw("v1", "tlsroutes", "TLSRoute", fallbacks=("v1alpha3", "v1alpha2"))
+REFERENCE_GRANT = _gw("v1", "referencegrants", "ReferenceGrant", fallbacks=("v1beta1",))
+
+SERVICE = Kind("", "v1", "services", "Service", True)
+POD = Kind("", "v1", "pods", "Pod", True)
+NAMESPACE = Kind("", "v1", "namespaces", "Namespace", False)
+EVENT = Kind("", "v1", "events", "Event", True)
+ENDPOINT_SLICE = Kind("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True)
+
+TARGET_GROUP_POLICY = _aws("targetgrouppolicies", "TargetGroupPolicy")
+VPC_ASSOCIATION_POLICY = _aws("vpcassociationpolicies", "VpcAssociationPolicy")
+ACCESS_LOG_POLICY = _aws("accesslogpolicies", "AccessLogPolicy")
+IAM_AUTH_POLICY = _aws("iamauthpolicies", "IAMAuthPolicy")
+SERVICE_EXPORT = _aws("serviceexports", "ServiceExport")
+SERVICE_IMPORT = _aws("serviceimports", "ServiceImport")
+SERVICE_NETWORK = _aws("servicenetworks", "ServiceNetwork", namespaced=False)
+
+# The reference refuses to start without these (reference §1.3).
+REQUIRED_KINDS: tuple[Kind, ...] = (GATEWAY, GATEWAY_CLASS, HTTP_ROUTE, GRPC_ROUTE, TLS_ROUTE)
+# Watched only when discovery shows them served.
+OPTIONAL_KINDS: tuple[Kind, ...] = (
+    REFERENCE_GRANT,
+    TARGET_GROUP_POLICY,
+    VPC_ASSOCIATION_POLICY,
+    ACCESS_LOG_POLICY,
+    IAM_AUTH_POLICY,
+    SERVICE_EXPORT,
+    SERVICE_IMPORT,
+    SERVICE_NETWORK,
+)
+CORE_KINDS: tuple[Kind, ...] = (SERVICE, ENDPOINT_SLICE, NAMESPACE, POD)

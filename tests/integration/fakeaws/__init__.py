@@ -1,0 +1,1 @@
+"""Contract suite of the fake AWS endpoint (e2e.fakeaws), driven through aiobotocore."""

@@ -1,0 +1,323 @@
+"""LatticeInventory: one list per resource type per cycle, single-flight, write-through, expiry."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from lattice_controller.aws import errors
+from lattice_controller.aws.inventory import LatticeInventory
+from lattice_controller.aws.lattice import LatticeApi
+from lattice_controller.aws.tagging import TagStore
+from lattice_controller.aws.testing import ScriptedTransport
+
+VPC = "vpc-1"
+TG_ARN = "arn:aws:vpc-lattice:us-west-2:123456789012:targetgroup/tg-1"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def build(
+    transport: ScriptedTransport, *, use_tagging_api: bool = True, clock: FakeClock | None = None
+) -> tuple[LatticeApi, TagStore, LatticeInventory]:
+    api = LatticeApi(transport)
+    tags = TagStore(api, transport, use_tagging_api=use_tagging_api)
+    inventory = LatticeInventory(api, tags, max_age_seconds=60, clock=clock or FakeClock())
+    return api, tags, inventory
+
+
+def services_transport() -> ScriptedTransport:
+    transport = ScriptedTransport()
+    transport.on("ListServices", {"items": [{"id": "svc-1", "arn": "arn:svc-1", "name": "a-default"}]})
+    return transport
+
+
+async def test_many_concurrent_askers_share_one_list() -> None:
+    transport = ScriptedTransport()
+    release = asyncio.Event()
+
+    async def slow_list(params: Mapping[str, Any]) -> dict[str, Any]:
+        await release.wait()
+        return {"items": [{"id": "svc-1", "name": "a-default"}]}
+
+    transport.on("ListServices", slow_list)
+    _, _, inventory = build(transport)
+
+    askers = [asyncio.create_task(inventory.service_named("a-default")) for _ in range(50)]
+    await asyncio.sleep(0)
+    release.set()
+    found = await asyncio.gather(*askers)
+
+    assert all(f is not None and f["id"] == "svc-1" for f in found)
+    assert transport.count("ListServices") == 1
+    assert (inventory.stats.fetches, inventory.stats.hits) == (1, 49)
+
+
+async def test_lookups_by_name_id_and_arn() -> None:
+    _, _, inventory = build(services_transport())
+    assert (await inventory.service_named("a-default"))["id"] == "svc-1"  # type: ignore[index]
+    assert (await inventory.service("arn:svc-1"))["id"] == "svc-1"  # type: ignore[index]
+    assert await inventory.service_named("missing") is None
+
+
+async def test_new_cycle_and_max_age_force_a_fresh_list() -> None:
+    clock = FakeClock()
+    transport = services_transport()
+    _, _, inventory = build(transport, clock=clock)
+
+    await inventory.services()
+    clock.now = 59
+    await inventory.services()
+    assert transport.count("ListServices") == 1
+    clock.now = 60
+    await inventory.services()
+    assert transport.count("ListServices") == 2
+    inventory.new_cycle()
+    await inventory.services()
+    assert transport.count("ListServices") == 3
+
+
+async def test_failed_fetch_is_not_cached() -> None:
+    transport = services_transport()
+    transport.fail("ListServices", "ThrottlingException", times=1)
+    _, _, inventory = build(transport)
+
+    with pytest.raises(errors.Throttled):
+        await inventory.services()
+    assert len(await inventory.services()) == 1
+    assert transport.count("ListServices") == 2
+
+
+async def test_a_cancelled_asker_does_not_cancel_the_shared_fetch() -> None:
+    transport = ScriptedTransport()
+    release = asyncio.Event()
+
+    async def slow_list(params: Mapping[str, Any]) -> dict[str, Any]:
+        await release.wait()
+        return {"items": [{"id": "svc-1", "name": "a"}]}
+
+    transport.on("ListServices", slow_list)
+    _, _, inventory = build(transport)
+    first = asyncio.create_task(inventory.services())
+    second = asyncio.create_task(inventory.services())
+    await asyncio.sleep(0)
+    first.cancel()
+    release.set()
+
+    assert len(await second) == 1
+    assert transport.count("ListServices") == 1
+
+
+async def test_service_writes_are_applied_without_relisting() -> None:
+    transport = services_transport()
+    transport.on(
+        "CreateService", {"id": "svc-2", "arn": "arn:svc-2", "name": "b-default", "status": "ACTIVE"}
+    )
+    transport.on("DeleteService", {"id": "svc-1", "arn": "arn:svc-1", "status": "DELETE_IN_PROGRESS"})
+    api, _, inventory = build(transport)
+    await inventory.services()
+
+    await api.create_service("b-default", client_token="t")
+    await api.delete_service("svc-1")
+
+    assert [s["name"] for s in await inventory.services()] == ["b-default"]
+    assert transport.count("ListServices") == 1
+
+
+async def test_a_write_during_an_inflight_list_drops_that_list() -> None:
+    transport = ScriptedTransport()
+    release = asyncio.Event()
+    listings = [[{"id": "svc-1", "name": "a"}], [{"id": "svc-1", "name": "a"}, {"id": "svc-2", "name": "b"}]]
+
+    async def slow_list(params: Mapping[str, Any]) -> dict[str, Any]:
+        await release.wait()
+        return {"items": listings.pop(0)}
+
+    transport.on("ListServices", slow_list)
+    transport.on("CreateService", {"id": "svc-2", "name": "b"})
+    api, _, inventory = build(transport)
+
+    pending = asyncio.create_task(inventory.services())
+    await asyncio.sleep(0)
+    await api.create_service("b", client_token="t")
+    release.set()
+    await pending
+
+    assert {s["id"] for s in await inventory.services()} == {"svc-1", "svc-2"}
+    assert transport.count("ListServices") == 2
+
+
+async def test_listener_and_rule_writes_update_scoped_listings() -> None:
+    transport = ScriptedTransport()
+    transport.on("ListListeners", {"items": [{"id": "listener-1", "port": 80}]})
+    transport.on("ListRules", {"items": [{"id": "rule-d", "isDefault": True}]})
+    transport.on(
+        "CreateListener", {"id": "listener-2", "serviceId": "svc-1", "port": 443, "defaultAction": {}}
+    )
+    transport.on("CreateRule", {"id": "rule-1", "priority": 1, "name": "r"})
+    transport.on("BatchUpdateRule", {"successful": [{"id": "rule-1", "priority": 5}], "unsuccessful": []})
+    transport.on("DeleteListener", {})
+    api, _, inventory = build(transport)
+    await inventory.listeners("svc-1")
+    await inventory.rules("svc-1", "listener-1")
+
+    await api.create_listener("svc-1", "l", "HTTPS", {}, client_token="t", port=443)
+    await api.create_rule("svc-1", "listener-1", "r", {}, 1, {}, client_token="t")
+    await api.batch_update_rule("svc-1", "listener-1", [{"ruleIdentifier": "rule-1", "priority": 5}])
+
+    assert [item["id"] for item in await inventory.listeners("svc-1")] == ["listener-1", "listener-2"]
+    rules = {r["id"]: r for r in await inventory.rules("svc-1", "listener-1")}
+    assert rules["rule-1"]["priority"] == 5
+    assert rules["rule-1"]["isDefault"] is False
+    assert transport.count("ListListeners") == transport.count("ListRules") == 1
+
+    await api.delete_listener("svc-1", "listener-1")
+    assert [item["id"] for item in await inventory.listeners("svc-1")] == ["listener-2"]
+    await inventory.rules("svc-1", "listener-1")
+    assert transport.count("ListRules") == 2  # the deleted listener's rules were dropped
+
+
+async def test_target_writes_drop_the_target_listing() -> None:
+    transport = ScriptedTransport()
+    transport.on("ListTargets", {"items": [{"id": "10.0.0.1", "port": 80, "status": "HEALTHY"}]})
+    transport.on("RegisterTargets", {"successful": [], "unsuccessful": []})
+    api, _, inventory = build(transport)
+
+    await inventory.targets("tg-1")
+    await inventory.targets("tg-1")
+    await api.register_targets("tg-1", [{"id": "10.0.0.2", "port": 80}])
+    await inventory.targets("tg-1")
+
+    assert transport.count("ListTargets") == 2
+
+
+def target_group_transport() -> ScriptedTransport:
+    transport = ScriptedTransport()
+    transport.on(
+        "ListTargetGroups",
+        {
+            "items": [
+                {"id": "tg-1", "arn": TG_ARN, "vpcIdentifier": VPC, "port": 80},
+                {"id": "tg-2", "arn": TG_ARN + "2", "vpcIdentifier": "vpc-other", "port": 80},
+                {"id": "tg-3", "arn": TG_ARN + "3", "vpcIdentifier": VPC, "port": 80},
+            ]
+        },
+    )
+    transport.on(
+        "GetResources",
+        {
+            "ResourceTagMappingList": [
+                {"ResourceARN": TG_ARN, "Tags": [{"Key": "svc", "Value": "web"}]},
+                {"ResourceARN": TG_ARN + "2", "Tags": [{"Key": "svc", "Value": "web"}]},
+            ]
+        },
+    )
+    transport.on(
+        "ListTagsForResource", lambda p: {"tags": {"svc": "web"} if p["resourceArn"] != TG_ARN + "3" else {}}
+    )
+    return transport
+
+
+@pytest.mark.parametrize("use_tagging_api", [True, False])
+async def test_target_groups_by_tags_cost_one_listing_per_cycle(use_tagging_api: bool) -> None:
+    transport = target_group_transport()
+    _, _, inventory = build(transport, use_tagging_api=use_tagging_api)
+
+    for _ in range(10):
+        found = await inventory.target_groups_tagged({"svc": "web"}, vpc_id=VPC)
+        assert [g.id for g in found] == ["tg-1"]
+    assert await inventory.target_groups_tagged({}) == []
+    assert [g.id for g in await inventory.target_groups_tagged({"svc": "web"})] == ["tg-1", "tg-2"]
+
+    assert transport.count("ListTargetGroups") == 1
+    if use_tagging_api:
+        assert transport.count("GetResources") == 1
+        assert transport.count("ListTagsForResource") == 0
+    else:
+        assert transport.count("ListTagsForResource") == 3
+
+
+async def test_created_target_group_is_found_by_its_tags_without_relisting() -> None:
+    transport = target_group_transport()
+    transport.on(
+        "CreateTargetGroup",
+        {
+            "id": "tg-9",
+            "arn": TG_ARN + "9",
+            "name": "k8s-x",
+            "type": "IP",
+            "status": "ACTIVE",
+            "config": {"port": 80, "protocol": "HTTP", "vpcIdentifier": VPC, "ipAddressType": "IPV4"},
+        },
+    )
+    transport.on("DeleteTargetGroup", {"id": "tg-1", "arn": TG_ARN, "status": "DELETE_IN_PROGRESS"})
+    api, _, inventory = build(transport)
+    await inventory.target_groups_tagged({"svc": "web"})
+
+    await api.create_target_group("k8s-x", "IP", client_token="t", tags={"svc": "api"})
+    await api.delete_target_group("tg-1")
+
+    [created] = await inventory.target_groups_tagged({"svc": "api"}, vpc_id=VPC)
+    assert created.summary["protocol"] == "HTTP"
+    assert created.summary["serviceArns"] == []
+    assert [g.id for g in await inventory.target_groups_tagged({"svc": "web"}, vpc_id=VPC)] == []
+    assert transport.count("ListTargetGroups") == transport.count("GetResources") == 1
+
+
+@pytest.mark.parametrize("use_tagging_api", [True, False])
+async def test_tag_writes_update_target_group_tags(use_tagging_api: bool) -> None:
+    transport = target_group_transport()
+    transport.on("TagResources", {})
+    transport.on("UntagResources", {})
+    transport.on("TagResource", {})
+    transport.on("UntagResource", {})
+    _, tags, inventory = build(transport, use_tagging_api=use_tagging_api)
+    await inventory.target_groups_tagged({"svc": "web"})
+
+    await tags.tag(TG_ARN + "3", {"svc": "web"})
+    await tags.untag(TG_ARN, ["svc"])
+
+    assert [g.id for g in await inventory.target_groups_tagged({"svc": "web"}, vpc_id=VPC)] == ["tg-3"]
+
+
+async def test_invalidate_by_kind_or_scope() -> None:
+    transport = ScriptedTransport()
+    transport.on("ListListeners", {"items": []})
+    _, _, inventory = build(transport)
+    await inventory.listeners("svc-1")
+    await inventory.listeners("svc-2")
+
+    inventory.invalidate("listeners", "svc-1")
+    await inventory.listeners("svc-1")
+    await inventory.listeners("svc-2")
+    assert transport.count("ListListeners") == 3
+    inventory.invalidate("listeners")
+    await inventory.listeners("svc-1")
+    await inventory.listeners("svc-2")
+    assert transport.count("ListListeners") == 5
+
+
+async def test_service_networks_by_name_or_id() -> None:
+    transport = ScriptedTransport()
+    transport.on(
+        "ListServiceNetworks",
+        {
+            "items": [
+                {"id": "sn-1", "arn": "arn:sn-1", "name": "gw"},
+                {"id": "sn-2", "arn": "arn:sn-2", "name": "sn-1"},
+            ]
+        },
+    )
+    _, _, inventory = build(transport)
+    assert (await inventory.service_network_named("gw"))["id"] == "sn-1"  # type: ignore[index]
+    assert (await inventory.service_network_named("sn-1"))["id"] == "sn-2"  # type: ignore[index]  # name wins
+    assert (await inventory.service_network_named("arn:sn-1"))["id"] == "sn-1"  # type: ignore[index]

@@ -1,0 +1,340 @@
+"""Route build: status conditions, validation messages, desired Lattice state."""
+
+from __future__ import annotations
+
+import pytest
+
+from lattice_controller.model.k8s import RouteType
+from lattice_controller.model.keys import ObjectKey
+from lattice_controller.model.lattice import (
+    PROTOCOL_TLS_PASSTHROUGH,
+    RuleAction,
+    TargetGroupIdentity,
+    TargetSpec,
+)
+from lattice_controller.reconcile.build import BuildSettings, build_route
+from tests.unit.test_build_helpers import (
+    SETTINGS,
+    endpoint_slice,
+    gateway,
+    grant,
+    route,
+    service,
+    snapshot,
+)
+
+
+def conds(build_parents: tuple, index: int = 0) -> dict[str, tuple[str, str, str]]:  # type: ignore[type-arg]
+    return {c.type: (c.status, c.reason, c.message) for c in build_parents[index].conditions}
+
+
+def ab_route():  # type: ignore[no-untyped-def]
+    return route(
+        rules=[
+            {
+                "matches": [{"path": {"type": "PathPrefix", "value": "/cart"}}],
+                "backendRefs": [
+                    {"name": "cart-v1", "port": 80, "weight": 75},
+                    {"name": "cart-v2", "namespace": "backend", "port": 8080, "weight": 25},
+                ],
+            }
+        ]
+    )
+
+
+def ab_snapshot(with_grant: bool):  # type: ignore[no-untyped-def]
+    return snapshot(
+        ab_route(),
+        services=[
+            service("cart-v1", "front"),
+            service("cart-v2", "backend", ports=[{"name": "web", "port": 8080}]),
+        ],
+        slices=[
+            endpoint_slice("cart-v1", "front", ["10.0.0.1"], 8080),
+            endpoint_slice("cart-v2", "backend", ["10.0.1.1", "10.0.1.2"], 9090, port_name="web"),
+        ],
+        grants=[grant("backend", "front")] if with_grant else [],
+    )
+
+
+def test_ab_weighted_with_cross_namespace_grant() -> None:
+    result = build_route(ab_snapshot(with_grant=True), SETTINGS)
+    assert conds(result.parents) == {
+        "Accepted": ("True", "Accepted", ""),
+        "ResolvedRefs": ("True", "ResolvedRefs", ""),
+    }
+    desired = result.desired
+    assert desired.service is not None
+    assert desired.service.name == "shop-front"
+    assert [a.service_network.name_or_id for a in desired.associations] == ["gw"]
+    (listener,) = desired.listeners
+    assert (listener.name, listener.port, listener.protocol) == ("shop-front-80-http", 80, "HTTP")
+    assert listener.default_action == RuleAction.fixed(404)
+    (rule,) = listener.rules
+    assert rule.priority == 1
+    assert (rule.match.path_kind, rule.match.path) == ("prefix", "/cart")
+    weights = {
+        (w.target_group.service_namespace, w.target_group.service_name): w.weight for w in rule.action.forward
+    }  # type: ignore[union-attr]
+    assert weights == {("front", "cart-v1"): 75, ("backend", "cart-v2"): 25}
+    tgs = {tg.identity.service_name: tg for tg in desired.target_groups}
+    assert set(tgs) == {"cart-v1", "cart-v2"}
+    assert tgs["cart-v2"].targets == (
+        TargetSpec("10.0.1.1", 9090, True, ObjectKey("backend", "pod-10.0.1.1")),
+        TargetSpec("10.0.1.2", 9090, True, ObjectKey("backend", "pod-10.0.1.2")),
+    )
+    assert tgs["cart-v1"].config.port == 80
+    assert tgs["cart-v1"].identity == TargetGroupIdentity(
+        "dev", "cart-v1", "front", "HTTPRoute", "HTTP1", "shop", "front"
+    )
+
+
+def test_ab_without_grant_is_ref_not_permitted_and_builds_no_tg_for_it() -> None:
+    result = build_route(ab_snapshot(with_grant=False), SETTINGS)
+    status, reason, message = conds(result.parents)["ResolvedRefs"]
+    assert (status, reason) == ("False", "RefNotPermitted")
+    assert "create a ReferenceGrant in namespace backend" in message
+    assert conds(result.parents)["Accepted"][1] == "Accepted"
+    assert [tg.identity.service_name for tg in result.desired.target_groups] == ["cart-v1"]
+    (rule,) = result.desired.listeners[0].rules
+    assert [w.weight for w in rule.action.forward] == [75]
+
+
+def test_grants_not_enforced_allows_with_warning() -> None:
+    settings = BuildSettings("1", "dev", "vpc", enforce_reference_grants=False)
+    result = build_route(ab_snapshot(with_grant=False), settings)
+    assert conds(result.parents)["ResolvedRefs"][1] == "ResolvedRefs"
+    assert len(result.desired.target_groups) == 2
+    assert any("ENFORCE_REFERENCE_GRANTS=false" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    ("rule", "fragment"),
+    [
+        (
+            {"matches": [{"path": {"type": "RegularExpression", "value": "/a.*"}}]},
+            "RegularExpression is not supported",
+        ),
+        ({"matches": [{"queryParams": [{"name": "q", "value": "1"}]}]}, "cannot match query parameters"),
+        ({"matches": [{"headers": [{"name": f"h{i}", "value": "v"} for i in range(6)]}]}, "at most 5"),
+        ({"matches": [{"headers": [{"type": "RegularExpression", "name": "h", "value": "v"}]}]}, "use Exact"),
+        ({"matches": [{"path": {"value": "/a"}}, {"path": {"value": "/b"}}]}, "one match per rule"),
+        ({"backendRefs": [{"name": "svc", "weight": 1000}]}, "weights are 0-999"),
+        ({"backendRefs": [{"name": "svc"}] * 11}, "at most 10 target groups"),
+    ],
+)
+def test_unsupported_rules_are_not_accepted_and_nothing_is_built(rule: dict, fragment: str) -> None:  # type: ignore[type-arg]
+    result = build_route(snapshot(route(rules=[rule])), SETTINGS)
+    status, reason, message = conds(result.parents)["Accepted"]
+    assert (status, reason) == ("False", "UnsupportedValue")
+    assert fragment in message
+    assert result.desired.service is None
+    assert result.desired.target_groups == ()
+
+
+def test_backend_kind_and_missing_service() -> None:
+    bad_kind = build_route(
+        snapshot(route(rules=[{"backendRefs": [{"name": "x", "kind": "ConfigMap"}]}])), SETTINGS
+    )
+    assert conds(bad_kind.parents)["ResolvedRefs"] == ("False", "InvalidKind", "ConfigMap")
+    assert bad_kind.desired.listeners[0].rules[0].action == RuleAction.fixed(500)
+    missing = build_route(snapshot(route(rules=[{"backendRefs": [{"name": "nope"}]}])), SETTINGS)
+    assert conds(missing.parents)["ResolvedRefs"] == ("False", "BackendNotFound", "backendRef name: nope")
+    assert missing.desired.target_groups == ()
+
+
+def test_dual_stack_service() -> None:
+    snap = snapshot(route(), services=[service(families=["IPv4", "IPv6"])])
+    status, reason, message = conds(build_route(snap, SETTINGS).parents)["Accepted"]
+    assert (status, reason) == ("False", "UnsupportedValue")
+    assert message.startswith("Dual stack Service is not supported")
+    assert "[IPv4] or [IPv6]" in message
+
+
+def test_invalid_override_message() -> None:
+    r = route(annotations={"application-networking.k8s.aws/service-name-override": "svc-bad"})
+    _status, reason, message = conds(build_route(snapshot(r), SETTINGS).parents)["Accepted"]
+    assert reason == "UnsupportedValue"
+    assert message == "invalid service name override 'svc-bad': service name cannot start with 'svc-'"
+
+
+@pytest.mark.parametrize(
+    ("parent_ref", "listeners", "expected"),
+    [
+        ({"name": "gw", "namespace": "infra", "port": 81}, None, ("False", "NoMatchingParent", "")),
+        (
+            {"name": "gw", "namespace": "infra", "sectionName": "nope"},
+            None,
+            ("False", "NoMatchingParent", ""),
+        ),
+        (
+            {"name": "gw", "namespace": "infra"},
+            [{"name": "http", "port": 80, "protocol": "HTTP"}],
+            (
+                "False",
+                "NotAllowedByListeners",
+                "No matching listeners allow this route. Check Gateway listener allowedRoutes policies",
+            ),
+        ),
+        (
+            {"name": "gw", "namespace": "infra"},
+            [
+                {
+                    "name": "h",
+                    "port": 80,
+                    "protocol": "HTTP",
+                    "hostname": "other.com",
+                    "allowedRoutes": {"namespaces": {"from": "All"}},
+                }
+            ],
+            ("False", "NoMatchingListenerHostname", "No matching listener hostname for this route"),
+        ),
+    ],
+)
+def test_parent_acceptance(parent_ref: dict, listeners: list | None, expected: tuple) -> None:  # type: ignore[type-arg]
+    r = route(parent_refs=[parent_ref], hostnames=["shop.example.com"])
+    result = build_route(snapshot(r, gateways=[gateway(listeners=listeners)]), SETTINGS)
+    assert conds(result.parents)["Accepted"] == expected
+    assert result.desired.service is None
+    assert any("rejected by all Gateway listeners" in w for w in result.warnings)
+
+
+def test_not_our_gateway_is_irrelevant() -> None:
+    r = route(parent_refs=[{"name": "other", "namespace": "infra"}])
+    result = build_route(snapshot(r, gateways=[gateway("other", class_name="someone-else")]), SETTINGS)
+    assert not result.relevant
+    assert result.parents == ()
+
+
+def test_priorities_from_annotations() -> None:
+    rules = [{"matches": [{"path": {"type": "PathPrefix", "value": f"/{i}"}}]} for i in range(4)]
+    ann = {
+        "application-networking.k8s.aws/rule-2-priority": "10",
+        "application-networking.k8s.aws/rule-0-priority": "5",
+    }
+    result = build_route(snapshot(route(rules=rules, annotations=ann)), SETTINGS)
+    assert [(r.match.path, r.priority) for r in result.desired.listeners[0].rules] == [
+        ("/0", 5),
+        ("/1", 11),
+        ("/2", 10),
+        ("/3", 12),
+    ]
+
+
+def test_duplicate_priority_is_rejected() -> None:
+    rules = [{"matches": [{"path": {"value": f"/{i}"}}]} for i in range(2)]
+    ann = {
+        "application-networking.k8s.aws/rule-1-priority": "1",
+        "application-networking.k8s.aws/rule-0-priority": "1",
+    }
+    _status, reason, message = conds(
+        build_route(snapshot(route(rules=rules, annotations=ann)), SETTINGS).parents
+    )["Accepted"]
+    assert reason == "UnsupportedValue"
+    assert "both get priority 1" in message
+
+
+def test_same_service_two_ports_one_target_group_with_merged_targets() -> None:
+    svc = service(ports=[{"name": "a", "port": 80}, {"name": "b", "port": 81}])
+    slices = [
+        endpoint_slice(ips=["10.0.0.1"], port=8080, port_name="a"),
+        endpoint_slice(ips=["10.0.0.1"], port=8081, port_name="b"),
+    ]
+    rules = [
+        {"matches": [{"path": {"value": "/a"}}], "backendRefs": [{"name": "svc", "port": 80}]},
+        {"matches": [{"path": {"value": "/b"}}], "backendRefs": [{"name": "svc", "port": 81}]},
+    ]
+    result = build_route(snapshot(route(rules=rules), services=[svc], slices=slices), SETTINGS)
+    (tg,) = result.desired.target_groups
+    assert [(t.ip, t.port) for t in tg.targets or ()] == [("10.0.0.1", 8080), ("10.0.0.1", 8081)]
+
+
+def test_targets_skip_terminating_keep_not_ready() -> None:
+    slices = [
+        endpoint_slice(ips=["10.0.0.1"], ready=False),
+        endpoint_slice(ips=["10.0.0.2"], ready=False, terminating=True),
+    ]
+    (tg,) = build_route(snapshot(route(), slices=slices), SETTINGS).desired.target_groups
+    assert [(t.ip, t.ready) for t in tg.targets or ()] == [("10.0.0.1", False)]
+
+
+def test_backend_port_matching_no_service_port_gives_no_targets() -> None:
+    r = route(rules=[{"backendRefs": [{"name": "svc", "port": 9999}]}])
+    (tg,) = build_route(snapshot(r), SETTINGS).desired.target_groups
+    assert tg.targets == ()
+
+
+def test_grpc_route_https_listener_and_tls_passthrough() -> None:
+    https = [
+        {
+            "name": "https",
+            "port": 443,
+            "protocol": "HTTPS",
+            "allowedRoutes": {"namespaces": {"from": "All"}},
+            "tls": {
+                "mode": "Terminate",
+                "options": {"application-networking.k8s.aws/certificate-arn": "arn:cert"},
+            },
+        }
+    ]
+    g = route(
+        kind="GRPCRoute",
+        rules=[
+            {"matches": [{"method": {"service": "pkg.S", "method": "M"}}], "backendRefs": [{"name": "svc"}]}
+        ],
+    )
+    result = build_route(snapshot(g, gateways=[gateway(listeners=https)]), SETTINGS)
+    (listener,) = result.desired.listeners
+    assert listener.name == "shop-front-443-https"
+    assert result.desired.service is not None
+    assert result.desired.service.certificate_arn == "arn:cert"
+    rule = listener.rules[0]
+    assert (rule.match.path_kind, rule.match.path, rule.match.method) == ("exact", "/pkg.S/M", "POST")
+    assert result.desired.target_groups[0].identity.protocol_version == "GRPC"
+
+    tls = [
+        {
+            "name": "tls",
+            "port": 443,
+            "protocol": "TLS",
+            "tls": {"mode": "Passthrough"},
+            "allowedRoutes": {"namespaces": {"from": "All"}},
+        }
+    ]
+    t = route(
+        kind="TLSRoute", hostnames=["a.example.com"], rules=[{"backendRefs": [{"name": "svc", "port": 80}]}]
+    )
+    result = build_route(snapshot(t, gateways=[gateway(listeners=tls)]), SETTINGS)
+    (listener,) = result.desired.listeners
+    assert (listener.name, listener.protocol) == ("shop-front-443-tls", PROTOCOL_TLS_PASSTHROUGH)
+    assert listener.default_action.forward
+    assert listener.rules == ()
+    tg = result.desired.target_groups[0]
+    assert (tg.config.protocol, tg.config.protocol_version, tg.identity.source_type) == (
+        "TCP",
+        "",
+        "TLSRoute",
+    )
+
+
+def test_standalone_and_override() -> None:
+    r = route(annotations={"application-networking.k8s.aws/standalone": "TRUE"})
+    assert build_route(snapshot(r), SETTINGS).desired.associations == ()
+    settings = BuildSettings(
+        "1", "dev", "vpc", default_service_network="default-sn", service_network_override=True
+    )
+    desired = build_route(snapshot(route()), settings).desired
+    assert [a.service_network.name_or_id for a in desired.associations] == ["default-sn"]
+
+
+def test_deleting_route_wants_cleanup_even_without_accepted_parents() -> None:
+    r = route(deleting=True, parent_refs=[{"name": "gone"}])
+    result = build_route(snapshot(r), SETTINGS)
+    assert result.desired.deleting
+    assert result.desired.service is not None
+    assert result.desired.service.name == "shop-front"
+
+
+def test_route_type_values() -> None:
+    assert RouteType.GRPC.finalizer == "grpcroute.k8s.aws/resources"
+    assert RouteType.TLS.kind == "TLSRoute"

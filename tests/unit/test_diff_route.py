@@ -1,0 +1,410 @@
+"""Route plans: budgets (call counts), idempotence, minimal updates, ownership, deletion."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lattice_controller.model import tags as tag_keys
+from lattice_controller.model.k8s import parse_service_import
+from lattice_controller.model.keys import ObjectKey
+from lattice_controller.model.lattice import HealthCheckSpec, RouteLatticeState, TargetGroupConfig
+from lattice_controller.model.lattice_observed import ObservedService, ObservedTarget, ObservedTargetGroup
+from lattice_controller.reconcile.build import TargetGroupPolicyConfig, build_route
+from lattice_controller.reconcile.diff import (
+    BatchUpdateRule,
+    CreateListener,
+    CreateRule,
+    CreateService,
+    CreateServiceNetworkServiceAssociation,
+    CreateTargetGroup,
+    DeleteListener,
+    DeleteRule,
+    DeleteService,
+    DeleteTargetGroup,
+    DeregisterTargets,
+    Plan,
+    RegisterTargets,
+    TagResource,
+    UntagResource,
+    UpdateListener,
+    UpdateRule,
+    UpdateService,
+    UpdateTargetGroup,
+    plan_route,
+)
+from tests.unit.test_build_helpers import SETTINGS, endpoint_slice, gateway, route, service, snapshot
+from tests.unit.test_diff_helpers import FakeLattice
+
+
+def desired_for(**kwargs: object) -> RouteLatticeState:
+    slices = kwargs.pop("slices", None)
+    r = route(**kwargs)  # type: ignore[arg-type]
+    return build_route(snapshot(r, slices=slices), SETTINGS).desired  # type: ignore[arg-type]
+
+
+def kinds(plan: Plan) -> list[str]:
+    return [type(s).__name__ for s in plan.steps]
+
+
+def converged(desired: RouteLatticeState) -> FakeLattice:
+    lattice = FakeLattice()
+    lattice.apply(plan_route(desired, lattice.state))
+    return lattice
+
+
+def test_create_budget_six_writes() -> None:
+    desired = desired_for()
+    plan = plan_route(desired, FakeLattice().state)
+    assert kinds(plan) == [
+        "CreateTargetGroup",
+        "RegisterTargets",
+        "CreateService",
+        "CreateServiceNetworkServiceAssociation",
+        "CreateListener",
+        "CreateRule",
+    ]
+    assert plan.write_count <= 6
+    assert not plan.missing
+    assert not plan.waits
+    create_service = plan.steps[2]
+    assert isinstance(create_service, CreateService)
+    assert dict(create_service.tags) == {
+        tag_keys.MANAGED_BY: "123456789012/dev/vpc-0abc",
+        tag_keys.ROUTE_NAME: "shop",
+        tag_keys.ROUTE_NAMESPACE: "front",
+        tag_keys.ROUTE_TYPE: "http",
+    }
+    create_tg = plan.steps[0]
+    assert isinstance(create_tg, CreateTargetGroup)
+    assert create_tg.name.startswith("k8s-front-svc-")
+    assert len(create_tg.name) == len("k8s-front-svc-") + 10
+    assert "CreateService shop-front" in plan.describe()
+
+
+def test_nothing_changed_zero_writes_and_idempotent_tokens() -> None:
+    desired = desired_for()
+    first = plan_route(desired, FakeLattice().state)
+    assert first == plan_route(desired, FakeLattice().state)
+    lattice = converged(desired)
+    again = plan_route(desired, lattice.state)
+    assert again.steps == (), again.describe()
+    assert again.describe() == "(no changes)"
+
+
+def test_weight_change_is_exactly_one_update_rule() -> None:
+    rules_a = [
+        {
+            "backendRefs": [
+                {"name": "svc", "port": 80, "weight": 50},
+                {"name": "svc2", "port": 80, "weight": 50},
+            ]
+        }
+    ]
+    rules_b = [
+        {
+            "backendRefs": [
+                {"name": "svc", "port": 80, "weight": 90},
+                {"name": "svc2", "port": 80, "weight": 10},
+            ]
+        }
+    ]
+    snap_services = [service(), service("svc2")]
+    a = build_route(snapshot(route(rules=rules_a), services=snap_services), SETTINGS).desired
+    b = build_route(snapshot(route(rules=rules_b), services=snap_services), SETTINGS).desired
+    lattice = converged(a)
+    plan = plan_route(b, lattice.state)
+    assert kinds(plan) == ["UpdateRule"]
+    step = plan.steps[0]
+    assert isinstance(step, UpdateRule)
+    assert sorted(w for _, w in step.action.forward) == [10, 90]
+
+
+def test_target_changes_send_only_the_difference_in_batches() -> None:
+    lattice = converged(desired_for(slices=[endpoint_slice(ips=["10.0.0.1", "10.0.0.2"])]))
+    plan = plan_route(desired_for(slices=[endpoint_slice(ips=["10.0.0.2", "10.0.0.3"])]), lattice.state)
+    assert kinds(plan) == ["DeregisterTargets", "RegisterTargets"]
+    assert plan.steps[0].targets == (("10.0.0.1", 8080),)  # type: ignore[union-attr]
+    assert plan.steps[1].targets == (("10.0.0.3", 8080),)  # type: ignore[union-attr]
+
+    many = [f"10.1.{i // 250}.{i % 250}" for i in range(250)]
+    plan = plan_route(desired_for(slices=[endpoint_slice(ips=many)]), lattice.state)
+    registers = [s for s in plan.steps if isinstance(s, RegisterTargets)]
+    assert [len(s.targets) for s in registers] == [100, 100, 50]
+
+
+def test_draining_targets_are_not_deregistered_again() -> None:
+    lattice = converged(desired_for(slices=[endpoint_slice(ips=["10.0.0.1", "10.0.0.2"])]))
+    tg = lattice.state.target_groups[0]
+    draining = replace(
+        tg, targets=(ObservedTarget("10.0.0.1", 8080, "DRAINING"), ObservedTarget("10.0.0.2", 8080))
+    )
+    state = replace(lattice.state, target_groups=(draining,))
+    plan = plan_route(desired_for(slices=[endpoint_slice(ips=["10.0.0.2"])]), state)
+    assert plan.steps == ()
+
+
+def test_rule_reorder_is_one_batch_and_stale_rule_deleted() -> None:
+    two = [{"matches": [{"path": {"value": "/a"}}]}, {"matches": [{"path": {"value": "/b"}}]}]
+    lattice = converged(desired_for(rules=two))
+    swapped = {
+        "application-networking.k8s.aws/rule-0-priority": "2",
+        "application-networking.k8s.aws/rule-1-priority": "1",
+    }
+    plan = plan_route(desired_for(rules=two, annotations=swapped), lattice.state)
+    assert kinds(plan) == ["BatchUpdateRule"]
+    assert sorted(p for _, p in plan.steps[0].priorities) == [1, 2]  # type: ignore[union-attr]
+
+    plan = plan_route(desired_for(rules=two[:1]), lattice.state)
+    assert kinds(plan) == ["DeleteRule"]
+    lattice.apply(plan)
+    assert plan_route(desired_for(rules=two[:1]), lattice.state).steps == ()
+
+
+def test_new_rule_and_changed_match() -> None:
+    lattice = converged(desired_for(rules=[{"matches": [{"path": {"value": "/a"}}]}]))
+    plan = plan_route(desired_for(rules=[{"matches": [{"path": {"value": "/z"}}]}]), lattice.state)
+    assert kinds(plan) == ["DeleteRule", "CreateRule"]
+    create = plan.steps[1]
+    assert isinstance(create, CreateRule)
+    assert create.priority == 1
+
+
+def test_additional_tags_sync_and_controller_keys_protected() -> None:
+    lattice = converged(desired_for(annotations={"application-networking.k8s.aws/tags": "team=a,env=dev"}))
+    plan = plan_route(
+        desired_for(annotations={"application-networking.k8s.aws/tags": "team=b"}), lattice.state
+    )
+    untags = [s for s in plan.steps if isinstance(s, UntagResource)]
+    tags = [s for s in plan.steps if isinstance(s, TagResource)]
+    # TG, service, association, listener, rule: each loses env and gets team=b.
+    assert len(untags) == len(tags) == 5
+    assert all(s.keys == ("env",) for s in untags)
+    assert all(s.tags == (("team", "b"),) for s in tags)
+
+
+def test_foreign_service_is_a_conflict_unless_takeover() -> None:
+    desired = desired_for()
+    foreign = ObservedService(
+        "svc-1", "arn:svc-1", "shop-front", tags=((tag_keys.MANAGED_BY, "999/other/vpc-x"),)
+    )
+    state = replace(FakeLattice().state, service=foreign)
+    plan = plan_route(desired, state)
+    assert plan.steps == ()
+    assert plan.conflict == "Found existing resource not owned by controller: arn:svc-1"
+
+    takeover = desired_for(
+        annotations={"application-networking.k8s.aws/allow-takeover-from": "999/other/vpc-x"}
+    )
+    plan = plan_route(takeover, state)
+    tag_step = next(s for s in plan.steps if isinstance(s, TagResource) and s.resource == "arn:svc-1")
+    assert dict(tag_step.tags)[tag_keys.MANAGED_BY] == "123456789012/dev/vpc-0abc"
+
+
+def test_untagged_service_is_adopted_and_name_clash_is_conflict() -> None:
+    untagged = ObservedService("svc-1", "arn:svc-1", "shop-front", tags=())
+    plan = plan_route(desired_for(), replace(FakeLattice().state, service=untagged))
+    first_service_write = next(s for s in plan.steps if getattr(s, "resource", None) == "arn:svc-1")
+    assert isinstance(first_service_write, TagResource)
+    assert dict(first_service_write.tags) == {
+        tag_keys.MANAGED_BY: "123456789012/dev/vpc-0abc",
+        tag_keys.ROUTE_NAME: "shop",
+        tag_keys.ROUTE_NAMESPACE: "front",
+        tag_keys.ROUTE_TYPE: "http",
+    }
+    clash = ObservedService(
+        "svc-1",
+        "arn:svc-1",
+        "shop-front",
+        tags=((tag_keys.MANAGED_BY, "123456789012/dev/vpc-0abc"), (tag_keys.ROUTE_NAME, "shop-x")),
+    )
+    plan = plan_route(desired_for(), replace(FakeLattice().state, service=clash))
+    assert plan.conflict == "Found existing resource with conflicting service name: arn:svc-1"
+
+
+def test_delete_plan_removes_owned_service_and_unused_target_groups() -> None:
+    desired = desired_for()
+    lattice = converged(desired)
+    deleting = build_route(snapshot(route(deleting=True)), SETTINGS).desired
+    plan = plan_route(deleting, lattice.state)
+    assert kinds(plan) == [
+        "DeleteServiceNetworkServiceAssociation",
+        "DeleteListener",
+        "DeleteService",
+        "DeregisterTargets",
+        "DeleteTargetGroup",
+    ]
+    lattice.apply(plan)
+    assert lattice.state.service is None
+    assert lattice.state.target_groups == ()
+    assert plan_route(deleting, lattice.state).steps == ()
+
+
+def test_delete_leaves_foreign_service_and_shared_target_groups() -> None:
+    lattice = converged(desired_for())
+    service_arn = lattice.state.service.arn  # type: ignore[union-attr]
+    foreign = replace(lattice.state.service, tags=((tag_keys.MANAGED_BY, "other"),))  # type: ignore[arg-type]
+    shared_tg = replace(lattice.state.target_groups[0], service_arns=(service_arn, "arn:someone-else"))
+    state = replace(lattice.state, service=foreign, target_groups=(shared_tg,))
+    deleting = build_route(snapshot(route(deleting=True)), SETTINGS).desired
+    assert plan_route(deleting, state).steps == ()
+
+
+def test_backend_removed_deletes_its_target_group_after_rules_change() -> None:
+    two = [{"backendRefs": [{"name": "svc", "port": 80}, {"name": "svc2", "port": 80}]}]
+    services = [service(), service("svc2")]
+    lattice = FakeLattice()
+    lattice.apply(
+        plan_route(
+            build_route(snapshot(route(rules=two), services=services), SETTINGS).desired, lattice.state
+        )
+    )
+    one = build_route(snapshot(route(), services=services), SETTINGS).desired
+    plan = plan_route(one, lattice.state)
+    assert kinds(plan) == ["UpdateRule", "DeleteTargetGroup"]
+    assert isinstance(plan.steps[-1], DeleteTargetGroup)
+
+
+def test_missing_service_network_is_reported() -> None:
+    empty = replace(FakeLattice().state, service_networks=())
+    plan = plan_route(desired_for(), empty)
+    assert plan.missing == ("service network gw not found",)
+    assert not any(isinstance(s, CreateServiceNetworkServiceAssociation) for s in plan.steps)
+
+
+def test_listener_protocol_change_recreates_and_stale_listener_deleted() -> None:
+    lattice = converged(desired_for())
+    listener = lattice.state.listeners[0]
+    https_listener = replace(listener, protocol="HTTPS")
+    stale = replace(listener, id="listener-x", arn="arn:listener-x", port=8443)
+    state = replace(lattice.state, listeners=(https_listener, stale))
+    plan = plan_route(desired_for(), state)
+    assert kinds(plan)[:3] == ["DeleteListener", "DeleteListener", "CreateListener"]
+    assert isinstance(plan.steps[2], CreateListener)
+    assert isinstance(plan.steps[3], CreateRule)
+
+
+def test_association_removed_only_when_ours() -> None:
+    lattice = converged(desired_for())
+    standalone = desired_for(annotations={"application-networking.k8s.aws/standalone": "true"})
+    assert kinds(plan_route(standalone, lattice.state)) == ["DeleteServiceNetworkServiceAssociation"]
+    foreign = replace(lattice.state.associations[0], tags=((tag_keys.MANAGED_BY, "other"),))
+    assert plan_route(standalone, replace(lattice.state, associations=(foreign,))).steps == ()
+
+
+def test_step_types_cover_delete_rule_and_services() -> None:
+    assert DeleteRule
+    assert DeleteService
+    assert DeleteListener
+    assert DeregisterTargets
+    assert BatchUpdateRule
+
+
+def test_route_without_accepted_parent_changes_nothing() -> None:
+    lattice = converged(desired_for())
+    rejected = desired_for(parent_refs=[{"name": "gw", "namespace": "infra", "port": 9}])
+    assert rejected.service is None
+    assert plan_route(rejected, lattice.state) == Plan()
+
+
+def test_health_check_from_policy_is_updated_once() -> None:
+
+    lattice = converged(desired_for())
+    snap = snapshot(route())
+    policy = TargetGroupPolicyConfig(health_check=HealthCheckSpec(path="/healthz", interval_seconds=10))
+    snap = replace(snap, target_group_policies={ObjectKey("front", "svc"): policy})
+    desired = build_route(snap, SETTINGS).desired
+    plan = plan_route(desired, lattice.state)
+    assert kinds(plan) == ["UpdateTargetGroup"]
+    step = plan.steps[0]
+    assert isinstance(step, UpdateTargetGroup)
+    assert (
+        step.health_check.path,
+        step.health_check.interval_seconds,
+        step.health_check.timeout_seconds,
+    ) == ("/healthz", 10, 5)
+    lattice.apply(plan)
+    assert plan_route(desired, lattice.state).steps == ()
+
+
+def test_certificate_follows_desired_state() -> None:
+
+    lattice = converged(desired_for())
+    desired = desired_for()
+    assert desired.service is not None
+    with_cert = replace(desired, service=replace(desired.service, certificate_arn="arn:acm:cert"))
+    plan = plan_route(with_cert, lattice.state)
+    assert plan.steps == (UpdateService(lattice.state.service.arn, "arn:acm:cert"),)  # type: ignore[union-attr]
+    pending_discovery = replace(with_cert, service=replace(with_cert.service, discover_certificate=True))  # type: ignore[arg-type]
+    assert plan_route(pending_discovery, lattice.state).steps == ()
+
+
+def test_service_import_backend_resolves_export_target_group() -> None:
+
+    r = route(
+        rules=[
+            {
+                "backendRefs": [
+                    {"name": "remote", "kind": "ServiceImport", "group": "application-networking.k8s.aws"}
+                ]
+            }
+        ]
+    )
+    snap = replace(
+        snapshot(r),
+        service_imports={
+            ObjectKey("front", "remote"): parse_service_import(
+                {"metadata": {"name": "remote", "namespace": "front"}}
+            )
+        },
+    )
+    build = build_route(snap, SETTINGS)
+    assert build.desired.target_groups == ()
+    export_tg = ObservedTargetGroup(
+        "tg-export",
+        "arn:tg-export",
+        "k8s-front-remote-x",
+        TargetGroupConfig("vpc-other"),
+        tags=(
+            (tag_keys.SOURCE_TYPE_KEY, "ServiceExport"),
+            (tag_keys.SERVICE_NAME, "remote"),
+            (tag_keys.SERVICE_NAMESPACE, "front"),
+            (tag_keys.CLUSTER_NAME, "other"),
+        ),
+    )
+    state = replace(FakeLattice().state, target_groups=(export_tg,))
+    plan = plan_route(build.desired, state)
+    rule = next(s for s in plan.steps if isinstance(s, CreateRule))
+    assert rule.action.forward == (("tg-export", 1),)
+    assert not any(isinstance(s, DeleteTargetGroup) for s in plan.steps)
+    missing = plan_route(build.desired, FakeLattice().state)
+    assert missing.missing == ("target group for import front/remote could not be found",)
+    rule = next(s for s in missing.steps if isinstance(s, CreateRule))
+    assert rule.action.fixed_status == 500
+
+
+def test_tls_passthrough_default_action_follows_backends() -> None:
+    tls = [
+        {
+            "name": "tls",
+            "port": 443,
+            "protocol": "TLS",
+            "tls": {"mode": "Passthrough"},
+            "allowedRoutes": {"namespaces": {"from": "All"}},
+        }
+    ]
+    services = [service(), service("svc2")]
+
+    def desired(name: str) -> RouteLatticeState:
+        r = route(kind="TLSRoute", hostnames=["a.example.com"], rules=[{"backendRefs": [{"name": name}]}])
+        return build_route(
+            snapshot(r, services=services, gateways=[gateway(listeners=tls)]), SETTINGS
+        ).desired
+
+    lattice = converged(desired("svc"))
+    assert lattice.state.listeners[0].rules == ()
+    plan = plan_route(desired("svc2"), lattice.state)
+    # svc2 has no endpoints, so its new TG gets no RegisterTargets.
+    assert kinds(plan) == ["CreateTargetGroup", "UpdateListener", "DeregisterTargets", "DeleteTargetGroup"]
+    assert isinstance(plan.steps[1], UpdateListener)
+    lattice.apply(plan)
+    assert plan_route(desired("svc2"), lattice.state).steps == ()
