@@ -45,7 +45,8 @@ def _up(args: argparse.Namespace) -> int:
         existing.stop()  # half-dead leftovers of an earlier run: clear them before starting over
     started = time.monotonic()
     plane = ControlPlane.start(args.dir, channel=args.channel, with_workloads=args.workloads)
-    print(f"control plane up in {time.monotonic() - started:.1f}s", file=sys.stderr)
+    phases = ", ".join(f"{k} {v:.1f}s" for k, v in plane.timings.items())
+    print(f"control plane up in {time.monotonic() - started:.1f}s ({phases})", file=sys.stderr)
     _print_plane(plane)
     return 0
 

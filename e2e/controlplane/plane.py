@@ -60,6 +60,7 @@ class ControlPlane:
     procs: dict[str, ManagedProcess] = field(default_factory=dict)
     assets_dir: dict[str, str] = field(default_factory=dict)
     owned: bool = True  # False when attached to a plane someone else started (LC_KUBECONFIG)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per start phase, for reports
 
     # ----- construction -------------------------------------------------------------------------
 
@@ -93,9 +94,13 @@ class ControlPlane:
             plane.assets_dir["kwok-stages"] = str(assets.kwok_stages)
         try:
             plane._start_storage_and_apiserver(assets)
+            began = time.monotonic()
             install_gateway_crds(plane.rest(), assets.crd_dir(channel))
+            plane.timings["crds"] = time.monotonic() - began
             if with_workloads:
+                began = time.monotonic()
                 plane.ensure_workloads()
+                plane.timings["workloads"] = time.monotonic() - began
         except BaseException:
             plane.stop()
             raise
@@ -136,9 +141,13 @@ class ControlPlane:
             self.ports["apiserver"] = processes.free_port()
             self.server = f"https://127.0.0.1:{self.ports['apiserver']}"
             try:
+                began = time.monotonic()
                 self._start_etcd(assets.binary("etcd"))
+                self.timings["etcd"] = time.monotonic() - began
+                began = time.monotonic()
                 self._spawn("kube-apiserver", self._apiserver_argv(assets.binary("kube-apiserver")))
                 self._wait_apiserver()
+                self.timings["apiserver"] = time.monotonic() - began
             except StartError as exc:
                 last = exc
                 in_use = "address already in use" in str(exc)
@@ -207,6 +216,7 @@ class ControlPlane:
             "--disable-admission-plugins=ServiceAccount",
             "--enable-priority-and-fairness=false",
             "--profiling=false",
+            "--shutdown-watch-termination-grace-period=2s",
             f"--audit-policy-file={self.dir / 'audit-policy.yaml'}",
             f"--audit-log-path={self.dir / 'logs' / 'audit.log'}",
             "--audit-log-maxsize=100",

@@ -24,6 +24,7 @@ from lattice_controller.model.k8s import (
 from lattice_controller.model.k8s.gateway import parse_gateway, parse_gateway_class
 from lattice_controller.model.k8s.reference_grant import parse_reference_grant
 from lattice_controller.model.k8s.route import parse_grpc_route, parse_http_route, parse_tls_route
+from lattice_controller.model.k8s.service_import import parse_service_import
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ STORE_SPECS: dict[str, StoreSpec] = {
         parse_endpoint_slice, ((indexes.ENDPOINT_SLICES_BY_SERVICE, indexes.endpoint_slice_service),)
     ),
     k.NAMESPACE.group_kind: StoreSpec(parse_namespace),
+    k.SERVICE_IMPORT.group_kind: StoreSpec(parse_service_import),
 }
 
 

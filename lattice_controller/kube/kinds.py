@@ -76,6 +76,7 @@ SERVICE = Kind("", "v1", "services", "Service", True)
 POD = Kind("", "v1", "pods", "Pod", True)
 NAMESPACE = Kind("", "v1", "namespaces", "Namespace", False)
 EVENT = Kind("", "v1", "events", "Event", True)
+LEASE = Kind("coordination.k8s.io", "v1", "leases", "Lease", True)
 ENDPOINT_SLICE = Kind("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True)
 
 TARGET_GROUP_POLICY = _aws("targetgrouppolicies", "TargetGroupPolicy")

@@ -28,8 +28,9 @@ MAX_TARGETS_PER_CALL = 100
 def client_token(*parts: str) -> str:
     """Deterministic idempotency token for a Create call (Lattice accepts 1-64 printable chars).
 
-    Built from what identifies the resource (e.g. ManagedBy, kind, name, parent id), so a retried
-    create after a crash returns the resource created the first time instead of a duplicate.
+    Built from what identifies the resource (ManagedBy, kind, name, parent) *and* the request's
+    parameters, so a retried create after a crash returns the resource created the first time
+    instead of a duplicate, while a changed request never collides with an earlier token.
     """
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:64]
 

@@ -338,3 +338,25 @@ def test_deleting_route_wants_cleanup_even_without_accepted_parents() -> None:
 def test_route_type_values() -> None:
     assert RouteType.GRPC.finalizer == "grpcroute.k8s.aws/resources"
     assert RouteType.TLS.kind == "TLSRoute"
+
+
+def test_route_dependencies() -> None:
+    from lattice_controller.reconcile.build import route_dependencies
+
+    r = route(
+        rules=[
+            {"backendRefs": [{"name": "a"}, {"name": "b", "namespace": "other"}, {"name": "a"}]},
+            {
+                "backendRefs": [
+                    {"name": "imp", "kind": "ServiceImport", "group": "application-networking.k8s.aws"}
+                ]
+            },
+        ],
+        parent_refs=[{"name": "gw", "namespace": "infra"}, {"name": "local"}],
+    )
+    deps = route_dependencies(r)
+    assert deps.gateways == (ObjectKey("infra", "gw"), ObjectKey("front", "local"))
+    assert deps.services == (ObjectKey("front", "a"), ObjectKey("other", "b"))
+    assert deps.service_imports == (ObjectKey("front", "imp"),)
+    assert deps.grant_namespaces == ("other",)
+    assert deps.namespaces == ("front",)

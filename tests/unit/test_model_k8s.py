@@ -296,3 +296,15 @@ def test_namespace_and_reference_grant() -> None:
 )
 def test_label_selector(selector: LabelSelector, labels: dict[str, str], expected: bool | None) -> None:
     assert selector.matches(StrMap.of(labels)) is expected
+
+
+def test_last_applied_configuration_is_not_kept() -> None:
+    meta = parse_namespace(
+        {
+            "metadata": {
+                "name": "n",
+                "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}", "a": "b"},
+            }
+        }
+    ).meta
+    assert meta.annotations.as_dict() == {"a": "b"}

@@ -85,8 +85,16 @@ class Meta:
         return self.annotations.get(key)
 
 
+# Never read by the controller and often kilobytes per object: not kept in the cache.
+DROPPED_ANNOTATIONS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})
+
+
 def parse_meta(obj: Any, problems: Problems | None = None) -> Meta:
+    """Metadata; ``managedFields`` and ``DROPPED_ANNOTATIONS`` are not kept (memory budget)."""
     md = as_map(as_map(obj, "", problems).get("metadata"), "metadata", problems)
+    annotations = as_map(md.get("annotations"), "metadata.annotations", problems)
+    if any(k in DROPPED_ANNOTATIONS for k in annotations):
+        annotations = {k: v for k, v in annotations.items() if k not in DROPPED_ANNOTATIONS}
     deletion = md.get("deletionTimestamp")
     return Meta(
         key=ObjectKey(
@@ -97,7 +105,7 @@ def parse_meta(obj: Any, problems: Problems | None = None) -> Meta:
         resource_version=as_str(md.get("resourceVersion")),
         generation=opt_int(md.get("generation"), "metadata.generation", problems) or 0,
         labels=str_map(md.get("labels"), "metadata.labels", problems),
-        annotations=str_map(md.get("annotations"), "metadata.annotations", problems),
+        annotations=str_map(annotations, "metadata.annotations", problems),
         finalizers=str_tuple(md.get("finalizers"), "metadata.finalizers", problems),
         deletion_timestamp=None if deletion is None else as_str(deletion),
         creation_timestamp=as_str(md.get("creationTimestamp")),

@@ -49,7 +49,7 @@ def plan_route(desired: RouteLatticeState, observed: ObservedRouteState) -> Plan
     if current is None:
         service_ref = Pending("service", spec.name)
         tags = tuple(sorted(spec.create_tags.items()))
-        token = client_token(spec.managed_by, "service", spec.name)
+        token = client_token(spec.managed_by, "service", spec.name, str(tags), str(spec.custom_domain))
         service_steps: list[Step] = [
             CreateService(spec.name, tags, token, spec.custom_domain, spec.certificate_arn)
         ]
@@ -57,7 +57,8 @@ def plan_route(desired: RouteLatticeState, observed: ObservedRouteState) -> Plan
         ownership = service_ownership(spec, current, deleting=False)
         if not ownership.owned:
             return Plan(conflict=ownership.conflict)
-        takeover = ownership.takeover
+        # While allow-takeover-from is set, children get ManagedBy rewritten on every reconcile (§7.4).
+        takeover = ownership.takeover or bool(spec.allow_takeover_from)
         service_ref = current.arn
         service_steps = tag_steps(
             current.arn, current.tag_dict(), dict(spec.additional_tags), ownership.managed

@@ -137,7 +137,7 @@ def plan_associations(
                 ).items()
             )
         )
-        token = client_token(spec.managed_by, "association", spec.name, network.id)
+        token = client_token(spec.managed_by, "association", spec.name, network.id, str(tags))
         plan.steps.append(CreateServiceNetworkServiceAssociation(service_ref, network.id, tags, token))
     for current in existing:
         if current.id not in wanted and _managed_by_us(current, spec.managed_by):
@@ -187,7 +187,7 @@ def plan_listeners(
                 ).items()
             )
         )
-        token = client_token(spec.managed_by, "listener", spec.name, listener.name)
+        token = client_token(spec.managed_by, "listener", spec.name, listener.name, str(default), str(tags))
         work.append(
             CreateListener(service_ref, listener.name, listener.port, listener.protocol, default, tags, token)
         )
@@ -236,7 +236,16 @@ def _plan_rules(
                 priorities.append((found.arn, desired.priority))
             continue
         name = rule_name(key, desired.priority)
-        token = client_token(spec.managed_by, "rule", spec.name, listener.name, key)
+        token = client_token(
+            spec.managed_by,
+            "rule",
+            spec.name,
+            listener.name,
+            key,
+            str(desired.priority),
+            str(action),
+            str(create_tags),
+        )
         creates.append(
             CreateRule(
                 service_ref, listener_ref, name, desired.priority, desired.match, action, create_tags, token

@@ -142,8 +142,10 @@ def plan_target_groups(
             name = spec.name
             pending = Pending("target_group", name)
             plan.refs[spec.identity] = pending
-            token = client_token(spec.managed_by, "target-group", name)
             tags = tuple(sorted(spec.create_tags.items()))
+            token = client_token(
+                spec.managed_by, "target-group", name, str(spec.config), str(spec.health_check), str(tags)
+            )
             plan.steps.append(CreateTargetGroup(name, spec.config, spec.health_check, tags, token))
             if spec.targets:
                 plan.steps += _batches(pending, sorted({(t.ip, t.port) for t in spec.targets}), register=True)

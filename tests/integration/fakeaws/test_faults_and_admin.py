@@ -41,7 +41,7 @@ async def strict_client(fake_aws: Any, aws_env: dict[str, str]) -> AsyncIterator
 
 @pytest_asyncio.fixture
 async def retrying_client(fake_aws: Any, aws_env: dict[str, str]) -> AsyncIterator[Any]:
-    async with await _client(fake_aws, "vpc-lattice", attempts=3) as client:
+    async with await _client(fake_aws, "vpc-lattice", attempts=6) as client:
         yield client
 
 
@@ -93,7 +93,7 @@ async def test_fixed_latency_per_operation(lattice_client: Any, fake_aws: Any) -
     await lattice_client.list_service_networks()
     fast = time.monotonic() - started
     assert slow >= 0.3
-    assert fast < 0.25
+    assert fast < slow
 
 
 async def test_random_latency_global(lattice_client: Any, fake_aws: Any) -> None:
@@ -101,29 +101,28 @@ async def test_random_latency_global(lattice_client: Any, fake_aws: Any) -> None
     for _ in range(3):
         started = time.monotonic()
         await lattice_client.list_target_groups()
-        assert 0.1 <= time.monotonic() - started < 0.6
+        assert 0.1 <= time.monotonic() - started < 2.0
 
 
 async def test_throttling_then_recovery(strict_client: Any, fake_aws: Any) -> None:
     lattice_client = strict_client
-    fake_aws.admin.set_throttle("vpc-lattice:ListServices", rate=2, burst=2)
+    fake_aws.admin.set_throttle("vpc-lattice:ListServices", rate=1, burst=2)
     await lattice_client.list_services()
     await lattice_client.list_services()
     response = await expect_error(lattice_client.list_services(), "ThrottlingException", 429)
     assert response["ResponseMetadata"]["HTTPHeaders"]["retry-after"] == "1"
     await lattice_client.list_service_networks()  # other operations are not throttled
-    await asyncio.sleep(0.6)
+    await asyncio.sleep(1.05)
     await lattice_client.list_services()  # a token came back
     assert fake_aws.admin.counters()["vpc-lattice:ListServices"] == 4
     assert fake_aws.admin.faults()["injected"]["throttled"] == {"vpc-lattice:ListServices": 1}
 
 
 async def test_botocore_retries_throttling(retrying_client: Any, fake_aws: Any) -> None:
-    fake_aws.admin.set_throttle("vpc-lattice:*", rate=20, burst=1, status=400)
+    fake_aws.admin.set_throttle("vpc-lattice:*", rate=3, burst=1, status=400)
     await retrying_client.list_services()
-    response = (
-        await retrying_client.list_services()
-    )  # throttled once (HTTP 400 here), then retried by botocore
+    # throttled (HTTP 400 here: botocore recognises the code), then retried by botocore until a token is back
+    response = await retrying_client.list_services()
     assert response["ResponseMetadata"]["RetryAttempts"] >= 1
     assert fake_aws.admin.counters()["vpc-lattice:ListServices"] >= 3
 

@@ -165,7 +165,7 @@ async def test_register_and_deregister_limits(lattice_client: Any) -> None:
 
 
 async def test_status_unused_initial_healthy(lattice_client: Any, fake_aws: Any) -> None:
-    fake_aws.admin.set_timings(initial_seconds=0.3)
+    fake_aws.admin.set_timings(initial_seconds=0.8)
     tg = await target_group(lattice_client)
     await lattice_client.register_targets(
         targetGroupIdentifier=tg["id"], targets=[{"id": "10.0.0.1", "port": 80}]
@@ -177,7 +177,7 @@ async def test_status_unused_initial_healthy(lattice_client: Any, fake_aws: Any)
         targetGroupIdentifier=tg["id"], targets=[{"id": "10.0.0.2", "port": 80}]
     )
     assert (await _statuses(lattice_client, tg["id"]))["10.0.0.2"] == "INITIAL"
-    await asyncio.sleep(0.35)
+    await asyncio.sleep(0.85)
     assert await _statuses(lattice_client, tg["id"]) == {"10.0.0.1": "HEALTHY", "10.0.0.2": "HEALTHY"}
 
 
@@ -192,7 +192,7 @@ async def test_status_unavailable_without_health_checks(lattice_client: Any) -> 
 
 
 async def test_draining_lifecycle(lattice_client: Any, fake_aws: Any) -> None:
-    fake_aws.admin.set_timings(draining_seconds=0.4)
+    fake_aws.admin.set_timings(draining_seconds=0.8)
     tg = await target_group(lattice_client)
     targets = [{"id": "10.0.0.1"}, {"id": "10.0.0.2"}]
     await lattice_client.register_targets(targetGroupIdentifier=tg["id"], targets=targets)
@@ -201,7 +201,7 @@ async def test_draining_lifecycle(lattice_client: Any, fake_aws: Any) -> None:
     assert await _statuses(lattice_client, tg["id"]) == {"10.0.0.1": "DRAINING", "10.0.0.2": "DRAINING"}
     await lattice_client.register_targets(targetGroupIdentifier=tg["id"], targets=[{"id": "10.0.0.2"}])
     assert await _statuses(lattice_client, tg["id"]) == {"10.0.0.1": "DRAINING", "10.0.0.2": "UNUSED"}
-    await asyncio.sleep(0.45)
+    await asyncio.sleep(0.85)
     assert await _statuses(lattice_client, tg["id"]) == {"10.0.0.2": "UNUSED"}
 
 

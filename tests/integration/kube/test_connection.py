@@ -1,4 +1,4 @@
-"""Connecting: our kubeconfig loader and the adapter over a kubernetes-asyncio ApiClient reach the same server."""
+"""Connecting: our kubeconfig loader and the adapter over an ApiClient both reach the server."""
 
 from __future__ import annotations
 

@@ -1,0 +1,261 @@
+"""Build one route: its ``status.parents`` conditions and its desired Lattice state (pure).
+
+Our choices where the reference is loose or buggy (each also listed in the report):
+* Unsupported matches, Lattice limits, bad priorities, parse problems, an invalid
+  service-name-override and dual-stack Services make every otherwise-accepted parent
+  ``Accepted=False/UnsupportedValue`` with a message saying what to change; then nothing is
+  built or changed for the route (existing Lattice resources are left as they are).
+* Backend problems (unknown kind, missing Service, missing ReferenceGrant) give
+  ``ResolvedRefs=False``; the route is still built, the bad backend dropped from its rule's
+  forward action (fixed 500 when none is left).
+* The "primary" gateway (listeners, certificate) is the first *accepted* controlled parent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from lattice_controller.model.k8s import (
+    Gateway,
+    Listener,
+    ParentRef,
+    Route,
+    RouteParentStatus,
+    RouteType,
+)
+from lattice_controller.model.keys import ObjectKey
+from lattice_controller.model.lattice import (
+    PROTOCOL_HTTP,
+    PROTOCOL_HTTPS,
+    PROTOCOL_TLS_PASSTHROUGH,
+    AssociationSpec,
+    ListenerSpec,
+    RouteLatticeState,
+    RuleAction,
+    RuleSpec,
+    ServiceNetworkRef,
+    ServiceSpec,
+)
+from lattice_controller.model.naming import (
+    InvalidServiceNameOverrideError,
+    lattice_service_name,
+    listener_name,
+    service_name_override,
+)
+from lattice_controller.model.tags import ALLOW_TAKEOVER_FROM_ANNOTATION, additional_tags
+from lattice_controller.reconcile.build import conditions as c
+from lattice_controller.reconcile.build.attachment import (
+    controlled_parents,
+    evaluate_parent,
+    standalone_value,
+)
+from lattice_controller.reconcile.build.backends import ResolvedBackend, resolve_backend
+from lattice_controller.reconcile.build.inputs import BuildSettings, RouteSnapshot
+from lattice_controller.reconcile.build.route_parts import (
+    build_rules,
+    build_target_groups,
+    validate_rules,
+)
+
+STANDALONE_ANNOTATION = "application-networking.k8s.aws/standalone"
+CERTIFICATE_ARN_OPTION = "application-networking.k8s.aws/certificate-arn"
+MAX_PROBLEMS_IN_MESSAGE = 3
+
+
+@dataclass(frozen=True, slots=True)
+class RouteBuild:
+    """The pure result for one route.
+
+    ``parents``: our ``status.parents`` entries (conditions without transition times) for the
+    parentRefs that name one of our gateways; ``relevant`` is False when there is none.
+    ``problems``: why the route is not accepted (UnsupportedValue). ``warnings``: texts for
+    Warning events (e.g. ``FailedBuildModel``). ``desired.service`` is None when nothing is to be
+    built or changed.
+    """
+
+    route: ObjectKey
+    route_type: RouteType
+    relevant: bool
+    parents: tuple[RouteParentStatus, ...]
+    desired: RouteLatticeState
+    problems: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def accepted_parents(self) -> tuple[RouteParentStatus, ...]:
+        return tuple(
+            p for p in self.parents if any(x.type == c.ACCEPTED and x.status == "True" for x in p.conditions)
+        )
+
+
+def _service_name(route: Route) -> tuple[str, str | None]:
+    annotations = route.meta.annotations.as_dict()
+    try:
+        override = service_name_override(annotations)
+    except InvalidServiceNameOverrideError as error:
+        return lattice_service_name(route.meta.name, route.meta.namespace), str(error)
+    return override or lattice_service_name(route.meta.name, route.meta.namespace), None
+
+
+def _service_spec(
+    route: Route, name: str, settings: BuildSettings, certificate_arn: str | None
+) -> ServiceSpec:
+    annotations = route.meta.annotations.as_dict()
+    return ServiceSpec(
+        name=name,
+        route=route.meta.key,
+        route_type=route.route_type.value,
+        managed_by=settings.managed_by,
+        custom_domain=route.hostnames[0] if route.hostnames else None,
+        certificate_arn=certificate_arn,
+        additional_tags=tuple(sorted(additional_tags(annotations).items())),
+        allow_takeover_from=annotations.get(ALLOW_TAKEOVER_FROM_ANNOTATION) or None,
+    )
+
+
+def _lattice_protocol(listener: Listener) -> str | None:
+    if listener.protocol == "HTTP":
+        return PROTOCOL_HTTP
+    if listener.protocol == "HTTPS":
+        return PROTOCOL_HTTPS
+    if listener.protocol == "TLS" and listener.tls_mode == "Passthrough":
+        return PROTOCOL_TLS_PASSTHROUGH
+    return None
+
+
+def _certificate(listeners: list[Listener]) -> tuple[str | None, bool]:
+    """(certificate ARN from listener options, whether a Terminate listener matched)."""
+    terminate = False
+    for listener in listeners:
+        if listener.protocol == "HTTPS" and (listener.tls_mode or "Terminate") == "Terminate":
+            terminate = True
+            arn = listener.tls_options.get(CERTIFICATE_ARN_OPTION)
+            if arn:
+                return arn, True
+    return None, terminate
+
+
+def _is_standalone(route: Route, gateways: list[Gateway]) -> bool:
+    own = route.meta.annotations.get(STANDALONE_ANNOTATION)
+    if own is not None:
+        return standalone_value(own) is True
+    return any(standalone_value(g.meta.annotations.get(STANDALONE_ANNOTATION)) is True for g in gateways)
+
+
+def _resolved_refs(backends: list[ResolvedBackend], generation: int) -> tuple[str, str, int]:
+    for backend in backends:
+        if backend.resolved_refs is not None:
+            return backend.resolved_refs[0], backend.resolved_refs[1], generation
+    return c.REASON_RESOLVED_REFS, "", generation
+
+
+def build_route(snapshot: RouteSnapshot, settings: BuildSettings) -> RouteBuild:
+    route = snapshot.route
+    generation = route.meta.generation
+    controlled = controlled_parents(
+        route, snapshot.gateways, snapshot.gateway_classes, settings.controller_name
+    )
+    name, override_problem = _service_name(route)
+    rtype, managed_by = route.route_type.value, settings.managed_by
+    empty = RouteLatticeState(route.meta.key, rtype, managed_by, cluster=settings.cluster, vpc=settings.vpc)
+    if route.meta.deleting:
+        spec = _service_spec(route, name, settings, None)
+        return RouteBuild(
+            route.meta.key,
+            route.route_type,
+            bool(controlled),
+            (),
+            replace(empty, service=spec, deleting=True),
+        )
+    if not controlled:
+        return RouteBuild(route.meta.key, route.route_type, False, (), empty)
+
+    backends = [
+        resolve_backend(route, ref, snapshot, settings) for rule in route.rules for ref in rule.backend_refs
+    ]
+    problems = list(route.problems)
+    if override_problem:
+        problems.append(override_problem)
+    problems += validate_rules(route)
+    problems += [b.accepted_problem for b in backends if b.accepted_problem]
+    warnings = [b.warning for b in backends if b.warning]
+
+    evaluations = [(ref, gw, evaluate_parent(route, ref, gw, snapshot.namespaces)) for ref, gw in controlled]
+    resolved = _resolved_refs(backends, generation)
+    parents = []
+    accepted: list[tuple[ParentRef, Gateway, tuple[Listener, ...]]] = []
+    for ref, gw, evaluation in evaluations:
+        reason, message = evaluation.reason, evaluation.message
+        if reason == c.REASON_ACCEPTED and problems:
+            reason = c.REASON_UNSUPPORTED_VALUE
+            message = "; ".join(problems[:MAX_PROBLEMS_IN_MESSAGE])
+        if reason == c.REASON_ACCEPTED:
+            accepted.append((ref, gw, evaluation.listeners))
+        conditions = (
+            c.condition(c.ACCEPTED, reason, message, generation),
+            c.condition(c.RESOLVED_REFS, resolved[0], resolved[1], generation),
+        )
+        parents.append(RouteParentStatus(ref, settings.controller_name, conditions))
+
+    if not accepted:
+        if not problems:
+            warnings.append(c.MSG_ALL_PARENTS_REJECTED)
+        return RouteBuild(
+            route.meta.key, route.route_type, True, tuple(parents), empty, tuple(problems), tuple(warnings)
+        )
+
+    primary = accepted[0][1]
+    primary_listeners = [lst for _, gw, lsts in accepted if gw is primary for lst in lsts]
+    certificate_arn, terminate = _certificate(primary_listeners)
+    service = _service_spec(route, name, settings, certificate_arn)
+    if terminate and certificate_arn is None and route.hostnames:
+        service = _with_discovery(service)
+
+    if _is_standalone(route, [gw for _, gw in controlled]):
+        network_names: list[str] = []
+    elif settings.override_active:
+        network_names = [settings.default_service_network]
+    else:
+        network_names = list(dict.fromkeys(gw.meta.name for _, gw, _ in accepted))
+    associations = tuple(
+        AssociationSpec(ServiceNetworkRef(n), service.additional_tags) for n in network_names
+    )
+
+    rules, rule_warnings = build_rules(route, backends)
+    warnings += rule_warnings
+    listeners: dict[int, ListenerSpec] = {}
+    for listener in primary_listeners:
+        protocol = _lattice_protocol(listener)
+        if protocol is None or listener.port is None or listener.port in listeners:
+            continue
+        lname = listener_name(route.meta.name, route.meta.namespace, listener.port, protocol)
+        if protocol == PROTOCOL_TLS_PASSTHROUGH:
+            forward = rules[0].action if rules else RuleAction.fixed(500)
+            if forward.fixed_status is not None:
+                warnings.append(
+                    f"TLSRoute {route.meta.key} must have at least one valid backendRef target group; "
+                    f"listener {lname} not built"
+                )
+                continue
+            listeners[listener.port] = ListenerSpec(
+                lname, listener.port, protocol, forward, (), service.additional_tags
+            )
+        else:
+            rule_specs: tuple[RuleSpec, ...] = tuple(rules)
+            listeners[listener.port] = ListenerSpec(
+                lname, listener.port, protocol, RuleAction.fixed(404), rule_specs, service.additional_tags
+            )
+
+    target_groups = build_target_groups(route, backends, snapshot, settings)
+    desired = replace(
+        empty,
+        service=service,
+        associations=associations,
+        listeners=tuple(listeners.values()),
+        target_groups=target_groups,
+    )
+    return RouteBuild(route.meta.key, route.route_type, True, tuple(parents), desired, (), tuple(warnings))
+
+
+def _with_discovery(service: ServiceSpec) -> ServiceSpec:
+    return replace(service, discover_certificate=True)

@@ -1,0 +1,126 @@
+"""What every reconciler shares: cache stores, Kubernetes writers, the AWS edge, build settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from lattice_controller.aws.lattice import LatticeApi
+from lattice_controller.aws.inventory import LatticeInventory
+from lattice_controller.aws.tagging import TagStore
+from lattice_controller.cache import indexes
+from lattice_controller.cache.store import Store
+from lattice_controller.kube import kinds as k
+from lattice_controller.kube.events import EventRecorder, InvolvedObject
+from lattice_controller.kube.kinds import Kind
+from lattice_controller.kube.writes import KubeWriter
+from lattice_controller.model.k8s import Gateway, GatewayClass, Route
+from lattice_controller.model.k8s.route import RouteType
+from lattice_controller.model.keys import ObjectKey
+from lattice_controller.reconcile.build.inputs import BuildSettings, RouteSnapshot
+
+ROUTE_KINDS: dict[RouteType, Kind] = {
+    RouteType.HTTP: k.HTTP_ROUTE,
+    RouteType.GRPC: k.GRPC_ROUTE,
+    RouteType.TLS: k.TLS_ROUTE,
+}
+RETRY_SECONDS = 10.0
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class ControllerContext:
+    """Shared, long-lived dependencies of the reconcilers (built once by the app)."""
+
+    stores: dict[str, Store[Any]]
+    kinds: dict[str, Kind]
+    writer: KubeWriter
+    recorder: EventRecorder
+    lattice: LatticeApi
+    tags: TagStore
+    inventory: LatticeInventory
+    settings: BuildSettings
+    now: Callable[[], str] = field(default=utc_now)
+
+    def kind(self, kind: Kind) -> Kind:
+        """The served version of ``kind``."""
+        return self.kinds.get(kind.group_kind, kind)
+
+    def store(self, kind: Kind) -> Store[Any] | None:
+        return self.stores.get(kind.group_kind)
+
+    def involved(self, kind: Kind, key: ObjectKey, uid: str = "") -> InvolvedObject:
+        return InvolvedObject(self.kind(kind), key, uid)
+
+    # ---- reads from the cache -------------------------------------------------------------------
+
+    def gateway_classes(self) -> dict[str, GatewayClass]:
+        store = self.store(k.GATEWAY_CLASS)
+        return {c.meta.key.name: c for c in store.records()} if store else {}
+
+    def is_ours(self, gateway: Gateway) -> bool:
+        cls = self.gateway_classes().get(gateway.gateway_class_name)
+        return cls is not None and cls.controller_name == self.settings.controller_name
+
+    def routes(self) -> list[Route]:
+        out: list[Route] = []
+        for kind in ROUTE_KINDS.values():
+            store = self.store(kind)
+            if store:
+                out += store.records()
+        return out
+
+    def routes_of_gateway(self, gateway: ObjectKey) -> list[Route]:
+        out: list[Route] = []
+        for kind in ROUTE_KINDS.values():
+            store = self.store(kind)
+            if store:
+                out += store.by_index(indexes.ROUTES_BY_PARENT_GATEWAY, str(gateway))
+        return out
+
+    def route_snapshot(self, route: Route) -> RouteSnapshot:
+        """Everything the pure build of ``route`` may read, taken from the cache now."""
+        own = route.meta.key.namespace
+        gateways = self._by_keys(k.GATEWAY, (ObjectKey.parse(v) for v in indexes.route_parent_gateways(route)))
+        backend_keys = [
+            ObjectKey(ref.namespace_or(own), ref.name) for rule in route.rules for ref in rule.backend_refs
+        ]
+        services = self._by_keys(k.SERVICE, backend_keys)
+        slices_store = self.store(k.ENDPOINT_SLICE)
+        endpoint_slices = {
+            key: slices_store.by_index(indexes.ENDPOINT_SLICES_BY_SERVICE, str(key)) if slices_store else []
+            for key in services
+        }
+        grants_store = self.store(k.REFERENCE_GRANT)
+        grants = [
+            g
+            for ns in {key.namespace for key in backend_keys if key.namespace != own}
+            for g in (grants_store.by_index(indexes.BY_NAMESPACE, ns) if grants_store else [])
+        ]
+        namespaces_store = self.store(k.NAMESPACE)
+        namespaces = {n.meta.key.name: n for n in namespaces_store.records()} if namespaces_store else {}
+        return RouteSnapshot(
+            route=route,
+            gateways=gateways,
+            gateway_classes=self.gateway_classes(),
+            services=services,
+            endpoint_slices=endpoint_slices,
+            reference_grants=grants,
+            namespaces=namespaces,
+        )
+
+    def _by_keys(self, kind: Kind, keys: Iterable[ObjectKey]) -> dict[ObjectKey, Any]:
+        store = self.store(kind)
+        if store is None:
+            return {}
+        found = {}
+        for key in keys:
+            record = store.get(key)
+            if record is not None:
+                found[key] = record
+        return found

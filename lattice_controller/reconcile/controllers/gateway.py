@@ -1,0 +1,59 @@
+"""Gateway → service network lookup and status (reference §3; ``Accepted`` is honest, decisions.md).
+
+No AWS write: the service network's lifecycle belongs to DEFAULT_SERVICE_NETWORK or to its owner.
+Deletion is blocked (finalizer kept) while any route still names the gateway as a parent.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from lattice_controller.kube import kinds as k
+from lattice_controller.model.keys import ObjectKey
+from lattice_controller.model.outcomes import Outcome, RequeueAfter, Success
+from lattice_controller.reconcile.build import ServiceNetworkLookup, build_gateway
+from lattice_controller.reconcile.controllers.context import ControllerContext
+from lattice_controller.reconcile.networks import find_service_network
+from lattice_controller.reconcile.status import gateway_status
+
+GATEWAY_FINALIZER = "gateway.k8s.aws/resources"
+DELETE_BLOCKED_RETRY_SECONDS = 30.0
+
+log = structlog.get_logger(__name__)
+
+
+class GatewayReconciler:
+    name = "gateway"
+
+    def __init__(self, ctx: ControllerContext) -> None:
+        self.ctx = ctx
+
+    async def reconcile(self, key: ObjectKey) -> Outcome:
+        ctx = self.ctx
+        store = ctx.store(k.GATEWAY)
+        gateway = store.get(key) if store else None
+        if gateway is None or not ctx.is_ours(gateway):
+            return Success()
+        kind = ctx.kind(k.GATEWAY)
+        if gateway.meta.deleting:
+            if GATEWAY_FINALIZER not in gateway.meta.finalizers:
+                return Success()
+            users = [r for r in ctx.routes_of_gateway(key)]
+            if users:
+                log.info("gateway deletion blocked", routes=[str(r.meta.key) for r in users[:5]])
+                return RequeueAfter(DELETE_BLOCKED_RETRY_SECONDS)
+            await ctx.writer.remove_finalizer(kind, key, GATEWAY_FINALIZER)
+            return Success()
+        if GATEWAY_FINALIZER not in gateway.meta.finalizers:
+            await ctx.writer.add_finalizer(kind, key, GATEWAY_FINALIZER)
+        settings = ctx.settings
+        network = settings.default_service_network if settings.override_active else key.name
+        found = await find_service_network(ctx.inventory, network, settings.vpc)
+        lookup = ServiceNetworkLookup(arn=found.arn, conflict=found.conflict)
+        namespaces_store = ctx.store(k.NAMESPACE)
+        namespaces = {n.meta.key.name: n for n in namespaces_store.records()} if namespaces_store else {}
+        build = build_gateway(gateway, ctx.routes_of_gateway(key), namespaces, lookup, settings.controller_name)
+        update = gateway_status(gateway, build, ctx.now())
+        if update.changed:
+            await ctx.writer.patch_status(kind, key, update.payload)
+        return Success()

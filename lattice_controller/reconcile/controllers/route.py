@@ -1,0 +1,109 @@
+"""HTTPRoute / GRPCRoute / TLSRoute → Lattice service, listeners, rules, target groups, targets.
+
+One reconciler class serves the three kinds. Per key: snapshot from the cache → pure build →
+observe Lattice (shared listings) → pure plan → apply → status, annotations, events. Deletion is
+driven by ownership tags, never by status; the finalizer goes only after the plan is complete.
+Kubernetes writes and events happen only when something changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import structlog
+
+from lattice_controller.model.k8s import Condition, Route
+from lattice_controller.model.k8s.route import RouteType
+from lattice_controller.model.keys import ObjectKey
+from lattice_controller.model.outcomes import Outcome, RequeueAfter, Success
+from lattice_controller.reconcile.apply import apply_plan
+from lattice_controller.reconcile.build import RouteBuild, build_route
+from lattice_controller.reconcile.build import conditions as c
+from lattice_controller.reconcile.controllers.context import RETRY_SECONDS, ROUTE_KINDS, ControllerContext
+from lattice_controller.reconcile.diff import plan_route
+from lattice_controller.reconcile.observe import observe_route
+from lattice_controller.reconcile.status import route_status
+
+SERVICE_ARN_ANNOTATION = "application-networking.k8s.aws/lattice-service-arn"
+ASSIGNED_DOMAIN_ANNOTATION = "application-networking.k8s.aws/lattice-assigned-domain-name"
+
+log = structlog.get_logger(__name__)
+
+
+class RouteReconciler:
+    def __init__(self, ctx: ControllerContext, route_type: RouteType) -> None:
+        self.ctx = ctx
+        self.route_type = route_type
+        self.kind = ROUTE_KINDS[route_type]
+        self.name = route_type.kind.lower()
+
+    async def reconcile(self, key: ObjectKey) -> Outcome:
+        store = self.ctx.store(self.kind)
+        route: Route | None = store.get(key) if store else None
+        if route is None:
+            return Success()
+        build = build_route(self.ctx.route_snapshot(route), self.ctx.settings)
+        if route.meta.deleting:
+            if self.route_type.finalizer not in route.meta.finalizers:
+                return Success()
+            return await self._delete(route, build)
+        if not build.relevant:
+            return Success()
+        return await self._upsert(route, build)
+
+    async def _upsert(self, route: Route, build: RouteBuild) -> Outcome:
+        ctx, key = self.ctx, route.meta.key
+        kind = ctx.kind(self.kind)
+        if self.route_type.finalizer not in route.meta.finalizers:
+            await ctx.writer.add_finalizer(kind, key, self.route_type.finalizer)
+        involved = ctx.involved(self.kind, key, route.meta.uid)
+        overrides: list[Condition] = []
+        outcome: Outcome = Success()
+        deployed = False
+        annotations: dict[str, str | None] = {}
+        if build.desired.service is not None:
+            observed = await observe_route(build.desired, ctx.inventory, ctx.tags)
+            plan = plan_route(build.desired, observed)
+            if plan.conflict:
+                overrides.append(
+                    Condition(c.ACCEPTED, "False", c.REASON_CONFLICTED, plan.conflict, route.meta.generation)
+                )
+            else:
+                result = await apply_plan(plan, ctx.lattice, ctx.tags)
+                deployed = bool(plan.steps)
+                if plan.waits or plan.missing:
+                    log.info("route waiting", waits=list(plan.waits), missing=list(plan.missing))
+                    outcome = RequeueAfter(RETRY_SECONDS)
+                arn = result.service_arn or (observed.service.arn if observed.service else None)
+                dns = result.service_dns or (observed.service.dns_name if observed.service else None)
+                if arn:
+                    annotations[SERVICE_ARN_ANNOTATION] = arn
+                if dns:
+                    annotations[ASSIGNED_DOMAIN_ANNOTATION] = dns
+        status = route_status(route, build, ctx.now(), overrides, ctx.settings.controller_name)
+        if status.changed:
+            await ctx.writer.patch_status(kind, key, status.payload)
+            for warning in build.warnings:
+                await ctx.recorder.warning(involved, "FailedBuildModel", f"Failed build model due to {warning}")
+            for override in overrides:
+                await ctx.recorder.warning(involved, "FailedDeployModel", f"Failed deploy model due to {override.message}")
+        await ctx.writer.patch_annotations(kind, key, annotations, current=route.meta.annotations.as_dict())
+        if deployed:
+            await ctx.recorder.normal(involved, "DeploySucceed", "Adding/Updating reconcile Done!")
+        return outcome
+
+    async def _delete(self, route: Route, build: RouteBuild) -> Outcome:
+        ctx, key = self.ctx, route.meta.key
+        observed = await observe_route(build.desired, ctx.inventory, ctx.tags)
+        plan = plan_route(build.desired, observed)
+        if plan.steps:
+            await apply_plan(plan, ctx.lattice, ctx.tags)
+        if plan.waits:
+            log.info("route deletion waiting", waits=list(plan.waits))
+            return RequeueAfter(RETRY_SECONDS)
+        await ctx.writer.remove_finalizer(ctx.kind(self.kind), key, self.route_type.finalizer)
+        return Success()
+
+
+def route_reconcilers(ctx: ControllerContext, types: Sequence[RouteType]) -> list[RouteReconciler]:
+    return [RouteReconciler(ctx, t) for t in types]
