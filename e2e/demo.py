@@ -42,7 +42,11 @@ def _wait_converged(plane: ControlPlane, endpoint: str, timeout: float) -> Latti
         view = LatticeView.read(endpoint)
         annotations = _route_status(plane).get("metadata", {}).get("annotations", {})  # type: ignore[union-attr]
         registered = sum(len(tg["targets"]) for tg in view.target_groups)
-        if view.service(SERVICE_NAME) and registered >= 4 and "application-networking.k8s.aws/lattice-service-arn" in annotations:
+        if (
+            view.service(SERVICE_NAME)
+            and registered >= 4
+            and "application-networking.k8s.aws/lattice-service-arn" in annotations
+        ):
             return view
         time.sleep(1)
     raise TimeoutError(f"not converged within {timeout:.0f} s; Lattice now:\n{view.describe()}")
@@ -81,8 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         print(view.describe())
         print(f"\nconverged in {time.monotonic() - started:.1f} s (including control-plane start)")
         if args.keep:
-            print(f"\nkubeconfig: {plane.kubeconfig}\nfake AWS:   {endpoint}\ncontroller log: {controller.log_path}")
-            print(f"stop with: python -m e2e.controlplane down --dir {directory}; kill {fake_process.pid} {controller.process.pid}")
+            print(f"\nkubeconfig: {plane.kubeconfig}\nfake AWS:   {endpoint}")
+            print(f"controller log: {controller.log_path}")
+            pids = f"{fake_process.pid} {controller.process.pid}"
+            print(f"stop with: python -m e2e.controlplane down --dir {directory}; kill {pids}")
             return 0
         return 0
     except Exception as exc:  # the demo reports, it does not hide

@@ -61,6 +61,10 @@ class FakeAwsProcess:
     def pid(self) -> int:
         return self.process.pid
 
+    def __iter__(self) -> Iterator[Any]:
+        """Unpacks as `(process, endpoint)`, the shape callers of the first version used."""
+        return iter((self.process, self.endpoint))
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-# The identity the controller runs as in every local environment (moto maps the key "testing" to this account).
+# The identity of the controller in every local environment (moto maps the key "testing" to this account).
 ACCOUNT_ID = "123456789012"
 CLUSTER_NAME = "local-cluster"
 CLUSTER_VPC_ID = "vpc-0a1b2c3d4e5f60718"
@@ -60,7 +60,10 @@ class ControllerProcess:
         health_port, metrics_port = free_port(), free_port()
         log = tempfile.NamedTemporaryFile(prefix="lattice-controller-", suffix=".log", delete=False)  # noqa: SIM115
         argv = [
-            sys.executable, "-m", "lattice_controller", "run",
+            sys.executable,
+            "-m",
+            "lattice_controller",
+            "run",
             f"--kubeconfig={kubeconfig}",
             f"--health-probe-bind-address=127.0.0.1:{health_port}",
             f"--metrics-bind-address=127.0.0.1:{metrics_port}",

@@ -43,13 +43,21 @@ class LatticeView:
         view = cls(service_networks=_all(c, "list_service_networks"))
         for svc in _all(c, "list_services"):
             svc["tags"] = c.list_tags_for_resource(resourceArn=svc["arn"]).get("tags", {})
-            svc["associations"] = _all(c, "list_service_network_service_associations", serviceIdentifier=svc["id"])
+            svc["associations"] = _all(
+                c, "list_service_network_service_associations", serviceIdentifier=svc["id"]
+            )
             svc["listeners"] = _all(c, "list_listeners", serviceIdentifier=svc["id"])
             for listener in svc["listeners"]:
-                listener["detail"] = c.get_listener(serviceIdentifier=svc["id"], listenerIdentifier=listener["id"])
+                listener["detail"] = c.get_listener(
+                    serviceIdentifier=svc["id"], listenerIdentifier=listener["id"]
+                )
                 listener["rules"] = [
-                    c.get_rule(serviceIdentifier=svc["id"], listenerIdentifier=listener["id"], ruleIdentifier=r["id"])
-                    for r in _all(c, "list_rules", serviceIdentifier=svc["id"], listenerIdentifier=listener["id"])
+                    c.get_rule(
+                        serviceIdentifier=svc["id"], listenerIdentifier=listener["id"], ruleIdentifier=r["id"]
+                    )
+                    for r in _all(
+                        c, "list_rules", serviceIdentifier=svc["id"], listenerIdentifier=listener["id"]
+                    )
                 ]
             view.services.append(svc)
         for tg in _all(c, "list_target_groups"):
@@ -83,9 +91,13 @@ class LatticeView:
                 lines.append(f"  associated with {assoc.get('serviceNetworkName')} [{assoc.get('status')}]")
             for listener in svc["listeners"]:
                 lines.append(f"  listener {listener['name']} {listener['protocol']}:{listener['port']}")
-                for rule in sorted(listener["rules"], key=lambda r: (r.get("isDefault", False), r.get("priority", 0))):
-                    lines.append(f"    rule {'default' if rule.get('isDefault') else rule.get('priority')}: "
-                                 f"{_match(rule.get('match'))} -> {self._action(rule.get('action', {}))}")
+                for rule in sorted(
+                    listener["rules"], key=lambda r: (r.get("isDefault", False), r.get("priority", 0))
+                ):
+                    lines.append(
+                        f"    rule {'default' if rule.get('isDefault') else rule.get('priority')}: "
+                        f"{_match(rule.get('match'))} -> {self._action(rule.get('action', {}))}"
+                    )
         for tg in self.target_groups:
             targets = ", ".join(f"{t['id']}:{t['port']}[{t.get('status')}]" for t in tg["targets"]) or "none"
             lines.append(f"target group {tg['name']} ({tg['id']}) targets: {targets}")
@@ -97,7 +109,11 @@ class LatticeView:
         parts = []
         for tg in action.get("forward", {}).get("targetGroups", []):
             found = self.target_group_by_id(tg["targetGroupIdentifier"].rsplit("/", 1)[-1])
-            name = found["tags"].get("application-networking.k8s.aws/ServiceName", found["name"]) if found else "?"
+            name = (
+                found["tags"].get("application-networking.k8s.aws/ServiceName", found["name"])
+                if found
+                else "?"
+            )
             parts.append(f"{name} {tg.get('weight')}")
         return "forward " + ", ".join(parts)
 

@@ -14,9 +14,13 @@ from e2e.harness.controller import ControllerProcess, controller_env
 
 
 @pytest.fixture
-def controller(workloads: ControlPlane, fake_aws: FakeAws, aws_env: dict[str, str]) -> Iterator[ControllerProcess]:
+def controller(
+    workloads: ControlPlane, fake_aws: FakeAws, aws_env: dict[str, str]
+) -> Iterator[ControllerProcess]:
     """A controller with a fresh fake AWS account, DEFAULT_SERVICE_NETWORK=app-network and 60 s resync."""
-    env = controller_env(aws_env, DEFAULT_SERVICE_NETWORK="app-network", RECONCILE_DEFAULT_RESYNC_SECONDS="60")
+    env = controller_env(
+        aws_env, DEFAULT_SERVICE_NETWORK="app-network", RECONCILE_DEFAULT_RESYNC_SECONDS="60"
+    )
     process = ControllerProcess.start(workloads.kubeconfig, env)
     yield process
     if process.stop() != 0:

@@ -33,7 +33,9 @@ def kubectl_json(plane: ControlPlane, *args: str) -> Any:
     return json.loads(out.stdout)
 
 
-def eventually(probe: Callable[[], T | None], timeout: float = 90.0, interval: float = 0.5, what: str = "") -> T:
+def eventually(
+    probe: Callable[[], T | None], timeout: float = 90.0, interval: float = 0.5, what: str = ""
+) -> T:
     """Poll `probe` until it returns something truthy; fail with the last value otherwise."""
     deadline = time.monotonic() + timeout
     last: T | None = None
@@ -45,9 +47,30 @@ def eventually(probe: Callable[[], T | None], timeout: float = 90.0, interval: f
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what or probe}; last={last!r}")
 
 
+def wait_value(
+    fetch: Callable[[], T], accept: Callable[[T], bool], timeout: float = 90.0, what: str = ""
+) -> T:
+    """Poll ``fetch`` until ``accept`` holds for its value; return that value."""
+    found: list[T] = []
+
+    def probe() -> bool:
+        value = fetch()
+        if accept(value):
+            found.append(value)
+            return True
+        return False
+
+    eventually(probe, timeout=timeout, what=what)
+    return found[0]
+
+
 def pod_ips(plane: ControlPlane, namespace: str, selector: str) -> set[str]:
     pods = kubectl_json(plane, "get", "pods", "-n", namespace, "-l", selector)["items"]
-    return {p["status"].get("podIP") for p in pods if p["status"].get("podIP") and not p["metadata"].get("deletionTimestamp")}
+    return {
+        p["status"].get("podIP")
+        for p in pods
+        if p["status"].get("podIP") and not p["metadata"].get("deletionTimestamp")
+    }
 
 
 def manifest_path(relative: str) -> Path:

@@ -9,7 +9,7 @@ from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.fixtures import FakeAws
 from e2e.harness.controller import MANAGED_BY, ControllerProcess
 from e2e.harness.lattice_view import LatticeView
-from e2e.scenarios.helpers import ab_manifest, apply, eventually, manifest_path, pod_ips
+from e2e.scenarios.helpers import ab_manifest, apply, eventually, manifest_path, pod_ips, wait_value
 
 
 def _weights(view: LatticeView, service_name: str) -> dict[str, int] | None:
@@ -39,14 +39,16 @@ def _targets(view: LatticeView, service: str) -> set[str]:
 
 def _route_weights(plane: ControlPlane, ns: str, v1: int, v2: int) -> None:
     patch = (
-        '[{"op":"replace","path":"/spec/rules/0/backendRefs/0/weight","value":%d},'
-        '{"op":"replace","path":"/spec/rules/0/backendRefs/1/weight","value":%d}]' % (v1, v2)
+        f'[{{"op":"replace","path":"/spec/rules/0/backendRefs/0/weight","value":{v1}}},'
+        f'{{"op":"replace","path":"/spec/rules/0/backendRefs/1/weight","value":{v2}}}]'
     )
     out = plane.kubectl("patch", "httproute", "checkout", "-n", ns, "--type=json", "-p", patch)
     assert out.returncode == 0, out.stderr
 
 
-def test_ab_weighted_route_lifecycle(workloads: ControlPlane, fake_aws: FakeAws, controller: ControllerProcess) -> None:
+def test_ab_weighted_route_lifecycle(
+    workloads: ControlPlane, fake_aws: FakeAws, controller: ControllerProcess
+) -> None:
     ns1 = f"store-{uuid.uuid4().hex[:6]}"
     ns2 = f"{ns1}-v2"
     service_name = f"checkout-{ns1}"
@@ -56,24 +58,37 @@ def test_ab_weighted_route_lifecycle(workloads: ControlPlane, fake_aws: FakeAws,
     def read() -> LatticeView:
         return LatticeView.read(fake_aws.endpoint)
 
-    view = eventually(lambda: (v := read()) if _weights(v, service_name) == {"checkout": 25, "checkout-v2": 75} else None,
-                      what="weighted forward 25/75")
+    view = wait_value(
+        read, lambda v: _weights(v, service_name) == {"checkout": 25, "checkout-v2": 75}, what="25/75"
+    )
     service: dict[str, Any] = view.service(service_name) or {}
     assert [(lst["protocol"], lst["port"]) for lst in service["listeners"]] == [("HTTP", 80)]
     assert [a["serviceNetworkName"] for a in service["associations"]] == ["app-network"]
 
-    v1_ips = eventually(lambda: (ips := pod_ips(workloads, ns1, "app=checkout")) if len(ips) == 2 else None, what="v1 pods")
-    v2_ips = eventually(lambda: (ips := pod_ips(workloads, ns2, "app=checkout")) if len(ips) == 2 else None, what="v2 pods")
-    eventually(lambda: _targets(read(), "checkout") == v1_ips and _targets(read(), "checkout-v2") == v2_ips,
-               what="pod IPs registered")
+    v1_ips = wait_value(
+        lambda: pod_ips(workloads, ns1, "app=checkout"), lambda ips: len(ips) == 2, what="v1 pods"
+    )
+    v2_ips = wait_value(
+        lambda: pod_ips(workloads, ns2, "app=checkout"), lambda ips: len(ips) == 2, what="v2 pods"
+    )
+    eventually(
+        lambda: _targets(read(), "checkout") == v1_ips and _targets(read(), "checkout-v2") == v2_ips,
+        what="pod IPs registered",
+    )
 
     _route_weights(workloads, ns1, 0, 100)
-    eventually(lambda: _weights(read(), service_name) == {"checkout": 0, "checkout-v2": 100}, what="shift to 0/100")
+    eventually(
+        lambda: _weights(read(), service_name) == {"checkout": 0, "checkout-v2": 100}, what="shift to 0/100"
+    )
     _route_weights(workloads, ns1, 25, 75)
-    eventually(lambda: _weights(read(), service_name) == {"checkout": 25, "checkout-v2": 75}, what="back to 25/75")
+    eventually(
+        lambda: _weights(read(), service_name) == {"checkout": 25, "checkout-v2": 75}, what="back to 25/75"
+    )
 
     assert workloads.kubectl("scale", "deployment/checkout", "-n", ns1, "--replicas=3").returncode == 0
-    v1_ips = eventually(lambda: (ips := pod_ips(workloads, ns1, "app=checkout")) if len(ips) == 3 else None, what="3 pods")
+    v1_ips = wait_value(
+        lambda: pod_ips(workloads, ns1, "app=checkout"), lambda ips: len(ips) == 3, what="3 pods"
+    )
     eventually(lambda: _targets(read(), "checkout") == v1_ips, what="targets follow scale-up")
     assert workloads.kubectl("scale", "deployment/checkout-v2", "-n", ns2, "--replicas=1").returncode == 0
     eventually(lambda: len(_targets(read(), "checkout-v2")) == 1, what="targets follow scale-down")

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from lattice_controller.aws.lattice import LatticeApi
 from lattice_controller.aws.inventory import LatticeInventory
+from lattice_controller.aws.lattice import LatticeApi
 from lattice_controller.aws.tagging import TagStore
 from lattice_controller.cache import indexes
 from lattice_controller.cache.store import Store
@@ -19,7 +19,7 @@ from lattice_controller.kube.writes import KubeWriter
 from lattice_controller.model.k8s import Gateway, GatewayClass, Route
 from lattice_controller.model.k8s.route import RouteType
 from lattice_controller.model.keys import ObjectKey
-from lattice_controller.reconcile.build.inputs import BuildSettings, RouteSnapshot
+from lattice_controller.reconcile.build.inputs import BuildSettings, RouteSnapshot, route_dependencies
 
 ROUTE_KINDS: dict[RouteType, Kind] = {
     RouteType.HTTP: k.HTTP_ROUTE,
@@ -85,12 +85,8 @@ class ControllerContext:
 
     def route_snapshot(self, route: Route) -> RouteSnapshot:
         """Everything the pure build of ``route`` may read, taken from the cache now."""
-        own = route.meta.key.namespace
-        gateways = self._by_keys(k.GATEWAY, (ObjectKey.parse(v) for v in indexes.route_parent_gateways(route)))
-        backend_keys = [
-            ObjectKey(ref.namespace_or(own), ref.name) for rule in route.rules for ref in rule.backend_refs
-        ]
-        services = self._by_keys(k.SERVICE, backend_keys)
+        deps = route_dependencies(route)
+        services = self._by_keys(k.SERVICE, deps.services)
         slices_store = self.store(k.ENDPOINT_SLICE)
         endpoint_slices = {
             key: slices_store.by_index(indexes.ENDPOINT_SLICES_BY_SERVICE, str(key)) if slices_store else []
@@ -99,14 +95,14 @@ class ControllerContext:
         grants_store = self.store(k.REFERENCE_GRANT)
         grants = [
             g
-            for ns in {key.namespace for key in backend_keys if key.namespace != own}
+            for ns in deps.grant_namespaces
             for g in (grants_store.by_index(indexes.BY_NAMESPACE, ns) if grants_store else [])
         ]
         namespaces_store = self.store(k.NAMESPACE)
         namespaces = {n.meta.key.name: n for n in namespaces_store.records()} if namespaces_store else {}
         return RouteSnapshot(
             route=route,
-            gateways=gateways,
+            gateways=self._by_keys(k.GATEWAY, deps.gateways),
             gateway_classes=self.gateway_classes(),
             services=services,
             endpoint_slices=endpoint_slices,

@@ -52,7 +52,9 @@ class GatewayReconciler:
         lookup = ServiceNetworkLookup(arn=found.arn, conflict=found.conflict)
         namespaces_store = ctx.store(k.NAMESPACE)
         namespaces = {n.meta.key.name: n for n in namespaces_store.records()} if namespaces_store else {}
-        build = build_gateway(gateway, ctx.routes_of_gateway(key), namespaces, lookup, settings.controller_name)
+        build = build_gateway(
+            gateway, ctx.routes_of_gateway(key), namespaces, lookup, settings.controller_name
+        )
         update = gateway_status(gateway, build, ctx.now())
         if update.changed:
             await ctx.writer.patch_status(kind, key, update.payload)

@@ -84,9 +84,13 @@ class RouteReconciler:
         if status.changed:
             await ctx.writer.patch_status(kind, key, status.payload)
             for warning in build.warnings:
-                await ctx.recorder.warning(involved, "FailedBuildModel", f"Failed build model due to {warning}")
+                await ctx.recorder.warning(
+                    involved, "FailedBuildModel", f"Failed build model due to {warning}"
+                )
             for override in overrides:
-                await ctx.recorder.warning(involved, "FailedDeployModel", f"Failed deploy model due to {override.message}")
+                await ctx.recorder.warning(
+                    involved, "FailedDeployModel", f"Failed deploy model due to {override.message}"
+                )
         await ctx.writer.patch_annotations(kind, key, annotations, current=route.meta.annotations.as_dict())
         if deployed:
             await ctx.recorder.normal(involved, "DeploySucceed", "Adding/Updating reconcile Done!")

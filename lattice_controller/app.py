@@ -1,0 +1,206 @@
+"""The composition root: wires settings, the Kubernetes cache, the AWS edge, reconcilers and runtime.
+
+Nothing here has logic of its own beyond choosing which parts run; ``run`` returns the exit status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Coroutine
+from typing import Any
+
+import structlog
+from prometheus_client import CollectorRegistry
+
+from lattice_controller._kits.clock import RealClock
+from lattice_controller.aws.edge import AwsEdge, open_aws_edge
+from lattice_controller.aws.session import AwsConfig
+from lattice_controller.cache.cache import Cache
+from lattice_controller.cache.controller_kinds import register_controller_kinds
+from lattice_controller.kube import kinds as k
+from lattice_controller.kube.client import load_api_client, rest_from_api_client
+from lattice_controller.kube.discovery import MissingRequiredKinds, check_required_kinds
+from lattice_controller.kube.events import EventRecorder
+from lattice_controller.kube.kinds import Kind
+from lattice_controller.kube.lease import KubeLeaseStore
+from lattice_controller.kube.writes import KubeWriter
+from lattice_controller.model.keys import ObjectKey
+from lattice_controller.queue import Priority, RateLimitingQueue
+from lattice_controller.reconcile.build import BuildSettings
+from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, ControllerContext
+from lattice_controller.reconcile.controllers.gateway import GatewayReconciler
+from lattice_controller.reconcile.controllers.gatewayclass import GatewayClassReconciler
+from lattice_controller.reconcile.controllers.route import RouteReconciler
+from lattice_controller.reconcile.networks import ensure_default_service_network
+from lattice_controller.reconcile.triggers import triggers
+from lattice_controller.runtime.http import HttpServer, Probes, metrics_app, probe_app
+from lattice_controller.runtime.leader import LEASE_NAME, LeaderElector
+from lattice_controller.runtime.manager import Manager
+from lattice_controller.runtime.metrics import RuntimeMetrics
+from lattice_controller.runtime.resync import run_periodic_resync
+from lattice_controller.runtime.workers import WorkerPool
+from lattice_controller.settings import Settings
+
+CORE_KINDS: tuple[Kind, ...] = (k.SERVICE, k.ENDPOINT_SLICE, k.NAMESPACE)
+EVENT_COMPONENT = "lattice-controller"
+
+log = structlog.get_logger("lattice_controller.app")
+
+
+def build_settings(settings: Settings) -> BuildSettings:
+    return BuildSettings(
+        account=settings.aws_account_id,
+        cluster=settings.cluster_name,
+        vpc=settings.cluster_vpc_id,
+        default_service_network=settings.default_service_network,
+        service_network_override=settings.enable_service_network_override,
+        enforce_reference_grants=settings.enforce_reference_grants,
+    )
+
+
+async def run(settings: Settings) -> int:
+    api = await load_api_client(settings.kubeconfig)
+    rest = rest_from_api_client(api)
+    try:
+        try:
+            resolved = await check_required_kinds(rest)
+        except MissingRequiredKinds as exc:
+            print(f"lattice-controller: {exc}", file=sys.stderr)
+            return 2
+        served = (*resolved.required, *resolved.optional, *CORE_KINDS)
+        cache = Cache.for_api(rest)
+        stores = register_controller_kinds(cache, served)
+        registry = CollectorRegistry()
+        resync = float(settings.reconcile_default_resync_seconds)
+        async with open_aws_edge(
+            AwsConfig(region=settings.region, lattice_endpoint=settings.lattice_endpoint or None),
+            registry=registry,
+            use_tagging_api=not settings.disable_tagging_service_api,
+            inventory_max_age_seconds=0.8 * resync if resync else 300.0,
+        ) as edge:
+            ctx = ControllerContext(
+                stores=stores,
+                kinds={kind.group_kind: kind for kind in served},
+                writer=KubeWriter(rest),
+                recorder=EventRecorder(rest, EVENT_COMPONENT),
+                lattice=edge.lattice,
+                tags=edge.tags,
+                inventory=edge.inventory,
+                settings=build_settings(settings),
+            )
+            manager = _manager(settings, api, cache, ctx, edge, registry)
+            manager.install_signal_handlers()
+            cache_task = asyncio.create_task(cache.run(), name="cache")
+            try:
+                return await manager.run()
+            finally:
+                cache_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await cache_task
+    finally:
+        await rest.close()
+        await api.close()
+
+
+def _manager(
+    settings: Settings,
+    api: Any,
+    cache: Cache,
+    ctx: ControllerContext,
+    edge: AwsEdge,
+    registry: CollectorRegistry,
+) -> Manager:
+    clock = RealClock()
+    metrics = RuntimeMetrics(registry)
+    route_types = [t for t, kind in ROUTE_KINDS.items() if kind.group_kind in ctx.stores]
+    reconcilers: list[tuple[Any, int]] = [
+        (GatewayClassReconciler(ctx), 1),
+        (GatewayReconciler(ctx), settings.gateway_max_concurrent_reconciles),
+        *((RouteReconciler(ctx, t), settings.route_max_concurrent_reconciles) for t in route_types),
+    ]
+    queues: dict[str, RateLimitingQueue[ObjectKey]] = {}
+    pools: list[WorkerPool[ObjectKey]] = []
+    for reconciler, workers in reconcilers:
+        queue: RateLimitingQueue[ObjectKey] = RateLimitingQueue(
+            reconciler.name, clock, metrics=metrics.for_queue(reconciler.name)
+        )
+        queues[reconciler.name] = queue
+        pools.append(WorkerPool(reconciler, queue, workers, metrics=metrics.for_controller(reconciler.name)))
+
+    def on_change(kind: Kind, old: Any, new: Any) -> None:
+        # Keys from initial lists wait behind user changes.
+        priority = Priority.HIGH if cache.has_synced() else Priority.LOW
+        for controller, key in triggers(ctx, kind, old, new):
+            if controller in queues:
+                queues[controller].add(key, priority)
+
+    cache.on_change(on_change)
+
+    loops: list[Any] = []
+    if settings.default_service_network:
+        loops.append(lambda: _default_network(ctx, edge, settings))
+    for reconciler, _ in reconcilers:
+        store = _primary_store(ctx, reconciler)
+        if store is not None and settings.reconcile_default_resync_seconds:
+            loops.append(_resync_loop(queues[reconciler.name], store, settings, clock))
+
+    probes = Probes()
+    servers = []
+    if settings.health_probe_bind_address:
+        servers.append(HttpServer(probe_app(probes), *_host_port(settings.health_probe_bind_address)))
+    if settings.metrics_bind_address:
+        servers.append(HttpServer(metrics_app(registry), *_host_port(settings.metrics_bind_address)))
+    elector = (
+        LeaderElector(KubeLeaseStore(api, settings.pod_namespace, LEASE_NAME), clock)
+        if settings.leader_elect
+        else None
+    )
+    return Manager(
+        pools=pools,
+        wait_synced=cache.wait_synced,
+        elector=elector,
+        leader_loops=loops,
+        probes=probes,
+        servers=servers,
+        shutdown_grace_seconds=settings.shutdown_grace_seconds,
+        clock=clock,
+    )
+
+
+def _primary_store(ctx: ControllerContext, reconciler: Any) -> Any:
+    if isinstance(reconciler, GatewayClassReconciler):
+        return ctx.store(k.GATEWAY_CLASS)
+    if isinstance(reconciler, GatewayReconciler):
+        return ctx.store(k.GATEWAY)
+    if isinstance(reconciler, RouteReconciler):
+        return ctx.store(reconciler.kind)
+    return None
+
+
+def _resync_loop(
+    queue: RateLimitingQueue[ObjectKey], store: Any, settings: Settings, clock: RealClock
+) -> Any:
+    def loop() -> Coroutine[Any, Any, None]:
+        return run_periodic_resync(queue, store.keys, float(settings.reconcile_default_resync_seconds), clock)
+
+    return loop
+
+
+async def _default_network(ctx: ControllerContext, edge: AwsEdge, settings: Settings) -> None:
+    """Leader only, once: DEFAULT_SERVICE_NETWORK exists and is associated with the cluster VPC."""
+    try:
+        await ensure_default_service_network(
+            edge.lattice,
+            ctx.inventory,
+            settings.default_service_network,
+            settings.cluster_vpc_id,
+            settings.managed_by,
+        )
+    except Exception:  # the reference logs and goes on; routes report the missing network
+        log.exception("default service network setup failed", name=settings.default_service_network)
+
+
+def _host_port(address: Any) -> tuple[str, int]:
+    return (address.host or "0.0.0.0", address.port)
