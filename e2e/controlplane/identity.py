@@ -7,7 +7,9 @@ The identity is the same kind of subject the controller has in a cluster
 from __future__ import annotations
 
 import base64
+import copy
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -16,8 +18,6 @@ from e2e.controlplane.pki import kubeconfig_document, write_kubeconfig
 from e2e.controlplane.rest import ApiError, RestClient, poll
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from e2e.controlplane.plane import ControlPlane
 
 RBAC = "/apis/rbac.authorization.k8s.io/v1"
@@ -29,12 +29,15 @@ def _roles_from(name: str, rules_or_role: Any) -> list[dict[str, Any]]:
     """Normalise the input to a list of Role/ClusterRole objects.
 
     Accepts a list of PolicyRule dicts (→ one ClusterRole named `name`), a Role/ClusterRole dict, or YAML
-    text holding one or more Role/ClusterRole documents (other kinds in the text are ignored).
+    text (or a Path to a YAML file such as manifests/rbac.yaml) holding one or more Role/ClusterRole
+    documents; other kinds in the text (ServiceAccount, bindings) are ignored.
     """
+    if isinstance(rules_or_role, Path):
+        rules_or_role = rules_or_role.read_text()
     if isinstance(rules_or_role, str):
         docs = [d for d in yaml.safe_load_all(rules_or_role) if isinstance(d, dict)]
     elif isinstance(rules_or_role, dict):
-        docs = [rules_or_role]
+        docs = [copy.deepcopy(rules_or_role)]
     else:
         rules = list(rules_or_role)
         return [

@@ -85,7 +85,7 @@ def start_fake_aws(env: dict[str, str] | None = None, timeout: float = 30.0) -> 
     log_path = Path(name)
     with os.fdopen(handle, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "e2e.fakeaws", "--host", "127.0.0.1", "--port", "0"],
+            [sys.executable, "-m", "e2e.fakeaws", "--host", "127.0.0.1", "--port", "0", "--exit-with-parent"],
             cwd=_REPO_ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,

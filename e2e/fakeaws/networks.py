@@ -76,6 +76,7 @@ def create_service_network(state: LatticeState, args: Args) -> Reply:
 def get_service_network(state: LatticeState, args: Args) -> Reply:
     sn = lookup.service_network(state, args.get("serviceNetworkIdentifier"))
     body = _sn_summary(state, sn) | {"authType": sn.auth_type, "sharingConfig": sn.sharing_config}
+    del body["numberOfAssociatedResourceConfigurations"]  # only in the List summary shape
     return 200, drop_none(body)
 
 
@@ -340,4 +341,5 @@ def list_sn_vpc_associations(state: LatticeState, args: Args) -> Reply:
     if args.get("vpcIdentifier"):
         items = [a for a in items if a.vpc_id == args["vpcIdentifier"]]
     page, token = paginate(items, args, lambda a: a.seq)
-    return 200, drop_none({"items": [_snva_view(state, a) for a in page], "nextToken": token})
+    summaries = [{k: v for k, v in _snva_view(state, a).items() if k != "securityGroupIds"} for a in page]
+    return 200, drop_none({"items": summaries, "nextToken": token})

@@ -12,6 +12,8 @@ import logging
 import os
 import signal
 import sys
+import threading
+import time
 from typing import Any
 
 
@@ -29,11 +31,23 @@ def build_app() -> Any:
     )
 
 
+def _exit_with_parent(parent: int) -> None:
+    """A test runner killed with SIGKILL cannot stop its server; the server notices it was orphaned."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m e2e.fakeaws", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("FAKEAWS_PORT", "0")))
     parser.add_argument("--verbose", action="store_true", help="log every request (werkzeug access log)")
+    parser.add_argument("--exit-with-parent", action="store_true", help="stop when the parent process dies")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -47,6 +61,8 @@ def main(argv: list[str] | None = None) -> None:
     port = server.server_address[1]
     os.environ["MOTO_PORT"] = str(port)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if args.exit_with_parent:
+        _exit_with_parent(os.getppid())
     print(f"fakeaws listening on http://{args.host}:{port}", flush=True)
     try:
         server.serve_forever()

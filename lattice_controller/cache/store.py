@@ -125,9 +125,10 @@ class Store(Generic[R]):
         self._upsert(record)
 
     def finish_relist(self) -> None:
-        seen, self._relisted = self._relisted or set(), None
-        for key in [k for k in self._items if k not in seen]:
-            self._remove(key)
+        seen, self._relisted = self._relisted, None
+        if seen is not None:
+            for key in [k for k in self._items if k not in seen]:
+                self._remove(key)
         self._synced.set()
 
     def watched(self, event_type: str, obj: JSON) -> None:

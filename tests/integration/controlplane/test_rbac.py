@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -84,3 +85,19 @@ async def test_restricted_identity_from_plain_rules(control_plane: ControlPlane,
     denied = control_plane.kubectl("get", "endpointslices", "-n", namespace, kubeconfig=kubeconfig)
     assert denied.returncode != 0
     assert "forbidden" in denied.stderr.lower()
+
+
+def test_identity_from_the_project_rbac_manifest(control_plane: ControlPlane, namespace: str) -> None:
+    manifest = Path(__file__).resolve().parents[3] / "manifests" / "rbac.yaml"
+    if not manifest.exists():
+        pytest.skip("manifests/rbac.yaml not present")
+    kubeconfig = control_plane.restricted_kubeconfig("project-rbac", manifest)
+
+    def can_i(*args: str) -> str:
+        return control_plane.kubectl("auth", "can-i", *args, kubeconfig=kubeconfig).stdout.strip()
+
+    assert can_i("watch", "httproutes.gateway.networking.k8s.io", "-n", namespace) == "yes"
+    assert can_i("list", "endpointslices.discovery.k8s.io", "--all-namespaces") == "yes"
+    assert can_i("get", "secrets", "-n", namespace) == "no"
+    assert can_i("create", "leases.coordination.k8s.io", "-n", "aws-application-networking-system") == "yes"
+    assert can_i("create", "leases.coordination.k8s.io", "-n", namespace) == "no"

@@ -1,0 +1,415 @@
+"""Observe what exists in Lattice for one route, with as few AWS calls as the diff allows.
+
+Account-wide listings (services, target groups and their tags, service networks) come from the
+shared inventory: one call each per resync cycle, however many routes ask. Per route: the
+service's associations and listeners, each HTTP(S) listener's rules, one tag read for all of them
+(one ``GetResources`` in tagging-API mode), and targets of the target groups the diff will sync or
+delete. Details missing from List summaries are fetched only where the diff looks at them and the
+``DetailCache`` does not already hold them: ``GetRule`` (match/action), ``GetTargetGroup`` (health
+check), ``GetListener`` (TLS passthrough default action), ``GetService`` (certificate). Target
+groups that may be deleted are always read fresh, because cached ``serviceArns`` can lag.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Mapping
+from dataclasses import replace
+from typing import Any
+
+from lattice_controller.aws.errors import NotFound
+from lattice_controller.aws.inventory import LatticeInventory, TaggedTargetGroup
+from lattice_controller.aws.lattice import LatticeApi
+from lattice_controller.aws.tagging import TagStore
+from lattice_controller.model import tags as tag_keys
+from lattice_controller.model.lattice import (
+    PROTOCOL_TLS_PASSTHROUGH,
+    ImportedTargetGroup,
+    RouteLatticeState,
+    ServiceSpec,
+)
+from lattice_controller.model.lattice_observed import (
+    ObservedAction,
+    ObservedAssociation,
+    ObservedForward,
+    ObservedListener,
+    ObservedRouteState,
+    ObservedRule,
+    ObservedService,
+    ObservedServiceNetwork,
+    ObservedTarget,
+    ObservedTargetGroup,
+)
+from lattice_controller.reconcile.diff import find_target_group
+from lattice_controller.reconcile.observe.details import DetailCache
+from lattice_controller.reconcile.observe.networks import service_network_candidates
+from lattice_controller.reconcile.observe.shapes import (
+    action_from_api,
+    health_check_from_api,
+    match_from_api,
+    resource_id,
+    target_group_config_from_api,
+)
+
+Json = dict[str, Any]
+_TRANSITIONAL = frozenset({"CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS"})
+_ROUTE_SOURCE_TYPES = frozenset(
+    {tag_keys.SOURCE_TYPE_HTTP_ROUTE, tag_keys.SOURCE_TYPE_GRPC_ROUTE, tag_keys.SOURCE_TYPE_TLS_ROUTE}
+)
+
+
+def _pairs(tags: Mapping[str, str] | None) -> tuple[tuple[str, str], ...] | None:
+    return None if tags is None else tuple(sorted(tags.items()))
+
+
+class _RouteObserver:
+    def __init__(
+        self,
+        desired: RouteLatticeState,
+        inventory: LatticeInventory,
+        tags: TagStore,
+        lattice: LatticeApi,
+        cluster: str,
+        vpc_id: str,
+        details: DetailCache,
+    ) -> None:
+        self.desired = desired
+        self.inventory = inventory
+        self.tags = tags
+        self.lattice = lattice
+        self.cluster = cluster
+        self.vpc_id = vpc_id
+        self.details = details
+        self.external_arns = _external_target_group_arns(desired)
+
+    # -- the service and what hangs off it -------------------------------------------------------
+
+    async def service_part(
+        self, spec: ServiceSpec
+    ) -> tuple[ObservedService | None, tuple[ObservedAssociation, ...], tuple[ObservedListener, ...]]:
+        summary = await self.inventory.service_named(spec.name)
+        if summary is None:
+            return None, (), ()
+        service_id = str(summary["id"])
+        association_items, listener_items = await asyncio.gather(
+            self.inventory.service_associations(service_id), self.inventory.listeners(service_id)
+        )
+        if self.desired.deleting:
+            rules_by_listener: list[list[ObservedRule]] = [[] for _ in listener_items]
+            defaults: list[ObservedAction | None] = [None for _ in listener_items]
+        else:
+            rules_by_listener = list(
+                await asyncio.gather(*(self._rules(service_id, item) for item in listener_items))
+            )
+            defaults = list(
+                await asyncio.gather(*(self._default_action(service_id, item) for item in listener_items))
+            )
+        arns = [str(summary["arn"])] + [str(a["arn"]) for a in association_items]
+        if not self.desired.deleting:
+            arns += [str(i["arn"]) for i in listener_items]
+            arns += [r.arn for rules in rules_by_listener for r in rules if not r.is_default]
+        all_tags = await self.tags.tags_of_many(arns)
+        certificate = await self._certificate(spec, summary)
+        dns: Mapping[str, Any] = summary.get("dnsEntry") or {}
+        service = ObservedService(
+            service_id,
+            str(summary["arn"]),
+            str(summary.get("name") or spec.name),
+            status=str(summary.get("status") or "ACTIVE"),
+            dns_name=str(dns.get("domainName") or ""),
+            custom_domain=summary.get("customDomainName"),
+            certificate_arn=certificate,
+            tags=_pairs(all_tags.get(str(summary["arn"]))),
+        )
+        associations = tuple(
+            ObservedAssociation(
+                str(a["id"]),
+                str(a["arn"]),
+                str(a.get("serviceNetworkId") or ""),
+                str(a.get("serviceNetworkName") or ""),
+                status=str(a.get("status") or "ACTIVE"),
+                tags=_pairs(all_tags.get(str(a["arn"]))),
+            )
+            for a in association_items
+        )
+        listeners = tuple(
+            ObservedListener(
+                str(item["id"]),
+                str(item["arn"]),
+                str(item.get("name") or ""),
+                int(item.get("port") or 0),
+                str(item.get("protocol") or ""),
+                default_action=default,
+                rules=tuple(r if r.is_default else _with_tags(r, all_tags.get(r.arn)) for r in rules),
+                tags=_pairs(all_tags.get(str(item["arn"]))) if not self.desired.deleting else (),
+            )
+            for item, rules, default in zip(listener_items, rules_by_listener, defaults, strict=True)
+        )
+        return service, associations, listeners
+
+    def _wanted_listener(self, item: Mapping[str, Any]) -> str | None:
+        """The protocol of the desired listener on this listener's port (None: it will be deleted)."""
+        port = int(item.get("port") or 0)
+        return next((d.protocol for d in self.desired.listeners if d.port == port), None)
+
+    async def _rules(self, service_id: str, item: Mapping[str, Any]) -> list[ObservedRule]:
+        protocol = str(item.get("protocol") or "")
+        if protocol == PROTOCOL_TLS_PASSTHROUGH or self._wanted_listener(item) != protocol:
+            return []
+        listener_id = str(item["id"])
+        items = await self.inventory.rules(service_id, listener_id)
+        return list(await asyncio.gather(*(self._rule(service_id, listener_id, i) for i in items)))
+
+    async def _rule(self, service_id: str, listener_id: str, item: Mapping[str, Any]) -> ObservedRule:
+        if item.get("isDefault"):
+            return ObservedRule(
+                str(item["id"]),
+                str(item["arn"]),
+                str(item.get("name") or ""),
+                0,
+                None,
+                ObservedAction(),
+                True,
+            )
+        detail: Mapping[str, Any] = item
+        if "match" not in item or "action" not in item:
+            cached = self.details.get(item)
+            if cached is None:
+                cached = await self.lattice.get_rule(service_id, listener_id, str(item["id"]))
+                self.details.put(cached)
+            detail = cached
+        return ObservedRule(
+            str(item["id"]),
+            str(item["arn"]),
+            str(item.get("name") or ""),
+            int(detail.get("priority") or item.get("priority") or 0),
+            match_from_api(detail.get("match")),
+            self._action(detail.get("action")),
+        )
+
+    async def _default_action(self, service_id: str, item: Mapping[str, Any]) -> ObservedAction | None:
+        """Only TLS passthrough default actions are compared by the diff; others are never read."""
+        if item.get("protocol") != PROTOCOL_TLS_PASSTHROUGH or self._wanted_listener(item) is None:
+            return None
+        detail = self.details.get(item)
+        if detail is None:
+            detail = await self.lattice.get_listener(service_id, str(item["id"]))
+            self.details.put(detail)
+        return self._action(detail.get("defaultAction"))
+
+    def _action(self, action: Mapping[str, Any] | None) -> ObservedAction:
+        observed = action_from_api(action) or ObservedAction()
+        if not self.external_arns:
+            return observed
+        return ObservedAction(
+            tuple(
+                ObservedForward(self.external_arns.get(f.target_group_id, f.target_group_id), f.weight)
+                for f in observed.forward
+            ),
+            observed.fixed_status,
+        )
+
+    async def _certificate(self, spec: ServiceSpec, summary: Mapping[str, Any]) -> str | None:
+        if self.desired.deleting or spec.discover_certificate or spec.certificate_arn is None:
+            return summary.get("certificateArn")
+        detail = self.details.get(summary)
+        if detail is None:
+            detail = await self.lattice.get_service(str(summary["id"]))
+            self.details.put(detail)
+        certificate = detail.get("certificateArn")
+        return None if certificate is None else str(certificate)
+
+    # -- service networks ------------------------------------------------------------------------
+
+    async def service_networks(
+        self, associations: tuple[ObservedAssociation, ...]
+    ) -> tuple[ObservedServiceNetwork, ...]:
+        """Networks named by desired associations that do not exist yet (only those need an id)."""
+        if self.desired.deleting:
+            return ()
+        present = {a.service_network_name for a in associations} | {
+            a.service_network_id for a in associations
+        }
+        missing = [a.service_network.name_or_id for a in self.desired.associations]
+        missing = [m for m in dict.fromkeys(missing) if m not in present]
+        found: dict[str, ObservedServiceNetwork] = {}
+        for name_or_id in missing:
+            for network in await service_network_candidates(name_or_id, self.inventory, self.vpc_id):
+                found.setdefault(network.id, network)
+        return tuple(found.values())
+
+    # -- target groups ---------------------------------------------------------------------------
+
+    async def target_groups(self) -> tuple[ObservedTargetGroup, ...]:
+        route = self.desired.route
+        queries = [
+            self.inventory.target_groups_tagged(
+                {
+                    tag_keys.CLUSTER_NAME: self.cluster,
+                    tag_keys.ROUTE_NAME: route.name,
+                    tag_keys.ROUTE_NAMESPACE: route.namespace,
+                }
+            )
+        ]
+        for imported in _imports(self.desired):
+            queries.append(
+                self.inventory.target_groups_tagged(
+                    {
+                        tag_keys.SOURCE_TYPE_KEY: tag_keys.SOURCE_TYPE_SERVICE_EXPORT,
+                        tag_keys.SERVICE_NAME: imported.export_name,
+                        tag_keys.SERVICE_NAMESPACE: imported.namespace,
+                    }
+                )
+            )
+        tagged: dict[str, TaggedTargetGroup] = {}
+        for found in await asyncio.gather(*queries):
+            for group in found:
+                tagged.setdefault(group.arn, group)
+        summaries = {arn: _summary_view(group) for arn, group in tagged.items()}
+        kept: dict[str, bool] = {}  # arn → whether its targets are needed
+        if not self.desired.deleting:
+            for spec in self.desired.target_groups:
+                match = find_target_group(spec, summaries.values())
+                if match is not None:
+                    needs_targets = spec.targets is not None and match.status not in _TRANSITIONAL
+                    kept[match.arn] = kept.get(match.arn, False) or needs_targets
+        work: list[Coroutine[Any, Any, ObservedTargetGroup | None]] = []
+        for arn, group in tagged.items():
+            if arn in kept:
+                work.append(self._kept(group, summaries[arn], kept[arn]))
+            elif self._route_owns(summaries[arn]):
+                work.append(self._deletion_candidate(group, summaries[arn]))
+            else:
+                work.append(_done(summaries[arn]))
+        observed = await asyncio.gather(*work)
+        return tuple(tg for tg in observed if tg is not None)
+
+    def _route_owns(self, tg: ObservedTargetGroup) -> bool:
+        tags = tg.tag_dict()
+        return (
+            tags.get(tag_keys.SOURCE_TYPE_KEY) in _ROUTE_SOURCE_TYPES
+            and tg.config.vpc == self.vpc_id
+            and tg.status != "DELETE_IN_PROGRESS"
+        )
+
+    async def _kept(
+        self, group: TaggedTargetGroup, tg: ObservedTargetGroup, needs_targets: bool
+    ) -> ObservedTargetGroup:
+        health_check = None
+        if tg.status not in _TRANSITIONAL and group.summary.get("lastUpdatedAt") is not None:
+            # No stamp: we created it in this cycle with the desired health check; nothing to compare.
+            detail = self.details.get(group.summary)
+            if detail is None:
+                detail = await self.lattice.get_target_group(tg.id)
+                self.details.put(detail)
+            health_check = health_check_from_api((detail.get("config") or {}).get("healthCheck"))
+        targets = await self._targets(tg.id) if needs_targets else ()
+        return replace(tg, health_check=health_check, targets=targets)
+
+    async def _deletion_candidate(
+        self, group: TaggedTargetGroup, tg: ObservedTargetGroup
+    ) -> ObservedTargetGroup | None:
+        try:
+            fresh = await self.lattice.get_target_group(tg.id)
+        except NotFound:
+            self.inventory.invalidate("target-groups")
+            return None
+        service_arns = tuple(str(a) for a in fresh.get("serviceArns") or ())
+        status = str(fresh.get("status") or tg.status)
+        targets = await self._targets(tg.id) if status not in _TRANSITIONAL else ()
+        return replace(tg, status=status, service_arns=service_arns, targets=targets)
+
+    async def _targets(self, target_group_id: str) -> tuple[ObservedTarget, ...]:
+        items = await self.inventory.targets(target_group_id)
+        return tuple(
+            ObservedTarget(str(t["id"]), int(t.get("port") or 0), str(t.get("status") or "UNAVAILABLE"))
+            for t in items
+        )
+
+
+async def _done(tg: ObservedTargetGroup) -> ObservedTargetGroup | None:
+    return tg
+
+
+def _with_tags(rule: ObservedRule, tags: Mapping[str, str] | None) -> ObservedRule:
+    return ObservedRule(
+        rule.id, rule.arn, rule.name, rule.priority, rule.match, rule.action, rule.is_default, _pairs(tags)
+    )
+
+
+def _summary_view(group: TaggedTargetGroup) -> ObservedTargetGroup:
+    summary = group.summary
+    return ObservedTargetGroup(
+        str(summary["id"]),
+        str(summary["arn"]),
+        str(summary.get("name") or ""),
+        target_group_config_from_api(summary, protocol_version=group.tags.get(tag_keys.PROTOCOL_VERSION, "")),
+        status=str(summary.get("status") or "ACTIVE"),
+        service_arns=tuple(str(a) for a in summary.get("serviceArns") or ()),
+        tags=_pairs(group.tags),
+    )
+
+
+def _imports(desired: RouteLatticeState) -> list[ImportedTargetGroup]:
+    found: dict[ImportedTargetGroup, None] = {}
+    for listener in desired.listeners:
+        actions = [listener.default_action] + [rule.action for rule in listener.rules]
+        for action in actions:
+            for weighted in action.forward:
+                if (
+                    isinstance(weighted.target_group, ImportedTargetGroup)
+                    and not weighted.target_group.external_arn
+                ):
+                    found[weighted.target_group] = None
+    return list(found)
+
+
+def _external_target_group_arns(desired: RouteLatticeState) -> dict[str, str]:
+    """id → ARN of external target groups: the diff refers to them by ARN, Lattice reports ids."""
+    out: dict[str, str] = {}
+    for listener in desired.listeners:
+        for action in [listener.default_action] + [rule.action for rule in listener.rules]:
+            for weighted in action.forward:
+                target = weighted.target_group
+                if isinstance(target, ImportedTargetGroup) and target.external_arn:
+                    out[resource_id(target.external_arn)] = target.external_arn
+    return out
+
+
+async def observe_route(
+    desired: RouteLatticeState,
+    inventory: LatticeInventory,
+    tags: TagStore,
+    *,
+    lattice: LatticeApi,
+    cluster: str,
+    vpc_id: str,
+    details: DetailCache | None = None,
+) -> ObservedRouteState:
+    """What exists in Lattice for ``desired``'s route, as ``plan_route`` needs it.
+
+    ``details``: a process-wide ``DetailCache`` saves the Get calls for unchanged rules and target
+    groups across resync cycles; without one, every needed detail is fetched."""
+    if desired.service is None and not desired.deleting:
+        return ObservedRouteState()
+    observer = _RouteObserver(desired, inventory, tags, lattice, cluster, vpc_id, details or DetailCache())
+    service: ObservedService | None = None
+    associations: tuple[ObservedAssociation, ...] = ()
+    listeners: tuple[ObservedListener, ...] = ()
+    if desired.service is not None:
+        service, associations, listeners = await observer.service_part(desired.service)
+    target_groups, networks = await asyncio.gather(
+        observer.target_groups(), observer.service_networks(associations)
+    )
+    return ObservedRouteState(service, associations, listeners, target_groups, networks)
+
+
+def observed_counts(observed: ObservedRouteState) -> dict[str, int]:
+    """Sizes of an observation, for logs."""
+    return {
+        "associations": len(observed.associations),
+        "listeners": len(observed.listeners),
+        "rules": sum(len(listener.rules) for listener in observed.listeners),
+        "target_groups": len(observed.target_groups),
+        "targets": sum(len(tg.targets) for tg in observed.target_groups),
+    }

@@ -1,0 +1,157 @@
+"""Desired states of one route and a harness running observe → plan → apply on the real AWS edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from e2e.fakeaws.fixtures import FakeAws
+from lattice_controller.aws.edge import AwsEdge
+from lattice_controller.model import tags as tag_keys
+from lattice_controller.model.keys import ObjectKey
+from lattice_controller.model.lattice import (
+    AssociationSpec,
+    ListenerSpec,
+    RouteLatticeState,
+    RuleAction,
+    RuleMatch,
+    RuleSpec,
+    ServiceNetworkRef,
+    ServiceSpec,
+    TargetGroupConfig,
+    TargetGroupIdentity,
+    TargetGroupSpec,
+    TargetSpec,
+    WeightedTargetGroup,
+)
+from lattice_controller.model.lattice_observed import ObservedRouteState
+from lattice_controller.model.naming import lattice_service_name, listener_name
+from lattice_controller.reconcile.apply import ApplyResult, apply_plan
+from lattice_controller.reconcile.diff import Plan, plan_route
+from lattice_controller.reconcile.observe import DetailCache, observe_route
+
+VPC = "vpc-0123456789abcdef0"
+CLUSTER = "test-cluster"
+MANAGED_BY = f"123456789012/{CLUSTER}/{VPC}"
+NETWORK = "my-hotel"
+ROUTE = ObjectKey("default", "web")
+SERVICE_NAME = lattice_service_name(ROUTE.name, ROUTE.namespace)
+
+
+def identity(service: str) -> TargetGroupIdentity:
+    return TargetGroupIdentity(CLUSTER, service, ROUTE.namespace, tag_keys.SOURCE_TYPE_HTTP_ROUTE, "HTTP1", *ROUTE[::-1])
+
+
+def target_group(service: str, ips: tuple[str, ...] = ("10.0.0.1",), port: int = 8080) -> TargetGroupSpec:
+    targets = tuple(TargetSpec(ip, port) for ip in ips)
+    return TargetGroupSpec(identity(service), TargetGroupConfig(vpc=VPC), MANAGED_BY, targets=targets)
+
+
+def route_state(
+    backends: tuple[tuple[str, int], ...] = (("web", 1),),
+    *,
+    targets: dict[str, tuple[str, ...]] | None = None,
+    allow_takeover_from: str | None = None,
+    deleting: bool = False,
+) -> RouteLatticeState:
+    """One HTTP listener on port 80 with one prefix-``/`` rule forwarding to ``backends``."""
+    service = ServiceSpec(
+        SERVICE_NAME, ROUTE, "http", MANAGED_BY, allow_takeover_from=allow_takeover_from
+    )
+    action = RuleAction(tuple(WeightedTargetGroup(identity(name), weight) for name, weight in backends))
+    listener = ListenerSpec(
+        listener_name(ROUTE.name, ROUTE.namespace, 80, "HTTP"), 80, "HTTP", rules=(RuleSpec(1, RuleMatch(), action),)
+    )
+    groups = tuple(target_group(name, (targets or {}).get(name, ("10.0.0.1",))) for name, _ in backends)
+    state = RouteLatticeState(
+        ROUTE,
+        "http",
+        MANAGED_BY,
+        service,
+        (AssociationSpec(ServiceNetworkRef(NETWORK)),),
+        (listener,),
+        groups,
+        cluster=CLUSTER,
+        vpc=VPC,
+    )
+    if deleting:
+        return replace(state, deleting=True, associations=(), listeners=(), target_groups=())
+    return state
+
+
+@dataclass(frozen=True, slots=True)
+class Calls:
+    reads: dict[str, int]
+    writes: dict[str, int]
+
+    @property
+    def read_count(self) -> int:
+        return sum(self.reads.values())
+
+    @property
+    def write_count(self) -> int:
+        return sum(self.writes.values())
+
+    def __str__(self) -> str:
+        return f"{self.read_count} reads {self.reads} + {self.write_count} writes {self.writes}"
+
+
+def _is_read(operation: str) -> bool:
+    return operation.startswith(("Get", "List", "Describe"))
+
+
+@dataclass(slots=True)
+class Reconcile:
+    observed: ObservedRouteState
+    plan: Plan
+    result: ApplyResult
+    calls: Calls
+
+
+class Harness:
+    """observe → plan → apply with a process-wide DetailCache, counting the AWS calls the fake saw."""
+
+    def __init__(self, edge: AwsEdge, fake: FakeAws) -> None:
+        self.edge = edge
+        self.fake = fake
+        self.details = DetailCache()
+        self.network_id = ""
+
+    async def make_network(self) -> None:
+        network = await self.edge.lattice.create_service_network(NETWORK, client_token="net")
+        self.network_id = str(network["id"])
+        await self.edge.lattice.create_service_network_vpc_association(self.network_id, VPC, client_token="snva")
+
+    def new_cycle(self) -> None:
+        self.edge.inventory.new_cycle()
+        self.fake.admin.reset_counters()
+
+    def calls(self) -> Calls:
+        counters = self.fake.admin.counters()
+        self.fake.admin.reset_counters()
+        reads: dict[str, int] = {}
+        writes: dict[str, int] = {}
+        for key, count in sorted(counters.items()):
+            operation = key.split(":", 1)[-1]
+            (reads if _is_read(operation) else writes)[operation] = count
+        return Calls(reads, writes)
+
+    async def observe(self, desired: RouteLatticeState) -> ObservedRouteState:
+        return await observe_route(
+            desired,
+            self.edge.inventory,
+            self.edge.tags,
+            lattice=self.edge.lattice,
+            cluster=CLUSTER,
+            vpc_id=VPC,
+            details=self.details,
+        )
+
+    async def plan(self, desired: RouteLatticeState) -> Plan:
+        return plan_route(desired, await self.observe(desired))
+
+    async def reconcile(self, desired: RouteLatticeState) -> Reconcile:
+        self.fake.admin.reset_counters()
+        observed = await self.observe(desired)
+        plan = plan_route(desired, observed)
+        result = await apply_plan(plan, self.edge.lattice, self.edge.tags, inventory=self.edge.inventory)
+        return Reconcile(observed, plan, result, self.calls())
