@@ -28,12 +28,12 @@ from lattice_controller.kube.lease import KubeLeaseStore
 from lattice_controller.kube.writes import KubeWriter
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.queue import Priority, RateLimitingQueue
+from lattice_controller.reconcile.apply import ensure_default_service_network
 from lattice_controller.reconcile.build import BuildSettings
 from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, ControllerContext
 from lattice_controller.reconcile.controllers.gateway import GatewayReconciler
 from lattice_controller.reconcile.controllers.gatewayclass import GatewayClassReconciler
 from lattice_controller.reconcile.controllers.route import RouteReconciler
-from lattice_controller.reconcile.networks import ensure_default_service_network
 from lattice_controller.reconcile.triggers import triggers
 from lattice_controller.runtime.http import HttpServer, Probes, metrics_app, probe_app
 from lattice_controller.runtime.leader import LEASE_NAME, LeaderElector
@@ -192,11 +192,11 @@ async def _default_network(ctx: ControllerContext, edge: AwsEdge, settings: Sett
     """Leader only, once: DEFAULT_SERVICE_NETWORK exists and is associated with the cluster VPC."""
     try:
         await ensure_default_service_network(
-            edge.lattice,
-            ctx.inventory,
             settings.default_service_network,
             settings.cluster_vpc_id,
             settings.managed_by,
+            lattice=edge.lattice,
+            inventory=ctx.inventory,
         )
     except Exception:  # the reference logs and goes on; routes report the missing network
         log.exception("default service network setup failed", name=settings.default_service_network)

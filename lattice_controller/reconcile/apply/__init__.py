@@ -12,6 +12,7 @@ from lattice_controller.reconcile.apply.plan import (
     Created,
     UnresolvedRef,
     apply_plan,
+    request_token,
 )
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "UnresolvedRef",
     "apply_plan",
     "ensure_default_service_network",
+    "request_token",
 ]

@@ -4,11 +4,14 @@ Outcomes: a delete of something already gone succeeds; a ConflictException on a 
 group still in use, service with associations, …) or a create reported as in progress is a *wait*
 (requeue ~10 s), and the remaining steps still run; any other error stops the plan, drops the
 inventory listings the step touched and is raised (the worker retries with backoff). Idempotent
-retries of creates come from the steps' client tokens.
+retries of creates come from client tokens: the step's token combined with the exact request
+(resolved parent ids included), so a retried request reuses its token while a different request,
+e.g. re-creating a listener under a re-created service, never trips IdempotentParameterMismatch.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +20,7 @@ from lattice_controller.aws.errors import AwsError, Conflict, NotFound
 from lattice_controller.aws.inventory import LatticeInventory
 from lattice_controller.aws.lattice import LatticeApi
 from lattice_controller.aws.tagging import TagStore
+from lattice_controller.model.lattice import client_token
 from lattice_controller.reconcile.diff.steps import (
     BatchUpdateRule,
     CreateListener,
@@ -64,6 +68,11 @@ _DELETES = (
 )
 
 
+def request_token(step_token: str, *request: Any) -> str:
+    """The client token sent for a create: the plan's token made specific to the exact request."""
+    return client_token(step_token, json.dumps(request, sort_keys=True, default=str))
+
+
 class ApplyFailed(Exception):
     """A write was accepted but reported per-item failures (targets, batch rule priorities)."""
 
@@ -102,6 +111,14 @@ class ApplyResult:
     @property
     def service(self) -> Created | None:
         return next((c for c in self.created if c.kind == "service"), None)
+
+    @property
+    def service_arn(self) -> str | None:
+        return self.service.arn if self.service else None
+
+    @property
+    def service_dns(self) -> str | None:
+        return self.service_dns_name
 
     @property
     def writes(self) -> int:
@@ -192,7 +209,7 @@ class _Applier:
             response = await lattice.create_target_group(
                 step.name,
                 step.config.type,
-                client_token=step.client_token,
+                client_token=request_token(step.client_token, step.name, step.config.type, config, step.tags),
                 config=config,
                 tags=dict(step.tags),
             )
@@ -213,7 +230,9 @@ class _Applier:
         if isinstance(step, CreateService):
             response = await lattice.create_service(
                 step.name,
-                client_token=step.client_token,
+                client_token=request_token(
+                    step.client_token, step.name, step.tags, step.custom_domain, step.certificate_arn
+                ),
                 tags=dict(step.tags),
                 customDomainName=step.custom_domain,
                 certificateArn=step.certificate_arn,
@@ -235,10 +254,11 @@ class _Applier:
             await self.tags.untag(self.arn_of(step.resource), step.keys)
             return "UntagResource"
         if isinstance(step, CreateServiceNetworkServiceAssociation):
+            service_id = self.id_of(step.service)
             response = await lattice.create_service_network_service_association(
-                self.id_of(step.service),
+                service_id,
                 step.service_network_id,
-                client_token=step.client_token,
+                client_token=request_token(step.client_token, service_id, step.service_network_id, step.tags),
                 tags=dict(step.tags),
             )
             created = self.record("association", step.service_network_id, response, step.tags)
@@ -249,12 +269,21 @@ class _Applier:
             await lattice.delete_service_network_service_association(self.id_of(step.association))
             return "DeleteServiceNetworkServiceAssociation"
         if isinstance(step, CreateListener):
+            service_id, default_action = self.id_of(step.service), self.action(step.default_action)
             response = await lattice.create_listener(
-                self.id_of(step.service),
+                service_id,
                 step.name,
                 step.protocol,
-                self.action(step.default_action),
-                client_token=step.client_token,
+                default_action,
+                client_token=request_token(
+                    step.client_token,
+                    service_id,
+                    step.name,
+                    step.protocol,
+                    step.port,
+                    default_action,
+                    step.tags,
+                ),
                 port=step.port,
                 tags=dict(step.tags),
             )
@@ -269,14 +298,25 @@ class _Applier:
             await lattice.delete_listener(self.id_of(step.service), self.id_of(step.listener))
             return "DeleteListener"
         if isinstance(step, CreateRule):
+            service_id, listener_id = self.id_of(step.service), self.id_of(step.listener)
+            match, action = match_to_api(step.match), self.action(step.action)
             response = await lattice.create_rule(
-                self.id_of(step.service),
-                self.id_of(step.listener),
+                service_id,
+                listener_id,
                 step.name,
-                match_to_api(step.match),
+                match,
                 step.priority,
-                self.action(step.action),
-                client_token=step.client_token,
+                action,
+                client_token=request_token(
+                    step.client_token,
+                    service_id,
+                    listener_id,
+                    step.name,
+                    match,
+                    step.priority,
+                    action,
+                    step.tags,
+                ),
                 tags=dict(step.tags),
             )
             self.record("rule", step.name, response, step.tags)

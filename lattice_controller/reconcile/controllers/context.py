@@ -20,6 +20,7 @@ from lattice_controller.model.k8s import Gateway, GatewayClass, Route
 from lattice_controller.model.k8s.route import RouteType
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.reconcile.build.inputs import BuildSettings, RouteSnapshot, route_dependencies
+from lattice_controller.reconcile.observe import DetailCache
 
 ROUTE_KINDS: dict[RouteType, Kind] = {
     RouteType.HTTP: k.HTTP_ROUTE,
@@ -45,6 +46,7 @@ class ControllerContext:
     tags: TagStore
     inventory: LatticeInventory
     settings: BuildSettings
+    details: DetailCache = field(default_factory=DetailCache)
     now: Callable[[], str] = field(default=utc_now)
 
     def kind(self, kind: Kind) -> Kind:

@@ -13,7 +13,7 @@ from lattice_controller.model.keys import ObjectKey
 from lattice_controller.model.outcomes import Outcome, RequeueAfter, Success
 from lattice_controller.reconcile.build import ServiceNetworkLookup, build_gateway
 from lattice_controller.reconcile.controllers.context import ControllerContext
-from lattice_controller.reconcile.networks import find_service_network
+from lattice_controller.reconcile.observe import find_service_network
 from lattice_controller.reconcile.status import gateway_status
 
 GATEWAY_FINALIZER = "gateway.k8s.aws/resources"
@@ -48,8 +48,10 @@ class GatewayReconciler:
             await ctx.writer.add_finalizer(kind, key, GATEWAY_FINALIZER)
         settings = ctx.settings
         network = settings.default_service_network if settings.override_active else key.name
-        found = await find_service_network(ctx.inventory, network, settings.vpc)
-        lookup = ServiceNetworkLookup(arn=found.arn, conflict=found.conflict)
+        found = await find_service_network(network, ctx.inventory, vpc_id=settings.vpc)
+        lookup = ServiceNetworkLookup(
+            arn=found.network.arn if found.network else None, conflict=found.conflict is not None
+        )
         namespaces_store = ctx.store(k.NAMESPACE)
         namespaces = {n.meta.key.name: n for n in namespaces_store.records()} if namespaces_store else {}
         build = build_gateway(

@@ -15,12 +15,13 @@ import structlog
 from lattice_controller.model.k8s import Condition, Route
 from lattice_controller.model.k8s.route import RouteType
 from lattice_controller.model.keys import ObjectKey
+from lattice_controller.model.lattice_observed import ObservedRouteState
 from lattice_controller.model.outcomes import Outcome, RequeueAfter, Success
-from lattice_controller.reconcile.apply import apply_plan
+from lattice_controller.reconcile.apply import WAIT_SECONDS, ApplyResult, apply_plan
 from lattice_controller.reconcile.build import RouteBuild, build_route
 from lattice_controller.reconcile.build import conditions as c
-from lattice_controller.reconcile.controllers.context import RETRY_SECONDS, ROUTE_KINDS, ControllerContext
-from lattice_controller.reconcile.diff import plan_route
+from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, ControllerContext
+from lattice_controller.reconcile.diff import Plan, plan_route
 from lattice_controller.reconcile.observe import observe_route
 from lattice_controller.reconcile.status import route_status
 
@@ -62,18 +63,19 @@ class RouteReconciler:
         deployed = False
         annotations: dict[str, str | None] = {}
         if build.desired.service is not None:
-            observed = await observe_route(build.desired, ctx.inventory, ctx.tags)
+            observed = await self._observe(build)
             plan = plan_route(build.desired, observed)
             if plan.conflict:
                 overrides.append(
                     Condition(c.ACCEPTED, "False", c.REASON_CONFLICTED, plan.conflict, route.meta.generation)
                 )
             else:
-                result = await apply_plan(plan, ctx.lattice, ctx.tags)
+                result = await self._apply(plan)
                 deployed = bool(plan.steps)
-                if plan.waits or plan.missing:
-                    log.info("route waiting", waits=list(plan.waits), missing=list(plan.missing))
-                    outcome = RequeueAfter(RETRY_SECONDS)
+                if plan.waits or plan.missing or result.waits:
+                    waits = [*plan.waits, *plan.missing, *result.waits]
+                    log.info("route waiting", waits=waits)
+                    outcome = RequeueAfter(max(WAIT_SECONDS, result.requeue_after or 0))
                 arn = result.service_arn or (observed.service.arn if observed.service else None)
                 dns = result.service_dns or (observed.service.dns_name if observed.service else None)
                 if arn:
@@ -98,15 +100,22 @@ class RouteReconciler:
 
     async def _delete(self, route: Route, build: RouteBuild) -> Outcome:
         ctx, key = self.ctx, route.meta.key
-        observed = await observe_route(build.desired, ctx.inventory, ctx.tags)
-        plan = plan_route(build.desired, observed)
-        if plan.steps:
-            await apply_plan(plan, ctx.lattice, ctx.tags)
-        if plan.waits:
-            log.info("route deletion waiting", waits=list(plan.waits))
-            return RequeueAfter(RETRY_SECONDS)
+        plan = plan_route(build.desired, await self._observe(build))
+        result = await self._apply(plan)
+        if plan.waits or result.waits:
+            log.info("route deletion waiting", waits=[*plan.waits, *result.waits])
+            return RequeueAfter(max(WAIT_SECONDS, result.requeue_after or 0))
         await ctx.writer.remove_finalizer(ctx.kind(self.kind), key, self.route_type.finalizer)
         return Success()
+
+    async def _observe(self, build: RouteBuild) -> ObservedRouteState:
+        ctx = self.ctx
+        return await observe_route(
+            build.desired, ctx.inventory, ctx.tags, lattice=ctx.lattice, details=ctx.details
+        )
+
+    async def _apply(self, plan: Plan) -> ApplyResult:
+        return await apply_plan(plan, self.ctx.lattice, self.ctx.tags, inventory=self.ctx.inventory)
 
 
 def route_reconcilers(ctx: ControllerContext, types: Sequence[RouteType]) -> list[RouteReconciler]:

@@ -13,12 +13,10 @@ groups that may be deleted are always read fresh, because cached ``serviceArns``
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Mapping
-from dataclasses import replace
+from collections.abc import Mapping
 from typing import Any
 
-from lattice_controller.aws.errors import NotFound
-from lattice_controller.aws.inventory import LatticeInventory, TaggedTargetGroup
+from lattice_controller.aws.inventory import LatticeInventory
 from lattice_controller.aws.lattice import LatticeApi
 from lattice_controller.aws.tagging import TagStore
 from lattice_controller.model import tags as tag_keys
@@ -37,19 +35,15 @@ from lattice_controller.model.lattice_observed import (
     ObservedRule,
     ObservedService,
     ObservedServiceNetwork,
-    ObservedTarget,
-    ObservedTargetGroup,
 )
-from lattice_controller.reconcile.diff import find_target_group
 from lattice_controller.reconcile.observe.details import DetailCache
 from lattice_controller.reconcile.observe.networks import service_network_candidates
 from lattice_controller.reconcile.observe.shapes import (
     action_from_api,
-    health_check_from_api,
     match_from_api,
     resource_id,
-    target_group_config_from_api,
 )
+from lattice_controller.reconcile.observe.target_groups import TargetGroupObserver
 
 Json = dict[str, Any]
 _TRANSITIONAL = frozenset({"CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS"})
@@ -238,130 +232,11 @@ class _RouteObserver:
                 found.setdefault(network.id, network)
         return tuple(found.values())
 
-    # -- target groups ---------------------------------------------------------------------------
-
-    async def target_groups(self) -> tuple[ObservedTargetGroup, ...]:
-        route = self.desired.route
-        queries = [
-            self.inventory.target_groups_tagged(
-                {
-                    tag_keys.CLUSTER_NAME: self.cluster,
-                    tag_keys.ROUTE_NAME: route.name,
-                    tag_keys.ROUTE_NAMESPACE: route.namespace,
-                }
-            )
-        ]
-        for imported in _imports(self.desired):
-            queries.append(
-                self.inventory.target_groups_tagged(
-                    {
-                        tag_keys.SOURCE_TYPE_KEY: tag_keys.SOURCE_TYPE_SERVICE_EXPORT,
-                        tag_keys.SERVICE_NAME: imported.export_name,
-                        tag_keys.SERVICE_NAMESPACE: imported.namespace,
-                    }
-                )
-            )
-        tagged: dict[str, TaggedTargetGroup] = {}
-        for found in await asyncio.gather(*queries):
-            for group in found:
-                tagged.setdefault(group.arn, group)
-        summaries = {arn: _summary_view(group) for arn, group in tagged.items()}
-        kept: dict[str, bool] = {}  # arn → whether its targets are needed
-        if not self.desired.deleting:
-            for spec in self.desired.target_groups:
-                match = find_target_group(spec, summaries.values())
-                if match is not None:
-                    needs_targets = spec.targets is not None and match.status not in _TRANSITIONAL
-                    kept[match.arn] = kept.get(match.arn, False) or needs_targets
-        work: list[Coroutine[Any, Any, ObservedTargetGroup | None]] = []
-        for arn, group in tagged.items():
-            if arn in kept:
-                work.append(self._kept(group, summaries[arn], kept[arn]))
-            elif self._route_owns(summaries[arn]):
-                work.append(self._deletion_candidate(group, summaries[arn]))
-            else:
-                work.append(_done(summaries[arn]))
-        observed = await asyncio.gather(*work)
-        return tuple(tg for tg in observed if tg is not None)
-
-    def _route_owns(self, tg: ObservedTargetGroup) -> bool:
-        tags = tg.tag_dict()
-        return (
-            tags.get(tag_keys.SOURCE_TYPE_KEY) in _ROUTE_SOURCE_TYPES
-            and tg.config.vpc == self.vpc_id
-            and tg.status != "DELETE_IN_PROGRESS"
-        )
-
-    async def _kept(
-        self, group: TaggedTargetGroup, tg: ObservedTargetGroup, needs_targets: bool
-    ) -> ObservedTargetGroup:
-        health_check = None
-        if tg.status not in _TRANSITIONAL and group.summary.get("lastUpdatedAt") is not None:
-            # No stamp: we created it in this cycle with the desired health check; nothing to compare.
-            detail = self.details.get(group.summary)
-            if detail is None:
-                detail = await self.lattice.get_target_group(tg.id)
-                self.details.put(detail)
-            health_check = health_check_from_api((detail.get("config") or {}).get("healthCheck"))
-        targets = await self._targets(tg.id) if needs_targets else ()
-        return replace(tg, health_check=health_check, targets=targets)
-
-    async def _deletion_candidate(
-        self, group: TaggedTargetGroup, tg: ObservedTargetGroup
-    ) -> ObservedTargetGroup | None:
-        try:
-            fresh = await self.lattice.get_target_group(tg.id)
-        except NotFound:
-            self.inventory.invalidate("target-groups")
-            return None
-        service_arns = tuple(str(a) for a in fresh.get("serviceArns") or ())
-        status = str(fresh.get("status") or tg.status)
-        targets = await self._targets(tg.id) if status not in _TRANSITIONAL else ()
-        return replace(tg, status=status, service_arns=service_arns, targets=targets)
-
-    async def _targets(self, target_group_id: str) -> tuple[ObservedTarget, ...]:
-        items = await self.inventory.targets(target_group_id)
-        return tuple(
-            ObservedTarget(str(t["id"]), int(t.get("port") or 0), str(t.get("status") or "UNAVAILABLE"))
-            for t in items
-        )
-
-
-async def _done(tg: ObservedTargetGroup) -> ObservedTargetGroup | None:
-    return tg
-
 
 def _with_tags(rule: ObservedRule, tags: Mapping[str, str] | None) -> ObservedRule:
     return ObservedRule(
         rule.id, rule.arn, rule.name, rule.priority, rule.match, rule.action, rule.is_default, _pairs(tags)
     )
-
-
-def _summary_view(group: TaggedTargetGroup) -> ObservedTargetGroup:
-    summary = group.summary
-    return ObservedTargetGroup(
-        str(summary["id"]),
-        str(summary["arn"]),
-        str(summary.get("name") or ""),
-        target_group_config_from_api(summary, protocol_version=group.tags.get(tag_keys.PROTOCOL_VERSION, "")),
-        status=str(summary.get("status") or "ACTIVE"),
-        service_arns=tuple(str(a) for a in summary.get("serviceArns") or ()),
-        tags=_pairs(group.tags),
-    )
-
-
-def _imports(desired: RouteLatticeState) -> list[ImportedTargetGroup]:
-    found: dict[ImportedTargetGroup, None] = {}
-    for listener in desired.listeners:
-        actions = [listener.default_action] + [rule.action for rule in listener.rules]
-        for action in actions:
-            for weighted in action.forward:
-                if (
-                    isinstance(weighted.target_group, ImportedTargetGroup)
-                    and not weighted.target_group.external_arn
-                ):
-                    found[weighted.target_group] = None
-    return list(found)
 
 
 def _external_target_group_arns(desired: RouteLatticeState) -> dict[str, str]:
@@ -381,25 +256,32 @@ async def observe_route(
     inventory: LatticeInventory,
     tags: TagStore,
     *,
-    lattice: LatticeApi,
-    cluster: str,
-    vpc_id: str,
+    lattice: LatticeApi | None = None,
+    cluster: str | None = None,
+    vpc_id: str | None = None,
     details: DetailCache | None = None,
 ) -> ObservedRouteState:
     """What exists in Lattice for ``desired``'s route, as ``plan_route`` needs it.
 
-    ``details``: a process-wide ``DetailCache`` saves the Get calls for unchanged rules and target
-    groups across resync cycles; without one, every needed detail is fetched."""
+    ``cluster``/``vpc_id`` default to ``desired.cluster``/``desired.vpc``. ``lattice`` is the API
+    for the few Get calls; pass it (the inventory's own is used otherwise). ``details``: pass one
+    process-wide ``DetailCache`` to skip Get calls for unchanged rules and target groups across
+    resync cycles; without it every needed detail is fetched."""
     if desired.service is None and not desired.deleting:
         return ObservedRouteState()
-    observer = _RouteObserver(desired, inventory, tags, lattice, cluster, vpc_id, details or DetailCache())
+    api = lattice if lattice is not None else inventory._lattice
+    cluster = desired.cluster if cluster is None else cluster
+    vpc_id = desired.vpc if vpc_id is None else vpc_id
+    cache = details if details is not None else DetailCache()
+    observer = _RouteObserver(desired, inventory, tags, api, cluster, vpc_id, cache)
     service: ObservedService | None = None
     associations: tuple[ObservedAssociation, ...] = ()
     listeners: tuple[ObservedListener, ...] = ()
     if desired.service is not None:
         service, associations, listeners = await observer.service_part(desired.service)
     target_groups, networks = await asyncio.gather(
-        observer.target_groups(), observer.service_networks(associations)
+        TargetGroupObserver(desired, inventory, api, cluster, vpc_id, cache).observe(),
+        observer.service_networks(associations),
     )
     return ObservedRouteState(service, associations, listeners, target_groups, networks)
 

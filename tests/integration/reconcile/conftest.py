@@ -26,7 +26,9 @@ async def edge(
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     config = AwsConfig(region=fake_aws.region, max_attempts=1)
-    async with open_aws_edge(config, registry=CollectorRegistry(), services=(LATTICE, TAGGING, ACM)) as opened:
+    async with open_aws_edge(
+        config, registry=CollectorRegistry(), services=(LATTICE, TAGGING, ACM)
+    ) as opened:
         yield opened
 
 

@@ -37,13 +37,23 @@ ROUTE = ObjectKey("default", "web")
 SERVICE_NAME = lattice_service_name(ROUTE.name, ROUTE.namespace)
 
 
-def identity(service: str) -> TargetGroupIdentity:
-    return TargetGroupIdentity(CLUSTER, service, ROUTE.namespace, tag_keys.SOURCE_TYPE_HTTP_ROUTE, "HTTP1", *ROUTE[::-1])
+def identity(service: str, route: ObjectKey = ROUTE) -> TargetGroupIdentity:
+    return TargetGroupIdentity(
+        CLUSTER,
+        service,
+        route.namespace,
+        tag_keys.SOURCE_TYPE_HTTP_ROUTE,
+        "HTTP1",
+        route.name,
+        route.namespace,
+    )
 
 
-def target_group(service: str, ips: tuple[str, ...] = ("10.0.0.1",), port: int = 8080) -> TargetGroupSpec:
+def target_group(
+    service: str, ips: tuple[str, ...] = ("10.0.0.1",), port: int = 8080, route: ObjectKey = ROUTE
+) -> TargetGroupSpec:
     targets = tuple(TargetSpec(ip, port) for ip in ips)
-    return TargetGroupSpec(identity(service), TargetGroupConfig(vpc=VPC), MANAGED_BY, targets=targets)
+    return TargetGroupSpec(identity(service, route), TargetGroupConfig(vpc=VPC), MANAGED_BY, targets=targets)
 
 
 def route_state(
@@ -52,18 +62,23 @@ def route_state(
     targets: dict[str, tuple[str, ...]] | None = None,
     allow_takeover_from: str | None = None,
     deleting: bool = False,
+    route: ObjectKey = ROUTE,
 ) -> RouteLatticeState:
     """One HTTP listener on port 80 with one prefix-``/`` rule forwarding to ``backends``."""
-    service = ServiceSpec(
-        SERVICE_NAME, ROUTE, "http", MANAGED_BY, allow_takeover_from=allow_takeover_from
-    )
-    action = RuleAction(tuple(WeightedTargetGroup(identity(name), weight) for name, weight in backends))
+    name = lattice_service_name(route.name, route.namespace)
+    service = ServiceSpec(name, route, "http", MANAGED_BY, allow_takeover_from=allow_takeover_from)
+    action = RuleAction(tuple(WeightedTargetGroup(identity(tg, route), weight) for tg, weight in backends))
     listener = ListenerSpec(
-        listener_name(ROUTE.name, ROUTE.namespace, 80, "HTTP"), 80, "HTTP", rules=(RuleSpec(1, RuleMatch(), action),)
+        listener_name(route.name, route.namespace, 80, "HTTP"),
+        80,
+        "HTTP",
+        rules=(RuleSpec(1, RuleMatch(), action),),
     )
-    groups = tuple(target_group(name, (targets or {}).get(name, ("10.0.0.1",))) for name, _ in backends)
+    groups = tuple(
+        target_group(tg, (targets or {}).get(tg, ("10.0.0.1",)), route=route) for tg, _ in backends
+    )
     state = RouteLatticeState(
-        ROUTE,
+        route,
         "http",
         MANAGED_BY,
         service,
@@ -119,7 +134,9 @@ class Harness:
     async def make_network(self) -> None:
         network = await self.edge.lattice.create_service_network(NETWORK, client_token="net")
         self.network_id = str(network["id"])
-        await self.edge.lattice.create_service_network_vpc_association(self.network_id, VPC, client_token="snva")
+        await self.edge.lattice.create_service_network_vpc_association(
+            self.network_id, VPC, client_token="snva"
+        )
 
     def new_cycle(self) -> None:
         self.edge.inventory.new_cycle()
