@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     controller: ControllerProcess | None = None
     try:
         _step("starting lattice-controller (DEFAULT_SERVICE_NETWORK=app-network)")
-        env = controller_env(fake.env(), DEFAULT_SERVICE_NETWORK="app-network", DEV_MODE="1")
+        env = controller_env(fake.env(), DEFAULT_SERVICE_NETWORK="app-network")
         controller = ControllerProcess.start(plane.kubeconfig, env)
         _step("kubectl apply -f manifests/gatewayclass.yaml -f manifests/examples/ab-test/ab-test.yaml")
         for manifest in ("manifests/gatewayclass.yaml", "manifests/examples/ab-test/ab-test.yaml"):

@@ -15,7 +15,7 @@ Environment variables (names, defaults and meaning as in the reference controlle
 ``WEBHOOK_ENABLED``                 false                      pod readiness-gate webhook on :9443
 ``LOG_LEVEL``                       info                       debug, info, warn, error, panic
 ``DEV_MODE``                        ""                         any non-empty value: console logs
-``LATTICE_ENDPOINT``                https://vpc-lattice.<region>.amazonaws.com
+``LATTICE_ENDPOINT``                "" (botocore resolves)     regional endpoint unless AWS_ENDPOINT_URL* is set
 =================================== ========================== =============================================
 
 Ours:
@@ -182,7 +182,7 @@ async def load_settings(
         webhook_enabled=webhook,
         log_level=log_level,
         dev_mode=dev_mode,
-        lattice_endpoint=endpoint or f"https://vpc-lattice.{region}.amazonaws.com",
+        lattice_endpoint=endpoint,
         enforce_reference_grants=enforce_grants,
         pod_namespace=pod_namespace,
         shutdown_grace_seconds=grace,

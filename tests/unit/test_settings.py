@@ -72,7 +72,7 @@ async def test_defaults_match_the_reference() -> None:
         cluster_vpc_id="vpc-1",
         aws_account_id="111122223333",
         cluster_name="c1",
-        lattice_endpoint="https://vpc-lattice.us-west-2.amazonaws.com",
+        lattice_endpoint="",
     )
     assert settings.route_max_concurrent_reconciles == 1
     assert settings.reconcile_default_resync_seconds == 0
@@ -221,7 +221,7 @@ async def test_every_identity_value_falls_back_to_metadata() -> None:
         "999",
         "md-cluster",
     )
-    assert settings.lattice_endpoint == "https://vpc-lattice.eu-west-1.amazonaws.com"
+    assert settings.lattice_endpoint == ""  # botocore resolves the regional endpoint
     assert source.calls == ["region", "vpc", "account", "cluster"]
 
 
