@@ -38,8 +38,18 @@ class LatticeView:
     target_groups: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def read(cls, endpoint: str) -> LatticeView:
+    def read(cls, endpoint: str, attempts: int = 5) -> LatticeView:
+        """A consistent-enough snapshot: re-read when a resource vanished while being read."""
         c = lattice_client(endpoint)
+        for _ in range(attempts - 1):
+            try:
+                return cls._read(c)
+            except c.exceptions.ResourceNotFoundException:
+                continue
+        return cls._read(c)
+
+    @classmethod
+    def _read(cls, c: Any) -> LatticeView:
         view = cls(service_networks=_all(c, "list_service_networks"))
         for svc in _all(c, "list_services"):
             svc["tags"] = c.list_tags_for_resource(resourceArn=svc["arn"]).get("tags", {})

@@ -18,8 +18,8 @@ T = TypeVar("T")
 def ab_manifest(ns_v1: str, ns_v2: str) -> str:
     """The A/B example with its two namespaces renamed (so tests do not collide)."""
     text = (REPO_ROOT / "manifests/examples/ab-test/ab-test.yaml").read_text()
-    text = re.sub(r"\bstore-v2\b", ns_v2, text)
-    return re.sub(r"\bstore\b", ns_v1, text)
+    text = re.sub(r"\bstore-v2\b", "\x00", text)
+    return re.sub(r"\bstore\b", ns_v1, text).replace("\x00", ns_v2)
 
 
 def apply(plane: ControlPlane, manifest: str) -> None:

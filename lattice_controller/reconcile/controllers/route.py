@@ -115,7 +115,13 @@ class RouteReconciler:
         )
 
     async def _apply(self, plan: Plan) -> ApplyResult:
-        return await apply_plan(plan, self.ctx.lattice, self.ctx.tags, inventory=self.ctx.inventory)
+        result = await apply_plan(plan, self.ctx.lattice, self.ctx.tags, inventory=self.ctx.inventory)
+        if plan.waits or result.waits:
+            # What we wait for (draining targets, associations settling) changes without our writes:
+            # the retry must see it, not the cycle's cached listing.
+            self.ctx.inventory.invalidate("targets")
+            self.ctx.inventory.invalidate("service-associations")
+        return result
 
 
 def route_reconcilers(ctx: ControllerContext, types: Sequence[RouteType]) -> list[RouteReconciler]:
