@@ -15,7 +15,7 @@ Environment variables (names, defaults and meaning as in the reference controlle
 ``WEBHOOK_ENABLED``                 false                      pod readiness-gate webhook on :9443
 ``LOG_LEVEL``                       info                       debug, info, warn, error, panic
 ``DEV_MODE``                        ""                         any non-empty value: console logs
-``LATTICE_ENDPOINT``                "" (botocore resolves)     regional endpoint unless AWS_ENDPOINT_URL* is set
+``LATTICE_ENDPOINT``                ""                         botocore resolves it (AWS_ENDPOINT_URL*)
 =================================== ========================== =============================================
 
 Ours:
