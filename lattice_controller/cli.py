@@ -54,9 +54,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _load(args: argparse.Namespace) -> Settings:
+    from lattice_controller.aws.acm import describe_instance_tags
     from lattice_controller.runtime.imds import Ec2MetadataSource
 
-    return await load_settings(os.environ, args, Ec2MetadataSource)
+    return await load_settings(
+        os.environ, args, lambda: Ec2MetadataSource(describe_instance_tags=describe_instance_tags)
+    )
 
 
 def _run(settings: Settings) -> int:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from prometheus_client import CollectorRegistry
+
+from lattice_controller.aws.metrics import AwsMetrics
 from lattice_controller.aws.pagination import collect_pages
-from lattice_controller.aws.session import ACM, EC2
-from lattice_controller.aws.transport import AwsTransport
+from lattice_controller.aws.session import ACM, EC2, AwsClients, AwsConfig
+from lattice_controller.aws.transport import AwsTransport, BotocoreTransport
 
 
 class AcmApi:
@@ -41,3 +44,11 @@ class Ec2Api:
             return await self._transport.call(EC2, "DescribeTags", params)
 
         return await collect_pages(page, items_key="Tags", token_key="NextToken")
+
+
+async def describe_instance_tags(region: str, instance_id: str) -> dict[str, str]:
+    """Tags of one EC2 instance (cluster-name discovery at start-up), with a short-lived EC2 client."""
+    metrics = AwsMetrics(CollectorRegistry())
+    async with AwsClients(AwsConfig(region=region), metrics=metrics, services=(EC2,)) as clients:
+        tags = await Ec2Api(BotocoreTransport(clients, metrics)).describe_tags({"resource-id": [instance_id]})
+    return {str(t["Key"]): str(t.get("Value", "")) for t in tags}
