@@ -12,6 +12,8 @@ from e2e.fakeaws.fixtures import *  # noqa: F403
 from e2e.fakeaws.fixtures import FakeAws
 from e2e.harness.controller import ControllerProcess, controller_env
 
+CONTROLLER_NAMESPACE = "aws-application-networking-system"
+
 
 @pytest.fixture
 def controller(

@@ -63,7 +63,12 @@ def test_ab_weighted_route_lifecycle(
     )
     service: dict[str, Any] = view.service(service_name) or {}
     assert [(lst["protocol"], lst["port"]) for lst in service["listeners"]] == [("HTTP", 80)]
-    assert [a["serviceNetworkName"] for a in service["associations"]] == ["app-network"]
+
+    def associated() -> bool:
+        found = read().service(service_name) or {}
+        return [a["serviceNetworkName"] for a in found.get("associations", [])] == ["app-network"]
+
+    eventually(associated, what="association with app-network")
 
     v1_ips = wait_value(
         lambda: pod_ips(workloads, ns1, "app=checkout"), lambda ips: len(ips) == 2, what="v1 pods"

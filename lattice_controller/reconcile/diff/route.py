@@ -35,6 +35,9 @@ from lattice_controller.reconcile.diff.steps import (
 from lattice_controller.reconcile.diff.target_groups import find_imported, plan_target_groups
 
 
+SERVICE_TRANSITIONAL = frozenset({"CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS"})
+
+
 def plan_route(desired: RouteLatticeState, observed: ObservedRouteState) -> Plan:
     """The writes that bring Lattice from ``observed`` to ``desired`` for one route."""
     if desired.deleting:
@@ -53,6 +56,9 @@ def plan_route(desired: RouteLatticeState, observed: ObservedRouteState) -> Plan
         service_steps: list[Step] = [
             CreateService(spec.name, tags, token, spec.custom_domain, spec.certificate_arn)
         ]
+    elif current.status in SERVICE_TRANSITIONAL:
+        # Nothing can hang off a service being created or deleted; a deleted one frees its name.
+        return Plan(waits=(f"service {current.name} is {current.status}",))
     else:
         ownership = service_ownership(spec, current, deleting=False)
         if not ownership.owned:
@@ -96,7 +102,9 @@ def _plan_delete(desired: RouteLatticeState, observed: ObservedRouteState) -> Pl
     waits: list[str] = []
     our_service_arn = None
     current, spec = observed.service, desired.service
-    if current is not None and spec is not None and service_ownership(spec, current, deleting=True).owned:
+    if current is not None and current.status in SERVICE_TRANSITIONAL:
+        waits.append(f"service {current.name} is {current.status}")
+    elif current is not None and spec is not None and service_ownership(spec, current, deleting=True).owned:
         our_service_arn = current.arn
         for association in observed.associations:
             if association.status == "DELETE_IN_PROGRESS":

@@ -74,8 +74,10 @@ def find_target_group(
 
 
 def find_imported(imported: ImportedTargetGroup, observed: Iterable[ObservedTargetGroup]) -> str | None:
+    """The id of the imported target group: Lattice reports rule/listener actions by id, so the
+    diff compares ids; an external ARN (``…/targetgroup/tg-…``) is reduced to its id."""
     if imported.external_arn:
-        return imported.external_arn
+        return imported.external_arn.rsplit("/", 1)[-1]
     for tg in sorted(observed, key=lambda t: t.arn):
         tags = tg.tag_dict()
         if (
@@ -111,6 +113,16 @@ def _desired_health_check(spec: TargetGroupSpec) -> HealthCheckSpec:
     return (spec.health_check or HealthCheckSpec()).with_defaults(
         spec.config.protocol, spec.config.protocol_version
     )
+
+
+def _health_check_differs(desired: HealthCheckSpec, observed: HealthCheckSpec | None) -> bool:
+    """A disabled check is only ``enabled=False`` (TCP default): Lattice still reports the full
+    structure with its own values, which are irrelevant while the check is off."""
+    if observed is None:
+        return False
+    if desired.enabled is False:
+        return observed.enabled is not False
+    return observed != desired
 
 
 def _route_owns(state: RouteLatticeState, tg: ObservedTargetGroup) -> bool:
@@ -161,7 +173,7 @@ def plan_target_groups(
         if change.tag:
             plan.steps.append(TagResource(found.arn, change.tag))
         health_check = _desired_health_check(spec)
-        if found.health_check is not None and found.health_check != health_check:
+        if _health_check_differs(health_check, found.health_check):
             plan.steps.append(UpdateTargetGroup(found.arn, health_check))
         plan.steps += _sync_targets(spec, found)
 

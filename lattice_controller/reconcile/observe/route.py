@@ -22,14 +22,12 @@ from lattice_controller.aws.tagging import TagStore
 from lattice_controller.model import tags as tag_keys
 from lattice_controller.model.lattice import (
     PROTOCOL_TLS_PASSTHROUGH,
-    ImportedTargetGroup,
     RouteLatticeState,
     ServiceSpec,
 )
 from lattice_controller.model.lattice_observed import (
     ObservedAction,
     ObservedAssociation,
-    ObservedForward,
     ObservedListener,
     ObservedRouteState,
     ObservedRule,
@@ -41,7 +39,7 @@ from lattice_controller.reconcile.observe.networks import service_network_candid
 from lattice_controller.reconcile.observe.shapes import (
     action_from_api,
     match_from_api,
-    resource_id,
+
 )
 from lattice_controller.reconcile.observe.target_groups import TargetGroupObserver
 
@@ -74,7 +72,6 @@ class _RouteObserver:
         self.cluster = cluster
         self.vpc_id = vpc_id
         self.details = details
-        self.external_arns = _external_target_group_arns(desired)
 
     # -- the service and what hangs off it -------------------------------------------------------
 
@@ -192,16 +189,7 @@ class _RouteObserver:
         return self._action(detail.get("defaultAction"))
 
     def _action(self, action: Mapping[str, Any] | None) -> ObservedAction:
-        observed = action_from_api(action) or ObservedAction()
-        if not self.external_arns:
-            return observed
-        return ObservedAction(
-            tuple(
-                ObservedForward(self.external_arns.get(f.target_group_id, f.target_group_id), f.weight)
-                for f in observed.forward
-            ),
-            observed.fixed_status,
-        )
+        return action_from_api(action) or ObservedAction()
 
     async def _certificate(self, spec: ServiceSpec, summary: Mapping[str, Any]) -> str | None:
         if self.desired.deleting or spec.discover_certificate or spec.certificate_arn is None:
@@ -237,18 +225,6 @@ def _with_tags(rule: ObservedRule, tags: Mapping[str, str] | None) -> ObservedRu
     return ObservedRule(
         rule.id, rule.arn, rule.name, rule.priority, rule.match, rule.action, rule.is_default, _pairs(tags)
     )
-
-
-def _external_target_group_arns(desired: RouteLatticeState) -> dict[str, str]:
-    """id → ARN of external target groups: the diff refers to them by ARN, Lattice reports ids."""
-    out: dict[str, str] = {}
-    for listener in desired.listeners:
-        for action in [listener.default_action] + [rule.action for rule in listener.rules]:
-            for weighted in action.forward:
-                target = weighted.target_group
-                if isinstance(target, ImportedTargetGroup) and target.external_arn:
-                    out[resource_id(target.external_arn)] = target.external_arn
-    return out
 
 
 async def observe_route(

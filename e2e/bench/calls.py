@@ -1,0 +1,226 @@
+"""AWS calls and Kubernetes writes per scenario, against the budgets of design.md: `python -m e2e.bench.calls`.
+
+AWS calls are the fake's counters (every call as it arrives, split into reads — List*/Get* — and
+writes). Kubernetes writes are the controller's create/update/patch/delete requests in the apiserver
+audit log; the controller runs as a ServiceAccount bound to manifests/rbac.yaml's ClusterRole, so any
+403 in that log is a permission the manifest lacks. Scenarios, in order, on one controller with
+RECONCILE_DEFAULT_RESYNC_SECONDS=60:
+
+1. cold create: one HTTPRoute (1 rule, 1 Service backend with 2 endpoints) on the existing network;
+2. weight change: a route with two weighted backends, 50/50 → 80/20;
+3. rule change, R=5: change the path match of one rule of a 5-rule route; then add a 6th rule;
+4. resync: with 10 routes in place and nothing changed, wait for the next periodic resync cycle
+   (every route and the gateway reconciled once) and count what it costs (the no-op budget);
+5. restart (`--restart`, on by default): restart the controller and count the full re-reconcile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from e2e.bench.stack import (
+    GATEWAY_API,
+    NAMESPACE,
+    AwsCalls,
+    BenchStack,
+    counter_delta,
+    endpoint_slice_body,
+    forbidden,
+    http_route_body,
+    kube_writes,
+    pod_ip,
+    print_table,
+    route_rule,
+    service_body,
+    verdict,
+    wait_for,
+)
+
+ROUTES = f"{GATEWAY_API}/namespaces/{NAMESPACE}/httproutes"
+ACCOUNT_WIDE_LISTS = (
+    "vpc-lattice:ListServices",
+    "vpc-lattice:ListServiceNetworks",
+    "vpc-lattice:ListTargetGroups",
+    "tag:GetResources",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    scenario: str
+    aws: AwsCalls
+    kube: dict[str, int]
+    seconds: float
+
+    @property
+    def kube_total(self) -> int:
+        return sum(self.kube.values())
+
+
+class Scenarios:
+    def __init__(self, stack: BenchStack) -> None:
+        self.stack = stack
+        self.results: list[Measured] = []
+        self.denied: list[str] = []
+
+    # --- measuring --------------------------------------------------------------------------------
+
+    def measure(self, name: str, change: Any, settled: Any, timeout: float = 120.0) -> Measured:
+        stack = self.stack
+        stack.wait_quiet(quiet_seconds=2.0)
+        before = stack.admin.counters()
+        stack.audit.mark()
+        began = time.monotonic()
+        change()
+        wait_for(name, settled, timeout, stack)
+        stack.wait_quiet(quiet_seconds=3.0)
+        seconds = time.monotonic() - began
+        entries = stack.audit.since_mark(stack.controller_user)
+        self.denied += [f"{e.verb} {e.resource}" for e in forbidden(entries)]
+        result = Measured(name, AwsCalls(counter_delta(before, stack.admin.counters())), kube_writes(entries), seconds)
+        self.results.append(result)
+        return result
+
+    def route_settled(self, name: str) -> bool:
+        route = self.stack.rest.get(f"{ROUTES}/{name}")
+        generation = route["metadata"].get("generation")
+        parents = route.get("status", {}).get("parents", [])
+        observed = all(
+            c.get("observedGeneration") == generation for p in parents for c in p.get("conditions", [])
+        )
+        return bool(parents) and observed and self.stack.route_arn(name) is not None
+
+    def create_route(self, name: str, rules: list[dict[str, Any]]) -> None:
+        self.stack.rest.create(ROUTES, http_route_body(name, rules))
+
+    def patch_rules(self, name: str, rules: list[dict[str, Any]]) -> None:
+        self.stack.rest.request(
+            "PATCH", f"{ROUTES}/{name}", {"spec": {"rules": rules}}, content_type="application/merge-patch+json"
+        )
+
+    # --- scenarios ---------------------------------------------------------------------------------
+
+    def run(self, restart: bool) -> None:
+        s = self.stack
+        for i in range(12):
+            s.rest.create(f"/api/v1/namespaces/{NAMESPACE}/services", service_body(f"svc-{i}"))
+            s.rest.create(
+                f"{'/apis/discovery.k8s.io/v1'}/namespaces/{NAMESPACE}/endpointslices",
+                endpoint_slice_body(f"svc-{i}", [pod_ip(2 * i), pod_ip(2 * i + 1)]),
+            )
+        s.start_controller(RECONCILE_DEFAULT_RESYNC_SECONDS="60")
+        s.wait_gateway_programmed()
+
+        one = [route_rule(0, [("svc-0", 1)])]
+        self.measure("cold create (1 rule, 1 backend)", lambda: self.create_route("r-cold", one),
+                     lambda: self.route_settled("r-cold"))
+
+        weighted = [route_rule(0, [("svc-1", 50), ("svc-2", 50)])]
+        self.create_route("r-weight", weighted)
+        wait_for("r-weight", lambda: self.route_settled("r-weight"), 90, s)
+        changed = [route_rule(0, [("svc-1", 80), ("svc-2", 20)])]
+        self.measure("weight change 50/50 -> 80/20", lambda: self.patch_rules("r-weight", changed),
+                     lambda: self.route_settled("r-weight"))
+
+        five = [route_rule(i, [(f"svc-{3 + i}", 1)]) for i in range(5)]
+        self.create_route("r-rules", five)
+        wait_for("r-rules", lambda: self.route_settled("r-rules"), 90, s)
+        modified = [dict(r) for r in five]
+        modified[2] = route_rule(22, [("svc-5", 1)])
+        self.measure("rule change, R=5 (one path match)", lambda: self.patch_rules("r-rules", modified),
+                     lambda: self.route_settled("r-rules"))
+        added = [*modified, route_rule(5, [("svc-8", 1)])]
+        self.measure("rule added, R=5 -> 6", lambda: self.patch_rules("r-rules", added),
+                     lambda: self.route_settled("r-rules"))
+
+        for i in range(7):
+            self.create_route(f"r-{i}", [route_rule(0, [(f"svc-{9 + i % 3}", 1)])])
+        wait_for("10 routes", lambda: all(self.route_settled(f"r-{i}") for i in range(7)), 120, s)
+        routes = 10
+        reconciles = s.metric("controller_runtime_reconcile_total", controller="httproute")
+        gateway = s.metric("controller_runtime_reconcile_total", controller="gateway")
+        self.measure(
+            f"resync cycle, {routes} routes, nothing changed",
+            lambda: None,
+            lambda: s.metric("controller_runtime_reconcile_total", controller="httproute") >= reconciles + routes
+            and s.metric("controller_runtime_reconcile_total", controller="gateway") >= gateway + 1,
+            timeout=100.0,
+        )
+        if restart:
+            self.measure(f"controller restart, {routes} routes, nothing changed",
+                         lambda: s.start_controller(RECONCILE_DEFAULT_RESYNC_SECONDS="60"),
+                         lambda: s.metric("controller_runtime_reconcile_total", controller="httproute") >= routes,
+                         timeout=120.0)
+
+
+def report(results: list[Measured], denied: list[str]) -> int:
+    rows = [
+        [m.scenario, m.aws.total, m.aws.reads, m.aws.writes, m.kube_total, f"{m.seconds:.1f}"] for m in results
+    ]
+    print_table(["scenario", "AWS calls", "reads", "writes", "k8s writes", "s"], rows)
+    print()
+    for m in results:
+        print(f"{m.scenario}:\n  AWS  {m.aws.describe()}")
+        print(f"  k8s  {', '.join(f'{k}×{n}' for k, n in sorted(m.kube.items())) or '-'}")
+    print()
+    by = {m.scenario.split(" ")[0] + " " + m.scenario.split(" ")[1]: m for m in results}
+    ok = True
+    cold = by.get("cold create")
+    if cold:
+        ok &= verdict("create one HTTPRoute: <= 8 AWS calls, <= 6 writes", cold.aws.total <= 8 and cold.aws.writes <= 6,
+                      f"{cold.aws.total} calls, {cold.aws.writes} writes")
+    weight = by.get("weight change")
+    if weight:
+        updates = weight.aws.per_operation.get("vpc-lattice:UpdateRule", 0)
+        ok &= verdict("weight change: exactly one UpdateRule (and no other write)",
+                      updates == 1 and weight.aws.writes == 1,
+                      f"UpdateRule×{updates}, {weight.aws.writes} writes, {weight.aws.total} calls")
+    for key in ("rule change,", "rule added,"):
+        m = by.get(key)
+        if m:
+            ok &= verdict(f"{m.scenario}: <= R + 2 = 7 calls", m.aws.total <= 7, f"{m.aws.total} calls ({m.aws.writes} writes)")
+    resync = by.get("resync cycle,")
+    if resync:
+        ok &= verdict("no-op resync: 0 AWS writes, 0 Kubernetes writes", resync.aws.writes == 0 and resync.kube_total == 0,
+                      f"{resync.aws.writes} AWS writes, {resync.kube_total} k8s writes")
+        lists = {k: resync.aws.per_operation.get(k, 0) for k in ACCOUNT_WIDE_LISTS}
+        ok &= verdict("no-op resync: <= 1 list per account-wide Lattice listing per cycle",
+                      all(n <= 1 for n in lists.values()),
+                      ", ".join(f"{k.split(':')[1]}×{n}" for k, n in lists.items()))
+        scoped = resync.aws.reads - sum(lists.values())
+        print(f"INFO  no-op resync: {scoped} scoped reads (listeners/rules/targets/associations) = {scoped / 10:.1f} per route")
+    restart = by.get("controller restart,")
+    if restart:
+        ok &= verdict("restart, nothing changed: 0 AWS writes, 0 Kubernetes writes",
+                      restart.aws.writes == 0 and restart.kube_total == 0,
+                      f"{restart.aws.writes} AWS writes, {restart.kube_total} k8s writes, {restart.aws.reads} reads")
+    ok &= verdict("least privilege (manifests/rbac.yaml): no 403 in the audit log", not denied,
+                  ", ".join(sorted(set(denied))) or "none")
+    return 0 if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m e2e.bench.calls", description=__doc__)
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("--no-restart", action="store_true", help="skip the controller-restart scenario")
+    args = parser.parse_args(argv)
+    stack = BenchStack.start("calls")
+    scenarios = Scenarios(stack)
+    try:
+        scenarios.run(restart=not args.no_restart)
+    except Exception as exc:
+        print(f"benchmark failed: {exc}", file=sys.stderr)
+        if scenarios.results:
+            report(scenarios.results, scenarios.denied)
+        return 2
+    finally:
+        stack.close()
+    return report(scenarios.results, scenarios.denied)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,359 @@
+"""What every benchmark runs on: control plane + fake AWS + the controller, started and always stopped.
+
+`BenchStack.start()` starts etcd + kube-apiserver (the workloads tier only on request), the fake AWS
+endpoint, a restricted identity bound to `manifests/rbac.yaml` (so the apiserver audit log records the
+controller's every request, and a missing permission shows up as a 403), the GatewayClass and a Gateway
+`app-network` in namespace `bench`. `close()` stops every process it started, by PID; SIGTERM and Ctrl-C
+run it too. Workloads are selector-less Services with EndpointSlices written here, so a change has a
+precise start time and no kube-controller-manager or kwok is needed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from e2e.controlplane.plane import ControlPlane
+from e2e.controlplane.rest import ApiError, RestClient
+from e2e.fakeaws.client import FakeAwsAdmin
+from e2e.fakeaws.fixtures import REGION, FakeAws, FakeAwsProcess, start_fake_aws
+from e2e.harness.controller import REPO_ROOT, ControllerProcess, controller_env
+
+NAMESPACE = "bench"
+GATEWAY = "app-network"
+GATEWAY_API = "/apis/gateway.networking.k8s.io/v1"
+DISCOVERY = "/apis/discovery.k8s.io/v1"
+SERVICE_ARN_ANNOTATION = "application-networking.k8s.aws/lattice-service-arn"
+WRITE_VERBS = ("create", "update", "patch", "delete", "deletecollection")
+READ_PREFIXES = ("List", "Get", "Describe")
+
+
+def _raise_exit(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+# ----- the Kubernetes objects a benchmark creates ------------------------------------------------------
+
+
+def namespace_body(name: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+
+
+def service_body(name: str, namespace: str = NAMESPACE) -> dict[str, Any]:
+    """A selector-less Service: its EndpointSlices are written by the benchmark, not by KCM."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"ports": [{"name": "http", "port": 80, "targetPort": 8090, "protocol": "TCP"}]},
+    }
+
+
+def pod_ip(index: int) -> str:
+    return f"10.244.{index // 250}.{index % 250 + 1}"
+
+
+def endpoint_slice_body(
+    service: str, ips: Iterable[str], namespace: str = NAMESPACE, name: str | None = None
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {
+            "name": name or f"{service}-bench",
+            "namespace": namespace,
+            "labels": {
+                "kubernetes.io/service-name": service,
+                "endpointslice.kubernetes.io/managed-by": "bench.lattice-controller",
+            },
+        },
+        "addressType": "IPv4",
+        "ports": [{"name": "http", "port": 8090, "protocol": "TCP"}],
+        "endpoints": [
+            {"addresses": [ip], "conditions": {"ready": True, "serving": True, "terminating": False}}
+            for ip in ips
+        ],
+    }
+
+
+def route_rule(index: int, backends: list[tuple[str, int]]) -> dict[str, Any]:
+    return {
+        "matches": [{"path": {"type": "PathPrefix", "value": f"/p{index}"}}],
+        "backendRefs": [
+            {"name": name, "kind": "Service", "port": 80, "weight": weight} for name, weight in backends
+        ],
+    }
+
+
+def http_route_body(name: str, rules: list[dict[str, Any]], namespace: str = NAMESPACE) -> dict[str, Any]:
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"parentRefs": [{"name": GATEWAY, "sectionName": "http"}], "rules": rules},
+    }
+
+
+def gateway_body() -> dict[str, Any]:
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "Gateway",
+        "metadata": {"name": GATEWAY, "namespace": NAMESPACE},
+        "spec": {
+            "gatewayClassName": "amazon-vpc-lattice",
+            "listeners": [{"name": "http", "protocol": "HTTP", "port": 80}],
+        },
+    }
+
+
+# ----- counting ----------------------------------------------------------------------------------------
+
+
+def is_read(operation_key: str) -> bool:
+    """`vpc-lattice:ListServices` → True; `tag:GetResources` is a read too."""
+    return operation_key.split(":", 1)[-1].startswith(READ_PREFIXES)
+
+
+def counter_delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {k: after.get(k, 0) - before.get(k, 0) for k in after if after.get(k, 0) != before.get(k, 0)}
+
+
+@dataclass(frozen=True, slots=True)
+class AwsCalls:
+    per_operation: dict[str, int]
+
+    @property
+    def reads(self) -> int:
+        return sum(n for k, n in self.per_operation.items() if is_read(k))
+
+    @property
+    def writes(self) -> int:
+        return sum(n for k, n in self.per_operation.items() if not is_read(k))
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_operation.values())
+
+    def describe(self) -> str:
+        return ", ".join(f"{k.split(':', 1)[-1]}×{n}" for k, n in sorted(self.per_operation.items())) or "-"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    verb: str
+    resource: str  # "httproutes/status", "events", ...
+    code: int
+    user: str
+
+
+@dataclass(slots=True)
+class AuditLog:
+    """The apiserver audit log (ServiceAccount users only), read incrementally from `mark()`."""
+
+    path: Path
+    offset: int = 0
+
+    def mark(self) -> None:
+        self.offset = self.path.stat().st_size if self.path.exists() else 0
+
+    def since_mark(self, user: str) -> list[AuditEntry]:
+        if not self.path.exists():
+            return []
+        with self.path.open("rb") as handle:
+            handle.seek(self.offset)
+            data = handle.read()
+        entries = []
+        for line in data.splitlines():
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if event.get("stage") != "ResponseComplete" or event.get("user", {}).get("username") != user:
+                continue
+            ref = event.get("objectRef", {})
+            resource = ref.get("resource", "?") + (f"/{ref['subresource']}" if ref.get("subresource") else "")
+            entries.append(
+                AuditEntry(
+                    event.get("verb", "?"), resource, int(event.get("responseStatus", {}).get("code", 0)), user
+                )
+            )
+        return entries
+
+
+def kube_writes(entries: list[AuditEntry]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for e in entries:
+        if e.verb in WRITE_VERBS:
+            key = f"{e.verb} {e.resource}"
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def forbidden(entries: list[AuditEntry]) -> list[AuditEntry]:
+    return [e for e in entries if e.code == 403]
+
+
+# ----- the stack ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class BenchStack:
+    directory: Path
+    plane: ControlPlane
+    fake_process: FakeAwsProcess
+    fake: FakeAws
+    controller_kubeconfig: Path
+    controller_user: str
+    audit: AuditLog
+    controller: ControllerProcess | None = None
+    log: Callable[[str], None] = print
+    _keep_logs: list[Path] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, prefix: str, *, log: Callable[[str], None] = print) -> BenchStack:
+        signal.signal(signal.SIGTERM, _raise_exit)
+        directory = Path(tempfile.mkdtemp(prefix=f"lc-bench-{prefix}-"))
+        began = time.monotonic()
+        plane = ControlPlane.start(directory)
+        try:
+            fake_process = start_fake_aws()
+        except BaseException:
+            plane.stop()
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
+        fake = FakeAws(fake_process.endpoint, REGION, FakeAwsAdmin(fake_process.endpoint), fake_process.pid)
+        stack = cls(directory, plane, fake_process, fake, Path(), "", AuditLog(directory / "logs" / "audit.log"))
+        stack.log = log
+        try:
+            name = "gateway-api-controller"
+            stack.controller_kubeconfig = plane.restricted_kubeconfig(name, REPO_ROOT / "manifests/rbac.yaml")
+            stack.controller_user = f"system:serviceaccount:lc-identities:{name}"
+            rest = stack.rest
+            gateway_class = (REPO_ROOT / "manifests/gatewayclass.yaml").read_text()
+            out = plane.kubectl("apply", "-f", "-", input=gateway_class)
+            if out.returncode != 0:
+                raise RuntimeError(out.stderr)
+            rest.create("/api/v1/namespaces", namespace_body(NAMESPACE), exist_ok=True)
+            rest.create(f"{GATEWAY_API}/namespaces/{NAMESPACE}/gateways", gateway_body(), exist_ok=True)
+        except BaseException:
+            stack.close()
+            raise
+        log(f"stack up in {time.monotonic() - began:.1f} s (apiserver, fake AWS {fake.endpoint}) in {directory}")
+        return stack
+
+    @property
+    def rest(self) -> RestClient:
+        return self.plane.rest()
+
+    @property
+    def admin(self) -> FakeAwsAdmin:
+        return self.fake.admin
+
+    def start_controller(self, **env: str) -> ControllerProcess:
+        if self.controller is not None:
+            self.stop_controller()
+        full = controller_env(self.fake.env(), DEFAULT_SERVICE_NETWORK=GATEWAY, **env)
+        self.controller = ControllerProcess.start(self.controller_kubeconfig, full, wait_ready=True)
+        self._keep_logs.append(self.controller.log_path)
+        return self.controller
+
+    def stop_controller(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def wait_gateway_programmed(self, timeout: float = 90.0) -> None:
+        def programmed() -> bool:
+            gw = self.rest.get(f"{GATEWAY_API}/namespaces/{NAMESPACE}/gateways/{GATEWAY}")
+            conds = gw.get("status", {}).get("conditions", [])
+            return any(c["type"] == "Programmed" and c["status"] == "True" for c in conds)
+
+        wait_for("gateway Programmed", programmed, timeout, self)
+
+    def route_arn(self, name: str, namespace: str = NAMESPACE) -> str | None:
+        try:
+            route = self.rest.get(f"{GATEWAY_API}/namespaces/{namespace}/httproutes/{name}")
+        except ApiError:
+            return None
+        return route.get("metadata", {}).get("annotations", {}).get(SERVICE_ARN_ANNOTATION)
+
+    def routes_with_arn(self, namespace: str = NAMESPACE) -> int:
+        items = self.rest.get(f"{GATEWAY_API}/namespaces/{namespace}/httproutes").get("items", [])
+        return sum(1 for r in items if SERVICE_ARN_ANNOTATION in r["metadata"].get("annotations", {}))
+
+    def wait_quiet(self, quiet_seconds: float = 3.0, timeout: float = 120.0, interval: float = 0.25) -> None:
+        """Until the fake has received no call for `quiet_seconds`."""
+        deadline = time.monotonic() + timeout
+        last = self.admin.counters()
+        since = time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(interval)
+            now = self.admin.counters()
+            if now != last:
+                last, since = now, time.monotonic()
+            elif time.monotonic() - since >= quiet_seconds:
+                return
+        raise TimeoutError(f"AWS calls did not stop within {timeout:.0f} s")
+
+    def metric(self, name: str, **labels: str) -> float:
+        """Sum of a metric's samples on the running controller whose labels include `labels`."""
+        assert self.controller is not None
+        total = 0.0
+        for line in self.controller.metrics().splitlines():
+            if not line.startswith(name) or line.startswith("#"):
+                continue
+            head, _, value = line.rpartition(" ")
+            metric, _, label_text = head.partition("{")
+            if metric != name:
+                continue
+            if all(f'{k}="{v}"' in label_text for k, v in labels.items()):
+                total += float(value)
+        return total
+
+    def close(self) -> None:
+        try:
+            self.stop_controller()
+        finally:
+            try:
+                self.fake_process.stop()
+            finally:
+                self.plane.stop()
+                shutil.rmtree(self.directory, ignore_errors=True)
+                for path in self._keep_logs:
+                    path.unlink(missing_ok=True)
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float, stack: BenchStack | None = None) -> float:
+    """Poll `check` every 0.2 s; return the seconds it took, or raise with the controller's log tail."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        try:
+            if check():
+                return time.monotonic() - began
+        except ApiError:
+            pass
+        time.sleep(0.2)
+    tail = stack.controller.log_tail(30) if stack and stack.controller else ""
+    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}\n{tail}")
+
+
+def print_table(headers: list[str], rows: list[list[Any]]) -> None:
+    cells = [headers, *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    for n, row in enumerate(cells):
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def verdict(budget: str, ok: bool, detail: str) -> bool:
+    print(f"{'PASS' if ok else 'MISS'}  {budget}: {detail}")
+    return ok
