@@ -20,11 +20,11 @@ from lattice_controller.aws.session import AwsConfig
 from lattice_controller.cache.cache import Cache
 from lattice_controller.cache.controller_kinds import register_controller_kinds
 from lattice_controller.kube import kinds as k
-from lattice_controller.kube.client import load_api_client, rest_from_api_client
 from lattice_controller.kube.discovery import MissingRequiredKinds, check_required_kinds
 from lattice_controller.kube.events import EventRecorder
 from lattice_controller.kube.kinds import Kind
 from lattice_controller.kube.lease import KubeLeaseStore
+from lattice_controller.kube.rest import KubeRest
 from lattice_controller.kube.writes import KubeWriter
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.queue import Priority, RateLimitingQueue
@@ -61,8 +61,7 @@ def build_settings(settings: Settings) -> BuildSettings:
 
 
 async def run(settings: Settings) -> int:
-    api = await load_api_client(settings.kubeconfig)
-    rest = rest_from_api_client(api)
+    rest = await KubeRest.connect(settings.kubeconfig)
     try:
         try:
             resolved = await check_required_kinds(rest)
@@ -90,7 +89,7 @@ async def run(settings: Settings) -> int:
                 inventory=edge.inventory,
                 settings=build_settings(settings),
             )
-            manager = _manager(settings, api, cache, ctx, edge, registry)
+            manager = _manager(settings, rest, cache, ctx, edge, registry)
             manager.install_signal_handlers()
             cache_task = asyncio.create_task(cache.run(), name="cache")
             try:
@@ -101,12 +100,11 @@ async def run(settings: Settings) -> int:
                     await cache_task
     finally:
         await rest.close()
-        await api.close()
 
 
 def _manager(
     settings: Settings,
-    api: Any,
+    rest: KubeRest,
     cache: Cache,
     ctx: ControllerContext,
     edge: AwsEdge,
@@ -153,7 +151,7 @@ def _manager(
     if settings.metrics_bind_address:
         servers.append(HttpServer(metrics_app(registry), *_host_port(settings.metrics_bind_address)))
     elector = (
-        LeaderElector(KubeLeaseStore(api, settings.pod_namespace, LEASE_NAME), clock)
+        LeaderElector(KubeLeaseStore(rest, settings.pod_namespace, LEASE_NAME), clock)
         if settings.leader_elect
         else None
     )

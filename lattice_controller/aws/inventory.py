@@ -6,6 +6,9 @@ themselves. What is cached, and for how long:
 * account-wide listings: services, service networks, target groups and the tags of all target
   groups (tagging API: one paginated ``GetResources``; Lattice-only mode: ``ListTagsForResource``
   per target group through the 60 s tag cache);
+* tag-filtered listings (tagging API only): ``arn → tags`` of the resources of some types carrying
+  given tags, e.g. everything ManagedBy this controller — one ``GetResources`` per filter, which
+  lets a route learn that it has no service or target group yet without listing all of them;
 * scoped listings: listeners per service, rules per listener, targets per target group, service
   network associations per service, VPC associations per VPC.
 
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +73,15 @@ class _Listing:
     task: asyncio.Future[Any]
 
 
+def resource_type(arn: str) -> str:
+    """The tagging API's resource type of a Lattice ARN: ``…:service/svc-1`` → ``vpc-lattice:service``,
+    ``…:service/svc-1/listener/l-1`` → ``vpc-lattice:service/listener``."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6:
+        return ""
+    return f"{parts[2]}:" + "/".join(parts[5].split("/")[0::2])
+
+
 def _retrieve_outcome(task: asyncio.Future[Any]) -> None:
     # Every asker may have been cancelled; fetch the exception so asyncio does not report it as lost.
     if not task.cancelled():
@@ -94,6 +106,8 @@ class LatticeInventory:
         self._max_age = max_age_seconds
         self._clock = clock
         self._listings: dict[ListingKey, _Listing] = {}
+        self._tag_filters: dict[ListingKey, tuple[frozenset[str], dict[str, str]]] = {}
+        self._taken_service_names: set[str] = set()
         self.stats = InventoryStats()
         lattice.add_write_observer(self._on_write)
         tags.add_write_observer(self._on_tag_write)
@@ -124,6 +138,18 @@ class LatticeInventory:
     async def service(self, identifier: str) -> Json | None:
         """The service with this id or ARN."""
         return next((s for s in await self.services() if _matches(s, identifier)), None)
+
+    def services_loaded(self) -> bool:
+        """Whether the services listing is held (or being fetched) this cycle: asking is free."""
+        return SERVICES in self._listings
+
+    def note_service_name_taken(self, name: str) -> None:
+        """A ``CreateService`` for ``name`` met an existing service (ConflictException): lookups of
+        that name must list services from now on instead of trusting tag-filtered listings."""
+        self._taken_service_names.add(name)
+
+    def service_name_taken(self, name: str) -> bool:
+        return name in self._taken_service_names
 
     async def service_networks(self) -> list[Json]:
         return await self._listing(SERVICE_NETWORKS, self._lattice.list_service_networks)
@@ -171,6 +197,40 @@ class LatticeInventory:
             return [await self._tags.tagged_resources(TARGET_GROUP_RESOURCE_TYPE)]
         arns = [str(g["arn"]) for g in await self.target_groups()]
         return [await self._tags.tags_of_many(arns)]
+
+    async def tagged(self, resource_types: Sequence[str], tags: Mapping[str, str]) -> dict[str, Tags]:
+        """Tagging API only: ``arn → tags`` of resources of ``resource_types`` (``"vpc-lattice:service"``,
+        ``"vpc-lattice:targetgroup"``, …) carrying every pair of ``tags``: one ``GetResources`` per
+        filter per cycle. Creates, deletes and tag writes of this process keep it current; the
+        tagging API itself can lag and list deleted resources, so join the ARNs with a Lattice
+        listing before trusting them."""
+        types = frozenset(resource_types)
+        key = ("tagged", *sorted(types), "|", *sorted(f"{k}={v}" for k, v in tags.items()))
+        self._tag_filters[key] = (types, dict(tags))
+        listing: list[dict[str, Tags]] = await self._listing(
+            key, lambda: self._fetch_tagged(sorted(types), dict(tags))
+        )
+        return dict(listing[0])
+
+    async def _fetch_tagged(self, types: list[str], tags: dict[str, str]) -> list[dict[str, Tags]]:
+        return [await self._tags.tagged_resources(types, tags)]
+
+    def _tagged_listings(self) -> list[tuple[frozenset[str], dict[str, str], dict[str, Tags]]]:
+        out = []
+        for key, (types, tags) in list(self._tag_filters.items()):
+            loaded = self._loaded(key)
+            if loaded is not None:
+                out.append((types, tags, loaded[0]))
+        return out
+
+    def _tagged_created(self, arn: str, tags: Mapping[str, str]) -> None:
+        for types, wanted, found in self._tagged_listings():
+            if resource_type(arn) in types and all(tags.get(k) == v for k, v in wanted.items()):
+                found[arn] = dict(tags)
+
+    def _tagged_deleted(self, arn: str) -> None:
+        for _, _, found in self._tagged_listings():
+            found.pop(arn, None)
 
     # -- scoped listings -------------------------------------------------------------------------
 
@@ -259,6 +319,17 @@ class LatticeInventory:
             handler(self, params, response)
 
     def _on_tag_write(self, arn: str, added: Mapping[str, str], removed: list[str]) -> None:
+        for key, (types, wanted) in list(self._tag_filters.items()):
+            loaded = self._loaded(key)
+            if loaded is None or resource_type(arn) not in types:
+                continue
+            found = loaded[0]
+            if arn in found:
+                found[arn] = {k: v for k, v in found[arn].items() if k not in removed} | dict(added)
+                if not all(found[arn].get(k) == v for k, v in wanted.items()):
+                    del found[arn]
+            elif any(k in wanted for k in added):
+                del self._listings[key]  # it may match now; its other tags are unknown here
         all_tags = self._loaded(TARGET_GROUP_TAGS)
         if all_tags is None or ":targetgroup/" not in arn:
             return
@@ -272,11 +343,15 @@ WriteHandler = Callable[[LatticeInventory, Mapping[str, Any], Mapping[str, Any]]
 
 def _service_written(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
     inv._upsert(SERVICES, {k: v for k, v in response.items() if k != "idleTimeoutSeconds"})
+    if "tags" in params and response.get("arn"):
+        inv._tagged_created(str(response["arn"]), params["tags"])
 
 
 def _service_deleted(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
     service_id = str(response.get("id") or params["serviceIdentifier"])
     inv._remove(SERVICES, service_id)
+    if response.get("arn"):
+        inv._tagged_deleted(str(response["arn"]))
     inv.invalidate("listeners", service_id)
     inv.invalidate("service-associations", service_id)
     for key in [k for k in inv._listings if k[0] == "rules" and k[1] == service_id]:
@@ -341,6 +416,7 @@ def _target_group_created(
     all_tags = inv._loaded(TARGET_GROUP_TAGS)
     if all_tags is not None:
         all_tags[0][str(response["arn"])] = dict(params.get("tags") or {})
+    inv._tagged_created(str(response["arn"]), params.get("tags") or {})
 
 
 def _target_group_deleted(
@@ -352,6 +428,8 @@ def _target_group_deleted(
     all_tags = inv._loaded(TARGET_GROUP_TAGS)
     if all_tags is not None and response.get("arn"):
         all_tags[0].pop(str(response["arn"]), None)
+    if response.get("arn"):
+        inv._tagged_deleted(str(response["arn"]))
 
 
 def _targets_changed(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:

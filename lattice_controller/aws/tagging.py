@@ -25,6 +25,7 @@ from lattice_controller.aws.transport import AwsTransport
 
 ARNS_PER_GET_RESOURCES = 100
 TARGET_GROUP_RESOURCE_TYPE = "vpc-lattice:targetgroup"
+SERVICE_RESOURCE_TYPE = "vpc-lattice:service"
 
 Tags = dict[str, str]
 TagWriteObserver = Callable[[str, Mapping[str, str], list[str]], None]
@@ -125,13 +126,14 @@ class TagStore:
         return found
 
     async def tagged_resources(
-        self, resource_type: str, tags: Mapping[str, str] | None = None
+        self, resource_type: str | Sequence[str], tags: Mapping[str, str] | None = None
     ) -> dict[str, Tags]:
-        """Tagging API only: ``arn → tags`` of every tagged resource of ``resource_type``
-        (e.g. ``"vpc-lattice:targetgroup"``) carrying all of ``tags`` (exact values)."""
+        """Tagging API only: ``arn → tags`` of every tagged resource of ``resource_type`` (one type,
+        e.g. ``"vpc-lattice:targetgroup"``, or several in one call) carrying all of ``tags``."""
         if not self.use_tagging_api:
             raise RuntimeError("tagged_resources needs the tagging API (DISABLE_TAGGING_SERVICE_API is set)")
-        params: dict[str, Any] = {"ResourceTypeFilters": [resource_type]}
+        types = [resource_type] if isinstance(resource_type, str) else list(resource_type)
+        params: dict[str, Any] = {"ResourceTypeFilters": types}
         if tags:
             params["TagFilters"] = [{"Key": k, "Values": [v]} for k, v in tags.items()]
         return {str(m["ResourceARN"]): _tag_list(m) for m in await self._get_resources(**params)}

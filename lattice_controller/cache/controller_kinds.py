@@ -13,6 +13,7 @@ from typing import Any
 
 from lattice_controller.cache import indexes
 from lattice_controller.cache.cache import Cache
+from lattice_controller.cache.policy_targets import POLICIES_BY_TARGET, parse_policy_view, policy_targets
 from lattice_controller.cache.store import Store
 from lattice_controller.kube import kinds as k
 from lattice_controller.kube.kinds import Kind
@@ -55,6 +56,10 @@ STORE_SPECS: dict[str, StoreSpec] = {
     ),
     k.NAMESPACE.group_kind: StoreSpec(parse_namespace),
     k.SERVICE_IMPORT.group_kind: StoreSpec(parse_service_import),
+    **{
+        kind.group_kind: StoreSpec(parse_policy_view, ((POLICIES_BY_TARGET, policy_targets),))
+        for kind in (k.TARGET_GROUP_POLICY, k.VPC_ASSOCIATION_POLICY, k.ACCESS_LOG_POLICY, k.IAM_AUTH_POLICY)
+    },
 }
 
 

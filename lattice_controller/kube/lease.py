@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from kubernetes_asyncio.client import ApiClient, CoordinationV1Api
-from kubernetes_asyncio.client.exceptions import ApiException
-
-from lattice_controller.kube.errors import error_from_api_exception
+from lattice_controller.kube.errors import NotFound
+from lattice_controller.kube.kinds import LEASE
+from lattice_controller.kube.rest import KubeRest
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,39 +30,30 @@ class LeaseRecord:
 class KubeLeaseStore:
     """One Lease, ``namespace/name``. Raises ``kube.errors.Conflict`` (409) and other ``KubeError``s."""
 
-    def __init__(self, api_client: ApiClient, namespace: str, name: str) -> None:
-        self._api = CoordinationV1Api(api_client)
+    def __init__(self, rest: KubeRest, namespace: str, name: str) -> None:
+        self._rest = rest
         self.namespace = namespace
         self.name = name
 
     async def get(self) -> LeaseRecord | None:
         """The current record, or None when the Lease does not exist."""
         try:
-            lease = await self._api.read_namespaced_lease(self.name, self.namespace)
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise error_from_api_exception(exc) from exc
+            lease = await self._rest.get(LEASE.object_path(self.namespace, self.name))
+        except NotFound:
+            return None
         return _record_from(lease)
 
     async def create(self, record: LeaseRecord) -> LeaseRecord:
-        try:
-            lease = await self._api.create_namespaced_lease(self.namespace, self._body(record))
-        except ApiException as exc:
-            raise error_from_api_exception(exc) from exc
-        return _record_from(lease)
+        return _record_from(await self._rest.post(LEASE.collection_path(self.namespace), self._body(record)))
 
     async def replace(self, record: LeaseRecord) -> LeaseRecord:
         """Replace the Lease if it is still at ``record.resource_version``."""
         if not record.resource_version:
             raise ValueError("replace needs the resourceVersion the Lease was read at")
-        try:
-            lease = await self._api.replace_namespaced_lease(self.name, self.namespace, self._body(record))
-        except ApiException as exc:
-            raise error_from_api_exception(exc) from exc
-        return _record_from(lease)
+        path = LEASE.object_path(self.namespace, self.name)
+        return _record_from(await self._rest.put(path, self._body(record)))
 
-    def _body(self, record: LeaseRecord) -> Any:  # a plain dict: the client sends it as JSON unchanged
+    def _body(self, record: LeaseRecord) -> dict[str, Any]:
         metadata: dict[str, Any] = {"name": self.name, "namespace": self.namespace}
         if record.resource_version:
             metadata["resourceVersion"] = record.resource_version
@@ -84,13 +74,19 @@ def _micro_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _record_from(lease: Any) -> LeaseRecord:
-    spec = lease.spec
+def _parse_time(text: Any) -> datetime | None:
+    if not text:
+        return None
+    return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+
+
+def _record_from(lease: dict[str, Any]) -> LeaseRecord:
+    spec = lease.get("spec") or {}
     return LeaseRecord(
-        holder_identity=(spec.holder_identity or "") if spec else "",
-        lease_duration_seconds=(spec.lease_duration_seconds or 0) if spec else 0,
-        acquire_time=spec.acquire_time if spec else None,
-        renew_time=spec.renew_time if spec else None,
-        lease_transitions=(spec.lease_transitions or 0) if spec else 0,
-        resource_version=lease.metadata.resource_version or "",
+        holder_identity=str(spec.get("holderIdentity") or ""),
+        lease_duration_seconds=int(spec.get("leaseDurationSeconds") or 0),
+        acquire_time=_parse_time(spec.get("acquireTime")),
+        renew_time=_parse_time(spec.get("renewTime")),
+        lease_transitions=int(spec.get("leaseTransitions") or 0),
+        resource_version=str((lease.get("metadata") or {}).get("resourceVersion") or ""),
     )

@@ -31,6 +31,7 @@ from lattice_controller.reconcile.diff import (
     RegisterTargets,
     TagResource,
     UpdateRule,
+    UpdateService,
 )
 
 ACCOUNT = "arn:aws:vpc-lattice:us-west-2:123456789012"
@@ -65,12 +66,12 @@ def create_plan() -> Plan:
     listener = Pending("listener", "web-default-80-http")
     return Plan(
         (
-            CreateTargetGroup("k8s-default-web-abc", TargetGroupConfig("vpc-1"), None, TAGS, "t-tg"),
+            CreateTargetGroup("k8s-default-web-abc", TargetGroupConfig("vpc-1"), None, TAGS),
             RegisterTargets(tg, (("10.0.0.1", 8080),)),
-            CreateService("web-default", TAGS, "t-svc"),
-            CreateServiceNetworkServiceAssociation(svc, "sn-1", TAGS, "t-snsa"),
-            CreateListener(svc, "web-default-80-http", 80, "HTTP", PlanAction(fixed_status=404), TAGS, "t-l"),
-            CreateRule(svc, listener, "k8s-r-1", 1, RuleMatch(), PlanAction(((tg, 1),)), TAGS, "t-r"),
+            CreateService("web-default", TAGS),
+            CreateServiceNetworkServiceAssociation(svc, "sn-1", TAGS),
+            CreateListener(svc, "web-default-80-http", 80, "HTTP", PlanAction(fixed_status=404), TAGS),
+            CreateRule(svc, listener, "k8s-r-1", 1, RuleMatch(), PlanAction(((tg, 1),)), TAGS),
         )
     )
 
@@ -97,15 +98,15 @@ async def test_pending_refs_are_replaced_by_the_ids_creates_returned() -> None:
     (listener,) = transport.params_of("CreateListener")
     assert listener["serviceIdentifier"] == "svc-new"
     assert listener["defaultAction"] == {"fixedResponse": {"statusCode": 404}}
-    assert listener["clientToken"] == request_token(
-        "t-l", "svc-new", "web-default-80-http", "HTTP", 80, listener["defaultAction"], TAGS
-    )
+    request = {k: v for k, v in listener.items() if k != "clientToken"}
+    assert listener["clientToken"] == request_token("CreateListener", **request)
     (rule,) = transport.params_of("CreateRule")
     assert (rule["serviceIdentifier"], rule["listenerIdentifier"]) == ("svc-new", "listener-new")
     assert rule["action"] == {"forward": {"targetGroups": [{"targetGroupIdentifier": "tg-new", "weight": 1}]}}
     assert rule["match"] == {"httpMatch": {"pathMatch": {"match": {"prefix": "/"}, "caseSensitive": True}}}
     (group,) = transport.params_of("CreateTargetGroup")
-    assert group["clientToken"] == request_token("t-tg", group["name"], "IP", group["config"], TAGS)
+    request = {k: v for k, v in group.items() if k != "clientToken"}
+    assert group["clientToken"] == request_token("CreateTargetGroup", **request)
     assert group["type"] == "IP"
     assert group["config"]["vpcIdentifier"] == "vpc-1"
     # Created resources' tags are known: ownership reads of them need no call.
@@ -182,7 +183,7 @@ async def test_association_create_in_progress_is_a_wait() -> None:
     )
     api, tags, inventory = setup(transport)
     result = await apply_plan(
-        Plan((CreateServiceNetworkServiceAssociation(SVC_ARN, "sn-1", TAGS, "t"),)),
+        Plan((CreateServiceNetworkServiceAssociation(SVC_ARN, "sn-1", TAGS),)),
         api,
         tags,
         inventory=inventory,
@@ -193,15 +194,29 @@ async def test_association_create_in_progress_is_a_wait() -> None:
 async def test_other_errors_stop_the_plan_and_drop_stale_listings() -> None:
     transport = ScriptedTransport(default={})
     transport.on("ListServices", {"items": [{"id": "svc-1", "arn": SVC_ARN, "name": "web-default"}]})
-    transport.fail("CreateService", "ConflictException", "name taken")
+    transport.fail("UpdateService", "ValidationException", "bad certificate")
     api, tags, inventory = setup(transport)
     assert await inventory.service_named("web-default") is not None
-    plan = Plan((CreateService("web-default", TAGS, "t"), DeleteTargetGroup(TG_ARN)))
-    with pytest.raises(errors.Conflict):
+    plan = Plan((UpdateService(SVC_ARN, "arn:cert"), DeleteTargetGroup(TG_ARN)))
+    with pytest.raises(errors.AwsError):
         await apply_plan(plan, api, tags, inventory=inventory)
     assert transport.count("DeleteTargetGroup") == 0
     await inventory.service_named("web-default")
     assert transport.count("ListServices") == 2
+
+
+async def test_service_name_taken_is_a_wait_that_ends_the_plan_and_forces_a_listing() -> None:
+    transport = ScriptedTransport(default={})
+    transport.fail(
+        "CreateService", "ConflictException", "A service with the name 'web-default' already exists."
+    )
+    api, tags, inventory = setup(transport)
+    assert not inventory.service_name_taken("web-default")
+    plan = Plan((CreateService("web-default", TAGS), DeleteTargetGroup(TG_ARN)))
+    result = await apply_plan(plan, api, tags, inventory=inventory)
+    assert result.waits
+    assert transport.count("DeleteTargetGroup") == 0
+    assert inventory.service_name_taken("web-default")
 
 
 async def test_partial_failures_raise() -> None:

@@ -136,10 +136,16 @@ def test_backend_kind_and_missing_service() -> None:
     bad_kind = build_route(
         snapshot(route(rules=[{"backendRefs": [{"name": "x", "kind": "ConfigMap"}]}])), SETTINGS
     )
-    assert conds(bad_kind.parents)["ResolvedRefs"] == ("False", "InvalidKind", "ConfigMap")
+    status, reason, message = conds(bad_kind.parents)["ResolvedRefs"]
+    assert (status, reason) == ("False", "InvalidKind")
+    assert message.startswith("ConfigMap: ")
+    assert "use kind Service or ServiceImport" in message
     assert bad_kind.desired.listeners[0].rules[0].action == RuleAction.fixed(500)
     missing = build_route(snapshot(route(rules=[{"backendRefs": [{"name": "nope"}]}])), SETTINGS)
-    assert conds(missing.parents)["ResolvedRefs"] == ("False", "BackendNotFound", "backendRef name: nope")
+    status, reason, message = conds(missing.parents)["ResolvedRefs"]
+    assert (status, reason) == ("False", "BackendNotFound")
+    assert message.startswith("backendRef name: nope: ")
+    assert "create it or fix the backendRef" in message
     assert missing.desired.target_groups == ()
 
 

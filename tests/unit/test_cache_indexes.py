@@ -8,6 +8,7 @@ from lattice_controller._kits.clock import FakeClock
 from lattice_controller.cache import indexes
 from lattice_controller.cache.cache import Cache
 from lattice_controller.cache.controller_kinds import register_controller_kinds
+from lattice_controller.cache.policy_targets import POLICIES_BY_TARGET, target_value
 from lattice_controller.kube import kinds as k
 from lattice_controller.model.keys import ObjectKey
 from tests.unit.test_informer_fakeapi import FakeListWatch
@@ -81,3 +82,28 @@ def test_route_indexes_follow_parent_and_backend_changes() -> None:
     grants = stores[k.REFERENCE_GRANT.group_kind]
     grants.watched("ADDED", {"metadata": {"namespace": "b", "name": "g", "resourceVersion": "4"}, "spec": {}})
     assert grants.index_keys(indexes.BY_NAMESPACE, "b") == {ObjectKey("b", "g")}
+
+
+def test_policies_are_indexed_by_target() -> None:
+    cache = Cache(lambda kind: FakeListWatch(), clock=FakeClock())
+    stores = register_controller_kinds(cache, [k.TARGET_GROUP_POLICY, k.ACCESS_LOG_POLICY])
+    tgps = stores[k.TARGET_GROUP_POLICY.group_kind]
+
+    def policy(name: str, rv: int, target: dict[str, Any] | None) -> dict[str, Any]:
+        return {
+            "metadata": {"namespace": "app", "name": name, "resourceVersion": str(rv)},
+            "spec": {"targetRef": target},
+        }
+
+    tgps.watched("ADDED", policy("p1", 1, {"group": "", "kind": "Service", "name": "svc"}))
+    tgps.watched(
+        "ADDED", policy("p2", 2, {"group": "", "kind": "Service", "name": "svc", "namespace": "other"})
+    )
+    tgps.watched("ADDED", policy("p3", 3, None))
+    svc = target_value("Service", ObjectKey("app", "svc"))
+    assert svc == "Service:app/svc"
+    assert tgps.index_keys(POLICIES_BY_TARGET, svc) == {ObjectKey("app", "p1")}
+    assert tgps.index_keys(POLICIES_BY_TARGET, "Service:other/svc") == {ObjectKey("app", "p2")}
+    tgps.watched("MODIFIED", policy("p1", 4, {"group": "", "kind": "Service", "name": "svc2"}))
+    assert tgps.index_keys(POLICIES_BY_TARGET, svc) == frozenset()
+    assert k.ACCESS_LOG_POLICY.group_kind in stores

@@ -56,9 +56,9 @@ def test_create_budget_six_writes() -> None:
     desired = desired_for()
     plan = plan_route(desired, FakeLattice().state)
     assert kinds(plan) == [
+        "CreateService",
         "CreateTargetGroup",
         "RegisterTargets",
-        "CreateService",
         "CreateServiceNetworkServiceAssociation",
         "CreateListener",
         "CreateRule",
@@ -66,7 +66,7 @@ def test_create_budget_six_writes() -> None:
     assert plan.write_count <= 6
     assert not plan.missing
     assert not plan.waits
-    create_service = plan.steps[2]
+    create_service = plan.steps[0]
     assert isinstance(create_service, CreateService)
     assert dict(create_service.tags) == {
         tag_keys.MANAGED_BY: "123456789012/dev/vpc-0abc",
@@ -74,7 +74,7 @@ def test_create_budget_six_writes() -> None:
         tag_keys.ROUTE_NAMESPACE: "front",
         tag_keys.ROUTE_TYPE: "http",
     }
-    create_tg = plan.steps[0]
+    create_tg = plan.steps[1]
     assert isinstance(create_tg, CreateTargetGroup)
     assert create_tg.name.startswith("k8s-front-svc-")
     assert len(create_tg.name) == len("k8s-front-svc-") + 10

@@ -84,7 +84,17 @@ def get_resources(params: Mapping[str, Any]) -> dict[str, Any]:
         L80: {tag_keys.MANAGED_BY: OWNER},
         RULE: {tag_keys.MANAGED_BY: OWNER},
     }
-    arns = [a for a in params["ResourceARNList"] if a in tagged] if "ResourceARNList" in params else [TG]
+    if "ResourceARNList" in params:
+        arns = [a for a in params["ResourceARNList"] if a in tagged]
+    else:
+        types = {t.rsplit(":", 1)[-1] for t in params["ResourceTypeFilters"]}
+        wanted = {f["Key"]: f["Values"][0] for f in params.get("TagFilters") or []}
+        arns = [
+            a
+            for a in (SVC, TG)
+            if a.rsplit(":", 1)[-1].split("/")[0] in types
+            and all(tagged[a].get(k) == v for k, v in wanted.items())
+        ]
     return {
         "ResourceTagMappingList": [
             {"ResourceARN": a, "Tags": [{"Key": k, "Value": v} for k, v in tagged[a].items()]} for a in arns
@@ -229,14 +239,14 @@ async def test_a_deleting_route_reads_only_what_deletion_needs() -> None:
     ]
 
 
-async def test_external_target_groups_compare_by_their_arn() -> None:
+async def test_external_target_groups_compare_by_id() -> None:
     imported = RuleAction(
         (WeightedTargetGroup(ImportedTargetGroup("e", "default", external_arn=EXTERNAL), 1),)
     )
     state = desired("10.0.0.1", forward=imported)
     observed = await observe(state, scripted(forward_to="tg-external"))
     (rule,) = [r for listener in observed.listeners for r in listener.rules if not r.is_default]
-    assert rule.action.forward == (ObservedForward(EXTERNAL, 1),)
+    assert rule.action.forward == (ObservedForward("tg-external", 1),)
     assert not any("Rule" in s.describe().split()[0] for s in plan_route(state, observed).steps)
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from lattice_controller.aws.inventory import LatticeInventory
 from lattice_controller.aws.lattice import LatticeApi
 from lattice_controller.model import tags as tag_keys
-from lattice_controller.model.lattice import client_token
 from lattice_controller.model.lattice_observed import ObservedServiceNetwork
+from lattice_controller.reconcile.apply.plan import request_token
 from lattice_controller.reconcile.observe.networks import find_service_network
 
 _GONE = frozenset({"DELETE_IN_PROGRESS", "DELETE_FAILED", "CREATE_FAILED"})
@@ -46,9 +46,8 @@ async def ensure_default_service_network(
     network = lookup.network
     created_network = False
     if network is None:
-        response = await lattice.create_service_network(
-            name, client_token=client_token(managed_by, "service-network", name), tags=ours
-        )
+        token = request_token("CreateServiceNetwork", name=name, tags=ours)
+        response = await lattice.create_service_network(name, client_token=token, tags=ours)
         network = ObservedServiceNetwork(str(response["id"]), str(response["arn"]), name)
         created_network = True
     live = [a for a in await inventory.vpc_associations(vpc_id) if a.get("status") not in _GONE]
@@ -60,7 +59,12 @@ async def ensure_default_service_network(
     await lattice.create_service_network_vpc_association(
         network.id,
         vpc_id,
-        client_token=client_token(managed_by, "vpc-association", network.id, vpc_id),
+        client_token=request_token(
+            "CreateServiceNetworkVpcAssociation",
+            serviceNetworkIdentifier=network.id,
+            vpcIdentifier=vpc_id,
+            tags=ours,
+        ),
         tags=ours,
     )
     return DefaultNetworkResult(network, created_network, created_association=True)

@@ -2,11 +2,16 @@
 
 Outcomes: a delete of something already gone succeeds; a ConflictException on a delete (target
 group still in use, service with associations, …) or a create reported as in progress is a *wait*
-(requeue ~10 s), and the remaining steps still run; any other error stops the plan, drops the
-inventory listings the step touched and is raised (the worker retries with backoff). Idempotent
-retries of creates come from client tokens: the step's token combined with the exact request
-(resolved parent ids included), so a retried request reuses its token while a different request,
-e.g. re-creating a listener under a re-created service, never trips IdempotentParameterMismatch.
+(requeue ~10 s), and the remaining steps still run; a ConflictException on ``CreateService`` (the
+name is taken) is a wait that ends the plan and makes the next observe list services; any other
+error stops the plan, drops the inventory listings the step touched and is raised (the worker
+retries with backoff).
+
+Client tokens are derived here and only here (``request_token``): from the operation and the exact
+request sent — the resource's name, its resolved parent ids, every parameter and the tags (which
+carry ManagedBy). A retried request after a crash reuses its token and gets the resource created
+the first time; any different request (e.g. a listener under a re-created service) gets a
+different token and never trips IdempotentParameterMismatch. The diff carries no tokens.
 """
 
 from __future__ import annotations
@@ -68,9 +73,9 @@ _DELETES = (
 )
 
 
-def request_token(step_token: str, *request: Any) -> str:
-    """The client token sent for a create: the plan's token made specific to the exact request."""
-    return client_token(step_token, json.dumps(request, sort_keys=True, default=str))
+def request_token(operation: str, **request: Any) -> str:
+    """The client token of a create: a digest of the operation and its full request (minus the token)."""
+    return client_token(operation, json.dumps(request, sort_keys=True, default=str))
 
 
 class ApplyFailed(Exception):
@@ -140,6 +145,8 @@ class _Applier:
     calls: Counter[str] = field(default_factory=Counter)
     already_gone: int = 0
     service_dns_name: str | None = None
+    stopped: bool = False
+    """Set when the rest of the plan depends on a create that did not happen."""
 
     # -- refs ------------------------------------------------------------------------------------
 
@@ -189,6 +196,15 @@ class _Applier:
             return
         except Conflict as error:
             self._invalidate(step)
+            if isinstance(step, CreateService) and "CREATE_IN_PROGRESS" not in error.message:
+                # The name is taken by a service observe did not see (it skipped ListServices):
+                # the retry lists services and applies the adoption/conflict rules.
+                if self.inventory is not None:
+                    self.inventory.note_service_name_taken(step.name)
+                self.waits.append(f"{step.describe()}: {error.message or error.code}")
+                self.calls[error.operation] += 1
+                self.stopped = True
+                return
             if isinstance(step, _DELETES) or "CREATE_IN_PROGRESS" in error.message:
                 self.waits.append(f"{step.describe()}: {error.message or error.code}")
                 self.calls[error.operation] += 1
@@ -205,13 +221,12 @@ class _Applier:
     async def _execute(self, step: Step) -> str:
         lattice = self.lattice
         if isinstance(step, CreateTargetGroup):
-            config = target_group_config_to_api(step.config, step.health_check)
+            config, tags = target_group_config_to_api(step.config, step.health_check), dict(step.tags)
+            token = request_token(
+                "CreateTargetGroup", name=step.name, type=step.config.type, config=config, tags=tags
+            )
             response = await lattice.create_target_group(
-                step.name,
-                step.config.type,
-                client_token=request_token(step.client_token, step.name, step.config.type, config, step.tags),
-                config=config,
-                tags=dict(step.tags),
+                step.name, step.config.type, client_token=token, config=config, tags=tags
             )
             created = self.record("target_group", step.name, response, step.tags)
             if created.status not in ("", "ACTIVE", "CREATE_IN_PROGRESS"):
@@ -228,15 +243,10 @@ class _Applier:
             await lattice.delete_target_group(self.id_of(step.target_group))
             return "DeleteTargetGroup"
         if isinstance(step, CreateService):
-            response = await lattice.create_service(
-                step.name,
-                client_token=request_token(
-                    step.client_token, step.name, step.tags, step.custom_domain, step.certificate_arn
-                ),
-                tags=dict(step.tags),
-                customDomainName=step.custom_domain,
-                certificateArn=step.certificate_arn,
-            )
+            fields: Json = {"customDomainName": step.custom_domain, "certificateArn": step.certificate_arn}
+            tags = dict(step.tags)
+            token = request_token("CreateService", name=step.name, tags=tags, **fields)
+            response = await lattice.create_service(step.name, client_token=token, tags=tags, **fields)
             self.record("service", step.name, response, step.tags)
             self.service_dns_name = (response.get("dnsEntry") or {}).get("domainName")
             return "CreateService"
@@ -254,12 +264,15 @@ class _Applier:
             await self.tags.untag(self.arn_of(step.resource), step.keys)
             return "UntagResource"
         if isinstance(step, CreateServiceNetworkServiceAssociation):
-            service_id = self.id_of(step.service)
+            service_id, tags = self.id_of(step.service), dict(step.tags)
+            token = request_token(
+                "CreateServiceNetworkServiceAssociation",
+                serviceIdentifier=service_id,
+                serviceNetworkIdentifier=step.service_network_id,
+                tags=tags,
+            )
             response = await lattice.create_service_network_service_association(
-                service_id,
-                step.service_network_id,
-                client_token=request_token(step.client_token, service_id, step.service_network_id, step.tags),
-                tags=dict(step.tags),
+                service_id, step.service_network_id, client_token=token, tags=tags
             )
             created = self.record("association", step.service_network_id, response, step.tags)
             if created.status not in ("", "ACTIVE"):
@@ -270,22 +283,24 @@ class _Applier:
             return "DeleteServiceNetworkServiceAssociation"
         if isinstance(step, CreateListener):
             service_id, default_action = self.id_of(step.service), self.action(step.default_action)
+            tags = dict(step.tags)
+            token = request_token(
+                "CreateListener",
+                serviceIdentifier=service_id,
+                name=step.name,
+                protocol=step.protocol,
+                port=step.port,
+                defaultAction=default_action,
+                tags=tags,
+            )
             response = await lattice.create_listener(
                 service_id,
                 step.name,
                 step.protocol,
                 default_action,
-                client_token=request_token(
-                    step.client_token,
-                    service_id,
-                    step.name,
-                    step.protocol,
-                    step.port,
-                    default_action,
-                    step.tags,
-                ),
+                client_token=token,
                 port=step.port,
-                tags=dict(step.tags),
+                tags=tags,
             )
             self.record("listener", step.name, response, step.tags)
             return "CreateListener"
@@ -299,7 +314,17 @@ class _Applier:
             return "DeleteListener"
         if isinstance(step, CreateRule):
             service_id, listener_id = self.id_of(step.service), self.id_of(step.listener)
-            match, action = match_to_api(step.match), self.action(step.action)
+            match, action, tags = match_to_api(step.match), self.action(step.action), dict(step.tags)
+            token = request_token(
+                "CreateRule",
+                serviceIdentifier=service_id,
+                listenerIdentifier=listener_id,
+                name=step.name,
+                match=match,
+                priority=step.priority,
+                action=action,
+                tags=tags,
+            )
             response = await lattice.create_rule(
                 service_id,
                 listener_id,
@@ -307,17 +332,8 @@ class _Applier:
                 match,
                 step.priority,
                 action,
-                client_token=request_token(
-                    step.client_token,
-                    service_id,
-                    listener_id,
-                    step.name,
-                    match,
-                    step.priority,
-                    action,
-                    step.tags,
-                ),
-                tags=dict(step.tags),
+                client_token=token,
+                tags=tags,
             )
             self.record("rule", step.name, response, step.tags)
             return "CreateRule"
@@ -402,6 +418,8 @@ async def apply_plan(
     applier = _Applier(lattice, tags, inventory)
     for step in plan.steps:
         await applier.run(step)
+        if applier.stopped:
+            break
     return ApplyResult(
         tuple(applier.order),
         applier.service_dns_name,

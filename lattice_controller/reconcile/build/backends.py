@@ -99,6 +99,15 @@ def _grant_check(
     return None, message + " (allowed because ENFORCE_REFERENCE_GRANTS=false)"
 
 
+def _not_found(ref: BackendRef, kind: str, namespace: str) -> tuple[str, str]:
+    # The reference's message ("backendRef name: <name>") first, then what to change.
+    return (
+        c.REASON_BACKEND_NOT_FOUND,
+        f"backendRef name: {ref.name}: {kind} {namespace}/{ref.name} does not exist: create it or fix "
+        "the backendRef",
+    )
+
+
 def resolve_backend(
     route: Route, ref: BackendRef, snapshot: RouteSnapshot, settings: BuildSettings
 ) -> ResolvedBackend:
@@ -111,7 +120,12 @@ def resolve_backend(
             f"0-{MAX_WEIGHT}: scale the weights down",
         )
     if not ((kind == "Service" and group == "") or (kind == "ServiceImport" and group in ("", AN_GROUP))):
-        return ResolvedBackend(ref, resolved_refs=(c.REASON_INVALID_KIND, kind))
+        # The reference's message is the bare kind; ours starts the same and says what to change.
+        message = (
+            f"{kind}: backendRef {ref.name} cannot be routed to by VPC Lattice: "
+            "use kind Service or ServiceImport"
+        )
+        return ResolvedBackend(ref, resolved_refs=(c.REASON_INVALID_KIND, message))
     refused, warning = _grant_check(
         route, ref, namespace, snapshot.reference_grants, settings.enforce_reference_grants
     )
@@ -121,9 +135,7 @@ def resolve_backend(
     if kind == "ServiceImport":
         service_import = snapshot.service_imports.get(key)
         if service_import is None:
-            return ResolvedBackend(
-                ref, resolved_refs=(c.REASON_BACKEND_NOT_FOUND, f"backendRef name: {ref.name}")
-            )
+            return ResolvedBackend(ref, resolved_refs=_not_found(ref, kind, namespace))
         annotations = service_import.meta.annotations
         imported = ImportedTargetGroup(
             export_name=(annotations.get(EXPORT_NAME_ANNOTATION) or "").strip() or ref.name,
@@ -135,9 +147,7 @@ def resolve_backend(
         return ResolvedBackend(ref, target_group=imported, warning=warning)
     service = snapshot.services.get(key)
     if service is None:
-        return ResolvedBackend(
-            ref, resolved_refs=(c.REASON_BACKEND_NOT_FOUND, f"backendRef name: {ref.name}")
-        )
+        return ResolvedBackend(ref, resolved_refs=_not_found(ref, kind, namespace))
     if len(service.ip_families) > 1:
         return ResolvedBackend(
             ref,

@@ -179,6 +179,8 @@ def build_route(snapshot: RouteSnapshot, settings: BuildSettings) -> RouteBuild:
     problems += validate_rules(route)
     problems += [b.accepted_problem for b in backends if b.accepted_problem]
     warnings = [b.warning for b in backends if b.warning]
+    # Each problem is a build error in the reference: it gets a FailedBuildModel event too.
+    warnings += problems
 
     evaluations = [(ref, gw, evaluate_parent(route, ref, gw, snapshot.namespaces)) for ref, gw in controlled]
     resolved = _resolved_refs(backends, generation)

@@ -9,9 +9,11 @@ Kubernetes writes and events happen only when something changed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import structlog
 
+from lattice_controller.aws.certificates import CertificateFinder
 from lattice_controller.model.k8s import Condition, Route
 from lattice_controller.model.k8s.route import RouteType
 from lattice_controller.model.keys import ObjectKey
@@ -22,7 +24,11 @@ from lattice_controller.reconcile.build import RouteBuild, build_route
 from lattice_controller.reconcile.build import conditions as c
 from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, ControllerContext
 from lattice_controller.reconcile.diff import Plan, plan_route
-from lattice_controller.reconcile.observe import observe_route
+from lattice_controller.reconcile.observe import (
+    CERTIFICATE_NOT_FOUND_REQUEUE_SECONDS,
+    discover_certificate,
+    observe_route,
+)
 from lattice_controller.reconcile.status import route_status
 
 SERVICE_ARN_ANNOTATION = "application-networking.k8s.aws/lattice-service-arn"
@@ -32,8 +38,12 @@ log = structlog.get_logger(__name__)
 
 
 class RouteReconciler:
-    def __init__(self, ctx: ControllerContext, route_type: RouteType) -> None:
+    def __init__(
+        self, ctx: ControllerContext, route_type: RouteType, certificates: CertificateFinder | None = None
+    ) -> None:
+        """``certificates``: ACM discovery (§4.6); without it, discovery is skipped (no cert)."""
         self.ctx = ctx
+        self.certificates = certificates
         self.route_type = route_type
         self.kind = ROUTE_KINDS[route_type]
         self.name = route_type.kind.lower()
@@ -62,7 +72,20 @@ class RouteReconciler:
         outcome: Outcome = Success()
         deployed = False
         annotations: dict[str, str | None] = {}
-        if build.desired.service is not None:
+        discovery = await discover_certificate(build.desired, self.certificates)
+        build = replace(build, desired=discovery.desired)
+        if discovery.not_found is not None:
+            overrides.append(
+                Condition(
+                    c.ACCEPTED,
+                    "False",
+                    c.REASON_CERTIFICATE_NOT_FOUND,
+                    discovery.not_found,
+                    route.meta.generation,
+                )
+            )
+            outcome = RequeueAfter(CERTIFICATE_NOT_FOUND_REQUEUE_SECONDS)
+        elif build.desired.service is not None:
             observed = await self._observe(build)
             plan = plan_route(build.desired, observed)
             if plan.conflict:
@@ -121,8 +144,16 @@ class RouteReconciler:
             # the retry must see it, not the cycle's cached listing.
             self.ctx.inventory.invalidate("targets")
             self.ctx.inventory.invalidate("service-associations")
+        if plan.missing:
+            # Missing service networks / imported target groups are created by someone else: the
+            # retry must re-list them rather than wait for the next resync cycle's fresh listing.
+            self.ctx.inventory.invalidate("service-networks")
+            self.ctx.inventory.invalidate("target-groups")
+            self.ctx.inventory.invalidate("target-group-tags")
         return result
 
 
-def route_reconcilers(ctx: ControllerContext, types: Sequence[RouteType]) -> list[RouteReconciler]:
-    return [RouteReconciler(ctx, t) for t in types]
+def route_reconcilers(
+    ctx: ControllerContext, types: Sequence[RouteType], certificates: CertificateFinder | None = None
+) -> list[RouteReconciler]:
+    return [RouteReconciler(ctx, t, certificates) for t in types]

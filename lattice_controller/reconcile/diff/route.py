@@ -1,8 +1,9 @@
 """The plan for one route: desired state + observed state → ordered, minimal AWS writes.
 
-Order: target groups (create, tags, health check, targets) → service (create or tags,
-certificate) → associations → listeners (stale/protocol-changed deletes first) → rules (stale
-deletes, updates, one BatchUpdateRule, creates) → deletes of this route's unused target groups.
+Order: a new service first of all (its name may turn out to be taken) → target groups (create,
+tags, health check, targets) → an existing service's tags and certificate → associations →
+listeners (stale/protocol-changed deletes first) → rules (stale deletes, updates, one
+BatchUpdateRule, creates) → deletes of this route's unused target groups.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from lattice_controller.model.lattice import (
     ImportedTargetGroup,
     RouteLatticeState,
     TargetGroupIdentity,
-    client_token,
 )
 from lattice_controller.model.lattice_observed import ObservedRouteState
 from lattice_controller.reconcile.diff.ownership import service_ownership
@@ -34,7 +34,6 @@ from lattice_controller.reconcile.diff.steps import (
 )
 from lattice_controller.reconcile.diff.target_groups import find_imported, plan_target_groups
 
-
 SERVICE_TRANSITIONAL = frozenset({"CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS"})
 
 
@@ -52,10 +51,7 @@ def plan_route(desired: RouteLatticeState, observed: ObservedRouteState) -> Plan
     if current is None:
         service_ref = Pending("service", spec.name)
         tags = tuple(sorted(spec.create_tags.items()))
-        token = client_token(spec.managed_by, "service", spec.name, str(tags), str(spec.custom_domain))
-        service_steps: list[Step] = [
-            CreateService(spec.name, tags, token, spec.custom_domain, spec.certificate_arn)
-        ]
+        service_steps: list[Step] = [CreateService(spec.name, tags, spec.custom_domain, spec.certificate_arn)]
     elif current.status in SERVICE_TRANSITIONAL:
         # Nothing can hang off a service being created or deleted; a deleted one frees its name.
         return Plan(waits=(f"service {current.name} is {current.status}",))
@@ -87,7 +83,12 @@ def plan_route(desired: RouteLatticeState, observed: ObservedRouteState) -> Plan
     plan_associations(service_ref, desired.associations, observed, spec, takeover, service_plan)
     listeners = observed.listeners if current is not None else ()
     plan_listeners(service_ref, desired.listeners, listeners, spec, takeover, resolve, service_plan)
-    steps = target_groups.steps + service_steps + service_plan.steps + target_groups.delete_steps
+    if current is None:
+        # A new service goes first: when its name turns out to be taken (observe may skip
+        # ListServices), nothing else has been written.
+        steps = service_steps + target_groups.steps + service_plan.steps + target_groups.delete_steps
+    else:
+        steps = target_groups.steps + service_steps + service_plan.steps + target_groups.delete_steps
     return Plan(
         tuple(steps),
         waits=tuple(target_groups.waits + service_plan.waits),

@@ -14,7 +14,6 @@ from lattice_controller.model.lattice import (
     RuleAction,
     ServiceSpec,
     TargetGroupIdentity,
-    client_token,
 )
 from lattice_controller.model.lattice_observed import (
     ObservedAction,
@@ -137,8 +136,7 @@ def plan_associations(
                 ).items()
             )
         )
-        token = client_token(spec.managed_by, "association", spec.name, network.id, str(tags))
-        plan.steps.append(CreateServiceNetworkServiceAssociation(service_ref, network.id, tags, token))
+        plan.steps.append(CreateServiceNetworkServiceAssociation(service_ref, network.id, tags))
     for current in existing:
         if current.id not in wanted and _managed_by_us(current, spec.managed_by):
             plan.steps.append(DeleteServiceNetworkServiceAssociation(current.arn))
@@ -187,9 +185,8 @@ def plan_listeners(
                 ).items()
             )
         )
-        token = client_token(spec.managed_by, "listener", spec.name, listener.name, str(default), str(tags))
         work.append(
-            CreateListener(service_ref, listener.name, listener.port, listener.protocol, default, tags, token)
+            CreateListener(service_ref, listener.name, listener.port, listener.protocol, default, tags)
         )
         work += _plan_rules(service_ref, pending, listener, None, spec, managed, resolve, plan)
     plan.steps += deletes + work
@@ -236,20 +233,8 @@ def _plan_rules(
                 priorities.append((found.arn, desired.priority))
             continue
         name = rule_name(key, desired.priority)
-        token = client_token(
-            spec.managed_by,
-            "rule",
-            spec.name,
-            listener.name,
-            key,
-            str(desired.priority),
-            str(action),
-            str(create_tags),
-        )
         creates.append(
-            CreateRule(
-                service_ref, listener_ref, name, desired.priority, desired.match, action, create_tags, token
-            )
+            CreateRule(service_ref, listener_ref, name, desired.priority, desired.match, action, create_tags)
         )
     for rule in unclaimed.values():
         deletes.append(DeleteRule(service_ref, listener_ref, rule.arn))

@@ -49,7 +49,6 @@ class PlanAction:
 class CreateService:
     name: str
     tags: Pairs
-    client_token: str
     custom_domain: str | None = None
     certificate_arn: str | None = None
 
@@ -99,7 +98,6 @@ class CreateServiceNetworkServiceAssociation:
     service: Ref
     service_network_id: str
     tags: Pairs
-    client_token: str
 
     def describe(self) -> str:
         return f"CreateServiceNetworkServiceAssociation {self.service} -> {self.service_network_id}"
@@ -121,7 +119,6 @@ class CreateListener:
     protocol: str
     default_action: PlanAction
     tags: Pairs
-    client_token: str
 
     def describe(self) -> str:
         where = f"{self.protocol}:{self.port} on {self.service}"
@@ -156,7 +153,6 @@ class CreateRule:
     match: RuleMatch
     action: PlanAction
     tags: Pairs
-    client_token: str
 
     def describe(self) -> str:
         where = f"on {self.listener} priority={self.priority}"
@@ -201,7 +197,6 @@ class CreateTargetGroup:
     config: TargetGroupConfig
     health_check: HealthCheckSpec | None
     tags: Pairs
-    client_token: str
 
     def describe(self) -> str:
         c = self.config

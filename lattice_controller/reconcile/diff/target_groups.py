@@ -14,7 +14,6 @@ from lattice_controller.model.lattice import (
     RouteLatticeState,
     TargetGroupIdentity,
     TargetGroupSpec,
-    client_token,
 )
 from lattice_controller.model.lattice_observed import ObservedTargetGroup
 from lattice_controller.reconcile.diff.steps import (
@@ -115,6 +114,14 @@ def _desired_health_check(spec: TargetGroupSpec) -> HealthCheckSpec:
     )
 
 
+def _create_health_check(spec: TargetGroupSpec) -> HealthCheckSpec | None:
+    """The TGP's check, else none (Lattice's defaults) — except a disabled default (TCP), sent at
+    create so the group needs no UpdateTargetGroup on the next reconcile."""
+    if spec.health_check is None and _desired_health_check(spec).enabled is False:
+        return _desired_health_check(spec)
+    return spec.health_check
+
+
 def _health_check_differs(desired: HealthCheckSpec, observed: HealthCheckSpec | None) -> bool:
     """A disabled check is only ``enabled=False`` (TCP default): Lattice still reports the full
     structure with its own values, which are irrelevant while the check is off."""
@@ -155,10 +162,7 @@ def plan_target_groups(
             pending = Pending("target_group", name)
             plan.refs[spec.identity] = pending
             tags = tuple(sorted(spec.create_tags.items()))
-            token = client_token(
-                spec.managed_by, "target-group", name, str(spec.config), str(spec.health_check), str(tags)
-            )
-            plan.steps.append(CreateTargetGroup(name, spec.config, spec.health_check, tags, token))
+            plan.steps.append(CreateTargetGroup(name, spec.config, _create_health_check(spec), tags))
             if spec.targets:
                 plan.steps += _batches(pending, sorted({(t.ip, t.port) for t in spec.targets}), register=True)
             continue

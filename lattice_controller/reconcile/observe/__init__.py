@@ -4,6 +4,11 @@ Reads only, through the shared inventory wherever it can; must never write to AW
 should change (that is the diff's job).
 """
 
+from lattice_controller.reconcile.observe.certificates import (
+    CERTIFICATE_NOT_FOUND_REQUEUE_SECONDS,
+    CertificateDiscovery,
+    discover_certificate,
+)
 from lattice_controller.reconcile.observe.details import DetailCache
 from lattice_controller.reconcile.observe.networks import (
     ServiceNetworkLookup,
@@ -13,8 +18,11 @@ from lattice_controller.reconcile.observe.networks import (
 from lattice_controller.reconcile.observe.route import observe_route, observed_counts
 
 __all__ = [
+    "CERTIFICATE_NOT_FOUND_REQUEUE_SECONDS",
+    "CertificateDiscovery",
     "DetailCache",
     "ServiceNetworkLookup",
+    "discover_certificate",
     "find_service_network",
     "observe_route",
     "observed_counts",

@@ -16,9 +16,9 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-from lattice_controller.aws.inventory import LatticeInventory
+from lattice_controller.aws.inventory import LatticeInventory, resource_type
 from lattice_controller.aws.lattice import LatticeApi
-from lattice_controller.aws.tagging import TagStore
+from lattice_controller.aws.tagging import SERVICE_RESOURCE_TYPE, TagStore
 from lattice_controller.model import tags as tag_keys
 from lattice_controller.model.lattice import (
     PROTOCOL_TLS_PASSTHROUGH,
@@ -39,9 +39,8 @@ from lattice_controller.reconcile.observe.networks import service_network_candid
 from lattice_controller.reconcile.observe.shapes import (
     action_from_api,
     match_from_api,
-
 )
-from lattice_controller.reconcile.observe.target_groups import TargetGroupObserver
+from lattice_controller.reconcile.observe.target_groups import MANAGED_TYPES, TargetGroupObserver
 
 Json = dict[str, Any]
 _TRANSITIONAL = frozenset({"CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS"})
@@ -78,7 +77,7 @@ class _RouteObserver:
     async def service_part(
         self, spec: ServiceSpec
     ) -> tuple[ObservedService | None, tuple[ObservedAssociation, ...], tuple[ObservedListener, ...]]:
-        summary = await self.inventory.service_named(spec.name)
+        summary = None if await self._surely_absent(spec) else await self.inventory.service_named(spec.name)
         if summary is None:
             return None, (), ()
         service_id = str(summary["id"])
@@ -137,6 +136,28 @@ class _RouteObserver:
             for item, rules, default in zip(listener_items, rules_by_listener, defaults, strict=True)
         )
         return service, associations, listeners
+
+    async def _surely_absent(self, spec: ServiceSpec) -> bool:
+        """Tagging-API shortcut for a route's first deploy: when no service ManagedBy us carries
+        this route's tags, the service is planned without listing all services. A same-named
+        service we do not see this way (untagged, foreign, taken over) makes ``CreateService``
+        fail with ConflictException; apply records the name as taken and the retry lists services,
+        so adoption and conflict rules still apply. Deletes and warm cycles always use the listing."""
+        inventory = self.inventory
+        if (
+            self.desired.deleting
+            or not self.tags.use_tagging_api
+            or inventory.services_loaded()
+            or inventory.service_name_taken(spec.name)
+        ):
+            return False
+        managed = await inventory.tagged(MANAGED_TYPES, {tag_keys.MANAGED_BY: self.desired.managed_by})
+        route = (spec.route.name, spec.route.namespace)
+        return not any(
+            resource_type(arn) == SERVICE_RESOURCE_TYPE
+            and (tags.get(tag_keys.ROUTE_NAME), tags.get(tag_keys.ROUTE_NAMESPACE)) == route
+            for arn, tags in managed.items()
+        )
 
     def _wanted_listener(self, item: Mapping[str, Any]) -> str | None:
         """The protocol of the desired listener on this listener's port (None: it will be deleted)."""
@@ -256,7 +277,9 @@ async def observe_route(
     if desired.service is not None:
         service, associations, listeners = await observer.service_part(desired.service)
     target_groups, networks = await asyncio.gather(
-        TargetGroupObserver(desired, inventory, api, cluster, vpc_id, cache).observe(),
+        TargetGroupObserver(
+            desired, inventory, api, cluster, vpc_id, cache, use_tagging_api=tags.use_tagging_api
+        ).observe(),
         observer.service_networks(associations),
     )
     return ObservedRouteState(service, associations, listeners, target_groups, networks)

@@ -2,7 +2,10 @@
 route's others it may delete (read fresh: cached ``serviceArns`` can lag), plus ServiceExport
 target groups named by ServiceImport backends.
 
-One shared ``ListTargetGroups`` and one shared tag listing per cycle find them; ``GetTargetGroup``
+Tagging-API mode: the shared ``GetResources`` of everything ManagedBy us names the route's groups;
+only when it names some is the shared ``ListTargetGroups`` needed (a new route costs no TG read
+beyond that one call). Lattice-only mode, and ServiceExport groups named by imports: one shared
+``ListTargetGroups`` and one shared tag listing per cycle find them. ``GetTargetGroup``
 only for a kept group whose ``lastUpdatedAt`` moved since its health check was last read (or for a
 deletion candidate); ``ListTargets`` only where targets are synced or must be deregistered.
 """
@@ -15,8 +18,9 @@ from dataclasses import replace
 from typing import Any
 
 from lattice_controller.aws.errors import NotFound
-from lattice_controller.aws.inventory import LatticeInventory, TaggedTargetGroup
+from lattice_controller.aws.inventory import LatticeInventory, TaggedTargetGroup, resource_type
 from lattice_controller.aws.lattice import LatticeApi
+from lattice_controller.aws.tagging import SERVICE_RESOURCE_TYPE, TARGET_GROUP_RESOURCE_TYPE
 from lattice_controller.model import tags as tag_keys
 from lattice_controller.model.lattice import ImportedTargetGroup, RouteLatticeState
 from lattice_controller.model.lattice_observed import ObservedTarget, ObservedTargetGroup
@@ -25,6 +29,8 @@ from lattice_controller.reconcile.observe.details import DetailCache
 from lattice_controller.reconcile.observe.shapes import health_check_from_api, target_group_config_from_api
 
 TRANSITIONAL = frozenset({"CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS"})
+MANAGED_TYPES = (SERVICE_RESOURCE_TYPE, TARGET_GROUP_RESOURCE_TYPE)
+"""What the shared ManagedBy tag listing covers: services and target groups, in one call."""
 _ROUTE_SOURCE_TYPES = frozenset(
     {tag_keys.SOURCE_TYPE_HTTP_ROUTE, tag_keys.SOURCE_TYPE_GRPC_ROUTE, tag_keys.SOURCE_TYPE_TLS_ROUTE}
 )
@@ -43,7 +49,10 @@ class TargetGroupObserver:
         cluster: str,
         vpc_id: str,
         details: DetailCache,
+        *,
+        use_tagging_api: bool = False,
     ) -> None:
+        self.use_tagging_api = use_tagging_api
         self.desired = desired
         self.inventory = inventory
         self.lattice = lattice
@@ -51,17 +60,30 @@ class TargetGroupObserver:
         self.vpc_id = vpc_id
         self.details = details
 
-    async def observe(self) -> tuple[ObservedTargetGroup, ...]:
+    async def _route_groups(self) -> list[TaggedTargetGroup]:
         route = self.desired.route
-        queries = [
-            self.inventory.target_groups_tagged(
-                {
-                    tag_keys.CLUSTER_NAME: self.cluster,
-                    tag_keys.ROUTE_NAME: route.name,
-                    tag_keys.ROUTE_NAMESPACE: route.namespace,
-                }
-            )
-        ]
+        identity = {
+            tag_keys.CLUSTER_NAME: self.cluster,
+            tag_keys.ROUTE_NAME: route.name,
+            tag_keys.ROUTE_NAMESPACE: route.namespace,
+        }
+        if not self.use_tagging_api:
+            return await self.inventory.target_groups_tagged(identity)
+        managed = await self.inventory.tagged(MANAGED_TYPES, {tag_keys.MANAGED_BY: self.desired.managed_by})
+        ours = {
+            arn: tags
+            for arn, tags in managed.items()
+            if resource_type(arn) == TARGET_GROUP_RESOURCE_TYPE
+            and all(tags.get(k) == v for k, v in identity.items())
+        }
+        if not ours:
+            return []
+        # The tagging API can still list deleted groups: only those Lattice lists exist.
+        summaries = {str(g["arn"]): g for g in await self.inventory.target_groups()}
+        return [TaggedTargetGroup(summaries[arn], tags) for arn, tags in ours.items() if arn in summaries]
+
+    async def observe(self) -> tuple[ObservedTargetGroup, ...]:
+        queries = [self._route_groups()]
         for imported in _imports(self.desired):
             queries.append(
                 self.inventory.target_groups_tagged(

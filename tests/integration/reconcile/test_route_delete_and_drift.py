@@ -136,14 +136,24 @@ async def _foreign_service(harness: Harness) -> str:
 
 async def test_service_owned_by_someone_else_is_a_conflict_without_writes(harness: Harness) -> None:
     arn = await _foreign_service(harness)
+    # The first deploy does not list services (tagging API): the name clash shows up as a failed
+    # CreateService, a wait, and the retry lists services and reports the conflict.
+    first = await harness.reconcile(route_state())
+    assert first.result.waits
+    assert first.calls.writes == {"CreateService": 1}
     attempt = await harness.reconcile(route_state())
     assert attempt.plan.conflict == f"Found existing resource not owned by controller: {arn}"
     assert attempt.calls.write_count == 0
+    harness.new_cycle()
+    again = await harness.reconcile(route_state())
+    assert again.plan.conflict is not None
+    assert again.calls.write_count == 0
 
 
 async def test_takeover_from_the_named_owner(harness: Harness) -> None:
     arn = await _foreign_service(harness)
     desired = route_state(allow_takeover_from=OTHER_OWNER)
+    assert (await harness.reconcile(desired)).calls.writes == {"CreateService": 1}  # name taken: wait
     taken = await harness.reconcile(desired)
     assert taken.plan.conflict is None
     assert taken.calls.writes["TagResources"] == 1

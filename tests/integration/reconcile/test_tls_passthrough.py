@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
-
 from lattice_controller.model import tags as tag_keys
 from lattice_controller.model.lattice import (
     ListenerSpec,
@@ -59,11 +57,6 @@ async def test_tls_passthrough_route_is_created(harness: Harness) -> None:
     assert len(listener.default_action.forward) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="diff bug: a TCP target group's desired health check is HealthCheckSpec(enabled=False) with "
-    "every other field None, Lattice reports the full structure, so UpdateTargetGroup is planned forever",
-)
 async def test_tls_passthrough_route_converges(harness: Harness) -> None:
     await harness.reconcile(tls_route())
     harness.new_cycle()

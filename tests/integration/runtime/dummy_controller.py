@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from lattice_controller._kits.clock import RealClock
-from lattice_controller.kube.client import load_api_client
 from lattice_controller.kube.lease import KubeLeaseStore
+from lattice_controller.kube.rest import KubeRest
 from lattice_controller.model.outcomes import Outcome, RequeueAfter
 from lattice_controller.queue import RateLimitingQueue
 from lattice_controller.runtime import (
@@ -81,7 +81,7 @@ async def main(argv: list[str]) -> int:
     configure_logging("debug")
     recorder = Recorder(args.record)
     clock = RealClock()
-    api = await load_api_client(args.kubeconfig)
+    api = await KubeRest.connect(args.kubeconfig)
     try:
         elector = LeaderElector(
             KubeLeaseStore(api, args.namespace, LEASE_NAME),
