@@ -15,6 +15,7 @@ import structlog
 from prometheus_client import CollectorRegistry
 
 from lattice_controller._kits.clock import RealClock
+from lattice_controller.aws.certificates import CertificateFinder
 from lattice_controller.aws.edge import AwsEdge, open_aws_edge
 from lattice_controller.aws.session import AwsConfig
 from lattice_controller.cache.cache import Cache
@@ -113,10 +114,14 @@ def _manager(
     clock = RealClock()
     metrics = RuntimeMetrics(registry)
     route_types = [t for t, kind in ROUTE_KINDS.items() if kind.group_kind in ctx.stores]
+    certificates = CertificateFinder(edge.acm)
     reconcilers: list[tuple[Any, int]] = [
         (GatewayClassReconciler(ctx), 1),
         (GatewayReconciler(ctx), settings.gateway_max_concurrent_reconciles),
-        *((RouteReconciler(ctx, t), settings.route_max_concurrent_reconciles) for t in route_types),
+        *(
+            (RouteReconciler(ctx, t, certificates), settings.route_max_concurrent_reconciles)
+            for t in route_types
+        ),
     ]
     queues: dict[str, RateLimitingQueue[ObjectKey]] = {}
     pools: list[WorkerPool[ObjectKey]] = []

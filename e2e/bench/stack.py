@@ -329,16 +329,16 @@ class BenchStack:
                 return
         raise TimeoutError(f"AWS calls did not stop within {timeout:.0f} s")
 
-    def metric(self, name: str, **labels: str) -> float:
+    def metric(self, metric_name: str, /, **labels: str) -> float:
         """Sum of a metric's samples on the running controller whose labels include `labels`."""
         assert self.controller is not None
         total = 0.0
         for line in self.controller.metrics().splitlines():
-            if not line.startswith(name) or line.startswith("#"):
+            if not line.startswith(metric_name):
                 continue
             head, _, value = line.rpartition(" ")
             metric, _, label_text = head.partition("{")
-            if metric != name:
+            if metric != metric_name:
                 continue
             if all(f'{k}="{v}"' in label_text for k, v in labels.items()):
                 total += float(value)

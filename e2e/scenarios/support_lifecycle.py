@@ -136,7 +136,9 @@ def http_route(
     backends: list[tuple[str, int]],
     annotations: dict[str, str] | None = None,
     path: str = "/",
+    more_rules: list[tuple[str, list[tuple[str, int]]]] | None = None,
 ) -> dict[str, Any]:
+    """An HTTPRoute with one PathPrefix rule per (path, [(service, weight)]): `path`/`backends` first."""
     return {
         "apiVersion": "gateway.networking.k8s.io/v1",
         "kind": "HTTPRoute",
@@ -145,11 +147,12 @@ def http_route(
             "parentRefs": parents,
             "rules": [
                 {
-                    "matches": [{"path": {"type": "PathPrefix", "value": path}}],
+                    "matches": [{"path": {"type": "PathPrefix", "value": rule_path}}],
                     "backendRefs": [
-                        {"name": b, "kind": "Service", "port": 80, "weight": w} for b, w in backends
+                        {"name": b, "kind": "Service", "port": 80, "weight": w} for b, w in rule_backends
                     ],
                 }
+                for rule_path, rule_backends in [(path, backends), *(more_rules or [])]
             ],
         },
     }

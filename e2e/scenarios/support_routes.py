@@ -194,8 +194,11 @@ def event_reasons(plane: ControlPlane, namespace: str, name: str) -> set[str]:
     return {e.get("reason", "") for e in events["items"]}
 
 
-def delete_namespaces(plane: ControlPlane, *namespaces: str) -> None:
+def delete_namespaces(plane: ControlPlane, *namespaces: str, timeout: float = 60.0) -> None:
+    """Delete the test's namespaces and wait (bounded) while the controller still runs, so that
+    route finalizers are handled now and no leftover reaches the next test's controller."""
     plane.kubectl("delete", "namespace", *namespaces, "--wait=false", "--ignore-not-found")
+    plane.kubectl("wait", "--for=delete", "namespace", *namespaces, f"--timeout={timeout:.0f}s")
 
 
 # --- Lattice reads --------------------------------------------------------------------------------------

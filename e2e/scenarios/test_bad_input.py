@@ -99,6 +99,11 @@ INVALID_ROUTES: dict[str, tuple[str, dict[str, str] | None, tuple[str, ...]]] = 
         {f"{AN}/rule-0-priority": "101"},
         ("priority 101", "1-100", "rule-0-priority"),
     ),
+    "same-priority": (
+        backend_rule("svc1", path="/a") + backend_rule("svc1", path="/b"),
+        {f"{AN}/rule-0-priority": "7", f"{AN}/rule-1-priority": "7"},
+        ("both get priority 7", "unique"),
+    ),
 }
 
 

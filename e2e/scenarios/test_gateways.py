@@ -153,6 +153,19 @@ def test_gateway_class_and_gateway_status(
                 a["id"] for a in associations
             ]
 
+            # Deleting a route updates attachedRoutes.
+            assert workloads.kubectl("delete", "httproute", "r2", "-n", ns).returncode == 0
+            eventually(
+                lambda: (
+                    ((get_json(workloads, "gateway", ns, gateways["named"]) or {}).get("status") or {})
+                    .get("listeners", [{}])[0]
+                    .get("attachedRoutes")
+                    == 1
+                ),
+                timeout=30,
+                what="attachedRoutes=1",
+            )
+
             # Deleting the Gateway while routes name it: the finalizer stays until the routes are gone.
             out = workloads.kubectl("delete", "gateway", gateways["named"], "-n", ns, "--wait=false")
             assert out.returncode == 0, out.stderr
@@ -160,7 +173,7 @@ def test_gateway_class_and_gateway_status(
             gw = get_json(workloads, "gateway", ns, gateways["named"]) or {}
             assert gw["metadata"].get("deletionTimestamp"), gw["metadata"]
             assert GATEWAY_FINALIZER in gw["metadata"].get("finalizers", [])
-            out = workloads.kubectl("delete", "httproute", "r1", "r2", "r3", "-n", ns, "--wait=false")
+            out = workloads.kubectl("delete", "httproute", "r1", "r3", "-n", ns, "--wait=false")
             assert out.returncode == 0, out.stderr
             wait_value(
                 lambda: get_json(workloads, "gateway", ns, gateways["named"]),

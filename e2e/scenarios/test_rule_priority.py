@@ -18,6 +18,8 @@ from e2e.scenarios.support_routes import (
     rules_of,
     service_yaml,
     unique_ns,
+    wait_quiet,
+    writes,
 )
 
 
@@ -59,5 +61,25 @@ def test_rule_priority_annotations(
             "/api/v2": (100, {f"{ns}/v2": 1}),
             "/api/special": (50, {f"{ns}/special": 1}),
         }, view.describe()
+        ids = {r["id"] for r in rules_of(view, f"prio-{ns}") or []}
+
+        # Re-pinning one rule by annotation only: the same rules, one BatchUpdateRule, nothing recreated.
+        wait_quiet(fake_aws)
+        fake_aws.admin.reset_counters()
+        out = workloads.kubectl(
+            "annotate", "--overwrite", "httproute", "prio", "-n", ns, f"{AN}/rule-1-priority=60"
+        )
+        assert out.returncode == 0, out.stderr
+        view = wait_value(
+            lambda: lattice(fake_aws),
+            lambda v: sorted(r["priority"] for r in rules_of(v, f"prio-{ns}") or []) == [1, 50, 60],
+            timeout=30,
+            what="rule-1 re-pinned to 60",
+        )
+        assert {r["id"] for r in rules_of(view, f"prio-{ns}") or []} == ids
+        wait_quiet(fake_aws)
+        assert writes(fake_aws.admin.counters()) == {"vpc-lattice:BatchUpdateRule": 1}, (
+            fake_aws.admin.counters()
+        )
     finally:
         delete_namespaces(workloads, ns)

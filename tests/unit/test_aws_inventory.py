@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from lattice_controller.aws import errors
-from lattice_controller.aws.inventory import LatticeInventory
+from lattice_controller.aws.inventory import LatticeInventory, resource_type
 from lattice_controller.aws.lattice import LatticeApi
 from lattice_controller.aws.tagging import TagStore
 from lattice_controller.aws.testing import ScriptedTransport
@@ -321,3 +321,56 @@ async def test_service_networks_by_name_or_id() -> None:
     assert (await inventory.service_network_named("gw"))["id"] == "sn-1"  # type: ignore[index]
     assert (await inventory.service_network_named("sn-1"))["id"] == "sn-2"  # type: ignore[index]  # name wins
     assert (await inventory.service_network_named("arn:sn-1"))["id"] == "sn-1"  # type: ignore[index]
+
+
+SVC_ARN = "arn:aws:vpc-lattice:us-west-2:123456789012:service/svc-1"
+MANAGED = ("vpc-lattice:service", "vpc-lattice:targetgroup")
+
+
+def test_resource_type_of_lattice_arns() -> None:
+    assert resource_type(SVC_ARN) == "vpc-lattice:service"
+    assert resource_type(SVC_ARN + "/listener/listener-1") == "vpc-lattice:service/listener"
+    assert resource_type(TG_ARN) == "vpc-lattice:targetgroup"
+    assert resource_type("svc-1") == ""
+
+
+async def test_tag_filtered_listing_is_one_call_per_cycle_and_follows_writes() -> None:
+    transport = ScriptedTransport()
+    transport.on(
+        "GetResources",
+        {"ResourceTagMappingList": [{"ResourceARN": TG_ARN, "Tags": [{"Key": "owner", "Value": "me"}]}]},
+    )
+    transport.on("CreateService", {"id": "svc-2", "arn": SVC_ARN[:-1] + "2", "name": "b", "status": "ACTIVE"})
+    transport.on("DeleteTargetGroup", {"id": "tg-1", "arn": TG_ARN, "status": "DELETE_IN_PROGRESS"})
+    transport.on("TagResources", {})
+    api, tags, inventory = build(transport)
+
+    assert list(await inventory.tagged(MANAGED, {"owner": "me"})) == [TG_ARN]
+    assert list(await inventory.tagged(MANAGED, {"owner": "me"})) == [TG_ARN]
+    (request,) = transport.params_of("GetResources")
+    assert sorted(request["ResourceTypeFilters"]) == sorted(MANAGED)
+    assert request["TagFilters"] == [{"Key": "owner", "Values": ["me"]}]
+
+    await api.create_service("b", client_token="t", tags={"owner": "me", "route": "b"})
+    await api.create_service("c", client_token="t", tags={"owner": "someone-else"})
+    await api.delete_target_group("tg-1")
+    found = await inventory.tagged(MANAGED, {"owner": "me"})
+    assert found == {SVC_ARN[:-1] + "2": {"owner": "me", "route": "b"}}
+
+    await tags.tag(SVC_ARN[:-1] + "2", {"owner": "other"})  # no longer matches the filter
+    assert await inventory.tagged(MANAGED, {"owner": "me"}) == {}
+    assert transport.count("GetResources") == 1
+    inventory.new_cycle()
+    await inventory.tagged(MANAGED, {"owner": "me"})
+    assert transport.count("GetResources") == 2
+
+
+async def test_service_name_taken_and_services_loaded() -> None:
+    _, _, inventory = build(services_transport())
+    assert not inventory.services_loaded()
+    await inventory.services()
+    assert inventory.services_loaded()
+    inventory.note_service_name_taken("a-default")
+    inventory.new_cycle()
+    assert inventory.service_name_taken("a-default")
+    assert not inventory.services_loaded()

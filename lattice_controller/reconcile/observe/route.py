@@ -1,13 +1,17 @@
 """Observe what exists in Lattice for one route, with as few AWS calls as the diff allows.
 
 Account-wide listings (services, target groups and their tags, service networks) come from the
-shared inventory: one call each per resync cycle, however many routes ask. Per route: the
-service's associations and listeners, each HTTP(S) listener's rules, one tag read for all of them
-(one ``GetResources`` in tagging-API mode), and targets of the target groups the diff will sync or
-delete. Details missing from List summaries are fetched only where the diff looks at them and the
-``DetailCache`` does not already hold them: ``GetRule`` (match/action), ``GetTargetGroup`` (health
-check), ``GetListener`` (TLS passthrough default action), ``GetService`` (certificate). Target
-groups that may be deleted are always read fresh, because cached ``serviceArns`` can lag.
+shared inventory: one call each per resync cycle, however many routes ask. With the tagging API, one
+shared ``GetResources`` of the services and target groups ManagedBy us comes first: a route none of
+them belongs to is new, and needs neither ``ListServices`` nor ``ListTargetGroups`` (a same-named
+service we cannot see that way surfaces as a ConflictException on create; see ``_surely_absent``).
+Per route: the service's associations and listeners, each HTTP(S) listener's rules, one tag read for
+all of them (one ``GetResources`` in tagging-API mode), and targets of the target groups the diff
+will sync or delete. Details missing from List summaries are fetched only where the diff looks at
+them and the ``DetailCache`` does not already hold them: ``GetRule`` (match/action),
+``GetTargetGroup`` (health check), ``GetListener`` (TLS passthrough default action), ``GetService``
+(certificate). Target groups that may be deleted are always read fresh, because cached
+``serviceArns`` can lag.
 """
 
 from __future__ import annotations

@@ -38,3 +38,16 @@ async def harness(edge: AwsEdge, fake_aws: FakeAws) -> Harness:
     await harness.make_network()
     harness.new_cycle()
     return harness
+
+
+@pytest_asyncio.fixture
+async def lattice_only_harness(edge: AwsEdge, fake_aws: FakeAws) -> AsyncIterator[Harness]:
+    """A harness whose edge runs in Lattice-only tag mode (DISABLE_TAGGING_SERVICE_API=true)."""
+    config = AwsConfig(region=fake_aws.region, max_attempts=1)
+    async with open_aws_edge(
+        config, registry=CollectorRegistry(), use_tagging_api=False, services=(LATTICE, TAGGING)
+    ) as opened:
+        harness = Harness(opened, fake_aws)
+        await harness.make_network()
+        harness.new_cycle()
+        yield harness

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest_asyncio
-from prometheus_client import CollectorRegistry
-
 from e2e.fakeaws.fixtures import FakeAws
-from lattice_controller.aws.edge import AwsEdge, open_aws_edge
-from lattice_controller.aws.session import LATTICE, TAGGING, AwsConfig
+from lattice_controller.aws.edge import AwsEdge
 from lattice_controller.model import tags as tag_keys
 from lattice_controller.reconcile.apply import DefaultNetworkResult, ensure_default_service_network
 from lattice_controller.reconcile.observe import find_service_network
@@ -50,18 +44,6 @@ async def test_vpc_already_associated_elsewhere_is_reported_not_written(edge: Aw
     result = await ensure(edge, "default-net")
     assert result.associated_elsewhere == "someone-elses"
     assert not result.created_association
-
-
-@pytest_asyncio.fixture
-async def lattice_only_harness(edge: AwsEdge, fake_aws: FakeAws) -> AsyncIterator[Harness]:
-    config = AwsConfig(region=fake_aws.region, max_attempts=1)
-    async with open_aws_edge(
-        config, registry=CollectorRegistry(), use_tagging_api=False, services=(LATTICE, TAGGING)
-    ) as opened:
-        harness = Harness(opened, fake_aws)
-        await harness.make_network()
-        harness.new_cycle()
-        yield harness
 
 
 async def test_route_cycle_without_the_tagging_api(lattice_only_harness: Harness) -> None:

@@ -1,0 +1,314 @@
+"""RSS with 1,000 HTTPRoutes and 10,000 pods' worth of EndpointSlices cached: `python -m e2e.bench.memory`.
+
+Creates, on a real kube-apiserver, `--namespaces` namespaces holding `--routes` HTTPRoutes in total
+(2 rules each: a path prefix + header match, one weighted Service backend), one Service per route and
+one EndpointSlice per Service with `--pods-per-service` ready endpoints (address, nodeName, zone and a
+Pod targetRef, as KCM writes them): 1,000 routes x 10 endpoints = 10,000 pods by default. The
+controller caches no Pods (its kinds are Gateway API kinds, Services, EndpointSlices, Namespaces), so
+the 10,000 pods exist only as endpoints; no Pod objects are created.
+
+Two measurements:
+1. the real `Cache` (`lattice_controller.cache`, registered as the app registers it) in a fresh Python
+   process: VmRSS from /proc/self/status after imports and after the first list of every kind;
+2. the whole controller process (`python -m lattice_controller run`), VmRSS/VmHWM before the objects
+   exist and after it has cached and handled them. By default the routes' parent is a Gateway of another
+   class, so they are cached but no Lattice resources are built (the cache is what the budget is
+   about); `--attached` attaches them to the controller's Gateway instead (1,000 Lattice services on the
+   fake, several minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+MIB = 1024 * 1024
+
+
+def proc_status(pid: int | str = "self") -> dict[str, int]:
+    """VmRSS, VmHWM, RssAnon in bytes."""
+    values: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM", "RssAnon"):
+            values[key] = int(rest.split()[0]) * 1024
+    return values
+
+
+# ----- the probe: runs in a fresh interpreter ---------------------------------------------------------
+
+
+async def _probe(kubeconfig: str) -> dict[str, Any]:
+    import gc
+
+    from lattice_controller.app import CORE_KINDS
+    from lattice_controller.cache.cache import Cache
+    from lattice_controller.cache.controller_kinds import register_controller_kinds
+    from lattice_controller.kube.client import load_api_client, rest_from_api_client
+    from lattice_controller.kube.discovery import check_required_kinds
+
+    api = await load_api_client(kubeconfig)
+    rest = rest_from_api_client(api)
+    try:
+        resolved = await check_required_kinds(rest)
+        served = (*resolved.required, *resolved.optional, *CORE_KINDS)
+        gc.collect()
+        before = proc_status()
+        cache = Cache.for_api(rest)
+        stores = register_controller_kinds(cache, served)
+        began = time.monotonic()
+        task = asyncio.create_task(cache.run())
+        await asyncio.wait_for(cache.wait_synced(), 300)
+        synced = time.monotonic() - began
+        gc.collect()
+        after = proc_status()
+        counts = {name: len(list(store.keys())) for name, store in stores.items()}
+        endpoints = sum(len(s.endpoints) for s in stores["EndpointSlice.discovery.k8s.io"].records())
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return {"before": before, "after": after, "counts": counts, "endpoints": endpoints, "sync_s": synced}
+    finally:
+        await rest.close()
+        await api.close()
+
+
+def run_probe(kubeconfig: Path) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "e2e.bench.memory", "--probe", str(kubeconfig)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"probe failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+# ----- objects -------------------------------------------------------------------------------------------
+
+
+def _route(name: str, namespace: str, service: str, parent: dict[str, str]) -> dict[str, Any]:
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"app": name, "team": namespace}},
+        "spec": {
+            "parentRefs": [parent],
+            "hostnames": [f"{name}.{namespace}.example.com"],
+            "rules": [
+                {
+                    "matches": [{"path": {"type": "PathPrefix", "value": f"/{name}/v1"}}],
+                    "backendRefs": [{"name": service, "kind": "Service", "port": 80, "weight": 90}],
+                },
+                {
+                    "matches": [
+                        {
+                            "path": {"type": "PathPrefix", "value": f"/{name}"},
+                            "headers": [{"type": "Exact", "name": "x-canary", "value": "true"}],
+                        }
+                    ],
+                    "backendRefs": [{"name": service, "kind": "Service", "port": 80, "weight": 10}],
+                },
+            ],
+        },
+    }
+
+
+def _service(name: str, namespace: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"app": name}},
+        "spec": {
+            "selector": {"app": name},
+            "ports": [{"name": "http", "port": 80, "targetPort": 8090, "protocol": "TCP"}],
+        },
+    }
+
+
+def _slice(service: str, namespace: str, first_ip: int, pods: int) -> dict[str, Any]:
+    from e2e.bench.stack import pod_ip
+
+    endpoints = []
+    for n in range(pods):
+        pod = f"{service}-7d9f8b6c4-{n:05d}"
+        endpoints.append(
+            {
+                "addresses": [pod_ip(first_ip + n)],
+                "conditions": {"ready": True, "serving": True, "terminating": False},
+                "nodeName": f"node-{(first_ip + n) % 50}",
+                "zone": f"us-west-2{'abc'[n % 3]}",
+                "targetRef": {
+                    "kind": "Pod",
+                    "namespace": namespace,
+                    "name": pod,
+                    "uid": f"{first_ip + n:08x}-0000-4000-8000-{first_ip + n:012x}",
+                },
+            }
+        )
+    return {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {
+            "name": f"{service}-abcde",
+            "namespace": namespace,
+            "labels": {
+                "kubernetes.io/service-name": service,
+                "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io",
+                "app": service,
+            },
+        },
+        "addressType": "IPv4",
+        "ports": [{"name": "http", "port": 8090, "protocol": "TCP"}],
+        "endpoints": endpoints,
+    }
+
+
+def create_objects(stack: Any, routes: int, namespaces: int, pods: int, parent: dict[str, str]) -> float:
+    from e2e.bench.stack import namespace_body
+
+    rest = stack.rest
+    began = time.monotonic()
+    for n in range(namespaces):
+        rest.create("/api/v1/namespaces", namespace_body(f"mem-{n}"), exist_ok=True)
+
+    def one(i: int) -> None:
+        client = stack.rest
+        ns, name = f"mem-{i % namespaces}", f"route-{i:04d}"
+        client.create(f"/api/v1/namespaces/{ns}/services", _service(f"svc-{i:04d}", ns))
+        client.create(
+            f"/apis/discovery.k8s.io/v1/namespaces/{ns}/endpointslices",
+            _slice(f"svc-{i:04d}", ns, i * pods, pods),
+        )
+        client.create(
+            f"/apis/gateway.networking.k8s.io/v1/namespaces/{ns}/httproutes",
+            _route(name, ns, f"svc-{i:04d}", parent),
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(one, range(routes)))
+    return time.monotonic() - began
+
+
+# ----- main --------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m e2e.bench.memory",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--routes", type=int, default=1000)
+    parser.add_argument("--pods-per-service", type=int, default=10)
+    parser.add_argument("--namespaces", type=int, default=10)
+    parser.add_argument(
+        "--attached", action="store_true", help="attach the routes to the controller's Gateway"
+    )
+    parser.add_argument("--probe", metavar="KUBECONFIG", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.probe:
+        print(json.dumps(asyncio.run(_probe(args.probe))))
+        return 0
+
+    from e2e.bench.stack import GATEWAY, GATEWAY_API, NAMESPACE, BenchStack, print_table, verdict, wait_for
+
+    stack = BenchStack.start("memory")
+    try:
+        controller = stack.start_controller()
+        stack.wait_gateway_programmed()
+        stack.wait_quiet(quiet_seconds=2.0)
+        time.sleep(2)
+        empty = proc_status(controller.process.pid)
+        if args.attached:
+            parent = {"name": GATEWAY, "namespace": NAMESPACE, "sectionName": "http"}
+        else:
+            foreign = {
+                "apiVersion": "gateway.networking.k8s.io/v1",
+                "kind": "Gateway",
+                "metadata": {"name": "foreign", "namespace": NAMESPACE},
+                "spec": {
+                    "gatewayClassName": "someone-else",
+                    "listeners": [{"name": "http", "protocol": "HTTP", "port": 80}],
+                },
+            }
+            stack.rest.create(f"{GATEWAY_API}/namespaces/{NAMESPACE}/gateways", foreign)
+            parent = {"name": "foreign", "namespace": NAMESPACE}
+        seconds = create_objects(stack, args.routes, args.namespaces, args.pods_per_service, parent)
+        print(f"created {args.routes} routes + services + slices in {seconds:.1f} s")
+        wait_for(
+            "controller handled every route",
+            lambda: stack.metric("workqueue_adds_total", name="httproute") >= args.routes,
+            600 if args.attached else 120,
+            stack,
+        )
+        stack.wait_quiet(quiet_seconds=5.0, timeout=1200)
+        time.sleep(3)
+        loaded = proc_status(controller.process.pid)
+        route_reconciles = stack.metric("controller_runtime_reconcile_total", controller="httproute")
+        probe = run_probe(stack.plane.kubeconfig)
+    except Exception as exc:
+        print(f"benchmark failed: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        stack.close()
+
+    routes = probe["counts"].get("HTTPRoute.gateway.networking.k8s.io", 0)
+    endpoints = probe["endpoints"]
+    cache_bytes = probe["after"]["VmRSS"] - probe["before"]["VmRSS"]
+    objects = sum(probe["counts"].values())
+    print(
+        f"\ncached objects: {json.dumps(probe['counts'])}; endpoints {endpoints}; "
+        f"first sync {probe['sync_s']:.1f} s"
+    )
+    print_table(
+        ["process", "VmRSS before MiB", "VmRSS after MiB", "delta MiB", "VmHWM MiB"],
+        [
+            [
+                "Cache alone (fresh interpreter, after imports)",
+                f"{probe['before']['VmRSS'] / MIB:.1f}",
+                f"{probe['after']['VmRSS'] / MIB:.1f}",
+                f"{cache_bytes / MIB:.1f}",
+                f"{probe['after']['VmHWM'] / MIB:.1f}",
+            ],
+            [
+                f"controller process ({'attached' if args.attached else 'foreign parent'}, "
+                f"{route_reconciles:.0f} route reconciles)",
+                f"{empty['VmRSS'] / MIB:.1f}",
+                f"{loaded['VmRSS'] / MIB:.1f}",
+                f"{(loaded['VmRSS'] - empty['VmRSS']) / MIB:.1f}",
+                f"{loaded['VmHWM'] / MIB:.1f}",
+            ],
+        ],
+    )
+    per_route_set = cache_bytes / max(routes, 1)
+    print(
+        f"per route (route + Service + slice of {args.pods_per_service} endpoints): "
+        f"{per_route_set / 1024:.1f} KiB; "
+        f"per cached object {cache_bytes / max(objects, 1) / 1024:.1f} KiB; "
+        f"per endpoint (upper bound) {cache_bytes / max(endpoints, 1):.0f} B"
+    )
+    ok = verdict(
+        f"{routes} routes and {endpoints} pods in the cache: controller RSS <= 128 MiB",
+        loaded["VmRSS"] <= 128 * MIB,
+        f"controller VmRSS {loaded['VmRSS'] / MIB:.1f} MiB (peak {loaded['VmHWM'] / MIB:.1f}); "
+        f"cache alone adds {cache_bytes / MIB:.1f} MiB",
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""AWS call counts of the route cycle (design.md "Budgets"), measured on the fake endpoint.
+
+Run with ``-s`` to see the table. Asserted: the create budget (≤ 8 calls, 6 writes, from a cold
+inventory cycle), warm create and no-op resyncs without writes, and rule changes costing at most
+R + 2 writes on a listener with R rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lattice_controller.model.keys import ObjectKey
+from lattice_controller.model.lattice import RouteLatticeState, RuleMatch, RuleSpec
+from tests.integration.reconcile.harness import Calls, Harness, route_state
+
+R = 5
+
+
+def _line(name: str, calls: Calls) -> str:
+    return f"{name:<44} {calls.read_count:>3} reads {calls.write_count:>3} writes  {calls}"
+
+
+def rules_state(paths: list[str], weights: tuple[int, int] = (1, 1)) -> RouteLatticeState:
+    """One listener whose rules match ``paths`` (prefix) in order, all forwarding to web+api."""
+    base = route_state((("web", weights[0]), ("api", weights[1])))
+    (listener,) = base.listeners
+    (template,) = listener.rules
+    rules = tuple(
+        RuleSpec(i + 1, RuleMatch(path_kind="prefix", path=path), template.action)
+        for i, path in enumerate(paths)
+    )
+    return replace(base, listeners=(replace(listener, rules=rules),))
+
+
+async def test_create_budget_and_resyncs(harness: Harness) -> None:
+    table = []
+    desired = route_state()
+    cold = await harness.reconcile(desired)
+    table.append(_line("create, cold inventory cycle", cold.calls))
+    assert cold.calls.write_count == 6
+    assert cold.calls.read_count + cold.calls.write_count <= 8
+    warm = await harness.reconcile(route_state(route=ObjectKey("default", "second")))
+    table.append(_line("create, warm cycle (listings loaded)", warm.calls))
+    assert warm.calls.write_count == 6
+    for label in ("no-op resync, first new cycle", "no-op resync, later cycle"):
+        harness.new_cycle()
+        resync = await harness.reconcile(desired)
+        table.append(_line(label, resync.calls))
+        assert resync.calls.write_count == 0
+    harness.new_cycle()
+    deleted = await harness.reconcile(route_state(deleting=True))
+    table.append(_line("delete (cold cycle)", deleted.calls))
+    print("\n" + "\n".join(table))
+
+
+async def test_rule_changes_cost_at_most_r_plus_2_writes(harness: Harness) -> None:
+    paths = [f"/p{i}" for i in range(R)]
+    await harness.reconcile(rules_state(paths))
+    harness.new_cycle()
+    await harness.reconcile(rules_state(paths))  # rule details now cached
+    table = []
+    changes = {
+        "weights of all R rules": rules_state(paths, (1, 3)),
+        "new rule at priority 1": rules_state(["/new", *paths]),
+        "rule removed": rules_state(paths[1:]),
+        "one match changed": rules_state(["/changed", *paths[1:]]),
+        "order reversed": rules_state(list(reversed(paths))),
+    }
+    current = rules_state(paths)
+    for label, desired in changes.items():
+        harness.new_cycle()
+        await harness.reconcile(current)  # back to R rules, details cached
+        harness.new_cycle()
+        changed = await harness.reconcile(desired)
+        table.append(_line(f"R={R}: {label}", changed.calls))
+        assert changed.calls.write_count <= R + 2, changed.plan.describe()
+        harness.new_cycle()
+        assert not await harness.plan(desired)
+    weight = await harness.reconcile(current)
+    print("\n" + "\n".join(table) + "\n" + _line("(revert)", weight.calls))
+
+
+async def test_name_taken_by_an_untagged_service_is_adopted_after_one_failed_create(harness: Harness) -> None:
+    desired = route_state()
+    assert desired.service is not None
+    await harness.edge.lattice.create_service(desired.service.name, client_token="untagged")
+    harness.new_cycle()
+    first = await harness.reconcile(desired)
+    second = await harness.reconcile(desired)
+    print(
+        f"\n{_line('name taken: optimistic create', first.calls)}\n{_line('name taken: adopt', second.calls)}"
+    )
+    assert first.result.waits
+    assert first.calls.writes == {"CreateService": 1}
+    assert second.plan.conflict is None
+    assert "TagResources" in second.calls.writes
+    harness.new_cycle()
+    assert not await harness.plan(desired)
+
+
+async def test_lattice_only_tag_mode(lattice_only_harness: Harness) -> None:
+    harness = lattice_only_harness
+    desired = route_state()
+    cold = await harness.reconcile(desired)
+    table = [_line("Lattice-only: create, cold cycle", cold.calls)]
+    assert cold.calls.write_count == 6
+    for label in ("Lattice-only: no-op resync, first cycle", "Lattice-only: no-op resync, later cycle"):
+        harness.new_cycle()
+        resync = await harness.reconcile(desired)
+        table.append(_line(label, resync.calls))
+        assert resync.calls.write_count == 0
+    print("\n" + "\n".join(table))
