@@ -258,6 +258,17 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(3)
         loaded = proc_status(controller.process.pid)
         route_reconciles = stack.metric("controller_runtime_reconcile_total", controller="httproute")
+        # A restart lists everything at once (pages of 500) instead of receiving watch events one by one.
+        restarted = stack.start_controller()
+        wait_for(
+            "restarted controller handled every route",
+            lambda: stack.metric("controller_runtime_reconcile_total", controller="httproute") >= args.routes,
+            600 if args.attached else 120,
+            stack,
+        )
+        stack.wait_quiet(quiet_seconds=5.0, timeout=1200)
+        time.sleep(3)
+        relisted = proc_status(restarted.process.pid)
         probe = run_probe(stack.plane.kubeconfig)
     except Exception as exc:
         print(f"benchmark failed: {exc}", file=sys.stderr)
@@ -291,6 +302,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"{(loaded['VmRSS'] - empty['VmRSS']) / MIB:.1f}",
                 f"{loaded['VmHWM'] / MIB:.1f}",
             ],
+            [
+                "controller restarted with the objects in place",
+                "-",
+                f"{relisted['VmRSS'] / MIB:.1f}",
+                "-",
+                f"{relisted['VmHWM'] / MIB:.1f}",
+            ],
         ],
     )
     per_route_set = cache_bytes / max(routes, 1)
@@ -302,8 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     ok = verdict(
         f"{routes} routes and {endpoints} pods in the cache: controller RSS <= 128 MiB",
-        loaded["VmRSS"] <= 128 * MIB,
-        f"controller VmRSS {loaded['VmRSS'] / MIB:.1f} MiB (peak {loaded['VmHWM'] / MIB:.1f}); "
+        max(loaded["VmRSS"], relisted["VmRSS"]) <= 128 * MIB,
+        f"controller VmRSS {loaded['VmRSS'] / MIB:.1f} MiB, {relisted['VmRSS'] / MIB:.1f} MiB restarted "
+        f"(peak {relisted['VmHWM'] / MIB:.1f}); "
         f"cache alone adds {cache_bytes / MIB:.1f} MiB",
     )
     return 0 if ok else 1

@@ -195,10 +195,19 @@ def event_reasons(plane: ControlPlane, namespace: str, name: str) -> set[str]:
 
 
 def delete_namespaces(plane: ControlPlane, *namespaces: str, timeout: float = 60.0) -> None:
-    """Delete the test's namespaces and wait (bounded) while the controller still runs, so that
-    route finalizers are handled now and no leftover reaches the next test's controller."""
+    """Delete the test's routes and gateways while the controller still runs (waiting, bounded, for
+    their finalizers) so no leftover reaches the next test's controller; then the namespaces."""
+    for namespace in namespaces:
+        plane.kubectl(
+            "delete",
+            "httproute,gateway",
+            "--all",
+            "-n",
+            namespace,
+            f"--timeout={timeout:.0f}s",
+            timeout=timeout + 10,
+        )
     plane.kubectl("delete", "namespace", *namespaces, "--wait=false", "--ignore-not-found")
-    plane.kubectl("wait", "--for=delete", "namespace", *namespaces, f"--timeout={timeout:.0f}s")
 
 
 # --- Lattice reads --------------------------------------------------------------------------------------

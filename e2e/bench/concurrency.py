@@ -1,0 +1,254 @@
+"""Route workers vs convergence time and AWS call rate: `python -m e2e.bench.concurrency`.
+
+`--routes` HTTPRoutes (1 rule, 1 selector-less Service backend with 2 endpoints each) exist in
+Kubernetes. For each worker count W (`--workers`, default 1 2 4 8): stop the controller, reset the
+fake AWS account (every Lattice resource gone), pre-create the service network `app-network` with its
+VPC association (so no route waits for the network), clear the routes' service-ARN annotations,
+inject a uniform random latency of `--latency-low`..`--latency-high` seconds on every AWS call, then
+start the controller with ROUTE_MAX_CONCURRENT_RECONCILES=W (and GATEWAY_MAX_CONCURRENT_RECONCILES=W)
+and time, from the controller being ready, until every route has its Lattice service and registered
+targets and AWS writes have stopped (the time of the last write is the convergence time).
+
+The call rate is sampled from the fake's counters every 0.1 s: average and peak calls per second over
+any 1 s window, overall and for the busiest single operation (throttling is per API in AWS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from e2e.bench.stack import (
+    DISCOVERY,
+    GATEWAY,
+    GATEWAY_API,
+    NAMESPACE,
+    BenchStack,
+    endpoint_slice_body,
+    http_route_body,
+    is_read,
+    pod_ip,
+    print_table,
+    route_rule,
+    service_body,
+    verdict,
+)
+from e2e.harness.controller import CLUSTER_VPC_ID, MANAGED_BY
+from e2e.harness.lattice_view import MANAGED_BY_KEY, lattice_client
+
+ROUTES = f"{GATEWAY_API}/namespaces/{NAMESPACE}/httproutes"
+ANNOTATION = "application-networking.k8s.aws/lattice-service-arn"
+CREATE_SERVICE = "vpc-lattice:CreateService"
+REGISTER = "vpc-lattice:RegisterTargets"
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    workers: int
+    seconds: float
+    calls: int
+    writes: int
+    mean_rate: float
+    peak_rate: float
+    peak_op: str
+    peak_op_rate: float
+    errors: float
+
+
+def _window_peak(samples: deque[tuple[float, dict[str, int]]], key: str | None) -> float:
+    """Largest increase of one counter (or of the total) over any 1 s span of the samples."""
+
+    def value(counts: dict[str, int]) -> int:
+        return sum(counts.values()) if key is None else counts.get(key, 0)
+
+    points = list(samples)
+    peak = 0.0
+    j = 0
+    for i, (t, counts) in enumerate(points):
+        while points[j][0] < t - 1.0:
+            j += 1
+        if i > j:
+            span = max(t - points[j][0], 1.0)
+            peak = max(peak, (value(counts) - value(points[j][1])) / span)
+    return peak
+
+
+class ConcurrencyBench:
+    def __init__(self, stack: BenchStack, routes: int, low: float, high: float) -> None:
+        self.stack = stack
+        self.routes = routes
+        self.low, self.high = low, high
+
+    def create_routes(self) -> None:
+        rest = self.stack.rest
+        for i in range(self.routes):
+            rest.create(f"/api/v1/namespaces/{NAMESPACE}/services", service_body(f"c-{i}"))
+            rest.create(
+                f"{DISCOVERY}/namespaces/{NAMESPACE}/endpointslices",
+                endpoint_slice_body(f"c-{i}", [pod_ip(2 * i), pod_ip(2 * i + 1)]),
+            )
+            rest.create(ROUTES, http_route_body(f"c-{i}", [route_rule(0, [(f"c-{i}", 1)])]))
+
+    def fresh_account(self) -> None:
+        admin = self.stack.admin
+        admin.reset()
+        client = lattice_client(self.stack.fake.endpoint)
+        network = client.create_service_network(name=GATEWAY, tags={MANAGED_BY_KEY: MANAGED_BY})
+        client.create_service_network_vpc_association(
+            serviceNetworkIdentifier=network["id"],
+            vpcIdentifier=CLUSTER_VPC_ID,
+            tags={MANAGED_BY_KEY: MANAGED_BY},
+        )
+        admin.reset_counters()
+        admin.set_latency(low=self.low, high=self.high)
+
+    def clear_annotations(self) -> None:
+        rest = self.stack.rest
+        for i in range(self.routes):
+            rest.request(
+                "PATCH",
+                f"{ROUTES}/c-{i}",
+                {"metadata": {"annotations": {ANNOTATION: None}}},
+                content_type="application/merge-patch+json",
+            )
+
+    def run(self, workers: int, timeout: float) -> Run:
+        stack = self.stack
+        stack.stop_controller()
+        self.fresh_account()
+        self.clear_annotations()
+        stack.start_controller(
+            ROUTE_MAX_CONCURRENT_RECONCILES=str(workers), GATEWAY_MAX_CONCURRENT_RECONCILES=str(workers)
+        )
+        began = time.monotonic()
+        samples: deque[tuple[float, dict[str, int]]] = deque()
+        last_writes, last_write_at = 0, began
+        while True:
+            time.sleep(0.1)
+            now = time.monotonic()
+            counts = stack.admin.counters()
+            samples.append((now, counts))
+            writes = sum(n for k, n in counts.items() if not is_read(k))
+            if writes != last_writes:
+                last_writes, last_write_at = writes, now
+            done = counts.get(CREATE_SERVICE, 0) >= self.routes and counts.get(REGISTER, 0) >= self.routes
+            if done and now - last_write_at >= 3.0:
+                break
+            if now - began > timeout:
+                raise TimeoutError(
+                    f"W={workers}: {counts.get(CREATE_SERVICE, 0)} services, "
+                    f"{counts.get(REGISTER, 0)} registrations after {timeout:.0f} s"
+                )
+        seconds = last_write_at - began
+        final = samples[-1][1]
+        busy = [s for s in samples if s[0] <= last_write_at]
+        ops = [k for k in final if k.startswith("vpc-lattice:") or k.startswith("tag:")]
+        op_peaks = {k: _window_peak(deque(busy), k) for k in ops}
+        peak_op = max(op_peaks, key=lambda k: op_peaks[k]) if op_peaks else "-"
+        errors = stack.metric("controller_runtime_reconcile_errors_total", controller="httproute")
+        total = sum(final.values())
+        return Run(
+            workers,
+            seconds,
+            total,
+            sum(n for k, n in final.items() if not is_read(k)),
+            total / max(seconds, 0.001),
+            _window_peak(deque(busy), None),
+            peak_op.split(":", 1)[-1],
+            op_peaks.get(peak_op, 0.0),
+            errors,
+        )
+
+
+def recommend(runs: list[Run]) -> tuple[int, str]:
+    """The smallest worker count within 15 % of the fastest run's time."""
+    fastest = min(r.seconds for r in runs)
+    chosen = min((r for r in runs if r.seconds <= fastest * 1.15), key=lambda r: r.workers)
+    return chosen.workers, f"fastest {fastest:.1f} s; {chosen.workers} workers take {chosen.seconds:.1f} s"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m e2e.bench.concurrency",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--routes", type=int, default=60)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4, 8])
+    parser.add_argument("--latency-low", type=float, default=0.03, help="seconds")
+    parser.add_argument("--latency-high", type=float, default=0.08, help="seconds")
+    parser.add_argument("--timeout", type=float, default=240.0, help="per worker count, seconds")
+    args = parser.parse_args(argv)
+    stack = BenchStack.start("concurrency")
+    runs: list[Run] = []
+    try:
+        stack.start_controller()
+        stack.wait_gateway_programmed()
+        bench = ConcurrencyBench(stack, args.routes, args.latency_low, args.latency_high)
+        bench.create_routes()
+        for workers in args.workers:
+            runs.append(bench.run(workers, args.timeout))
+            print(f"W={workers}: {runs[-1].seconds:.1f} s", flush=True)
+    except Exception as exc:
+        print(f"benchmark failed: {exc}", file=sys.stderr)
+        if not runs:
+            return 2
+    finally:
+        stack.close()
+
+    print(
+        f"\n{args.routes} routes from an empty account, AWS latency "
+        f"{args.latency_low * 1000:.0f}-{args.latency_high * 1000:.0f} ms per call"
+    )
+    base = runs[0].seconds
+    print_table(
+        [
+            "workers",
+            "converged s",
+            "speed-up",
+            "AWS calls",
+            "writes",
+            "calls/s mean",
+            "calls/s peak",
+            "busiest op peak/s",
+            "reconcile errors",
+        ],
+        [
+            [
+                r.workers,
+                f"{r.seconds:.1f}",
+                f"{base / r.seconds:.2f}x",
+                r.calls,
+                r.writes,
+                f"{r.mean_rate:.1f}",
+                f"{r.peak_rate:.0f}",
+                f"{r.peak_op} {r.peak_op_rate:.0f}",
+                f"{r.errors:.0f}",
+            ]
+            for r in runs
+        ],
+    )
+    calls_per_route = statistics.median(r.calls / args.routes for r in runs)
+    print(f"\nAWS calls per route (median over runs): {calls_per_route:.1f}")
+    workers, why = recommend(runs)
+    print(
+        f"RECOMMEND  ROUTE_MAX_CONCURRENT_RECONCILES={workers} ({why}; the smallest count within 15 % of it)"
+    )
+    same_calls = max(r.calls for r in runs) <= 1.1 * min(r.calls for r in runs)
+    return (
+        0
+        if verdict(
+            "calls do not grow with workers (no duplicate work)",
+            same_calls,
+            f"{min(r.calls for r in runs)}..{max(r.calls for r in runs)} calls",
+        )
+        else 1
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
