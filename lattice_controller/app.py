@@ -145,7 +145,7 @@ def _manager(
     if settings.default_service_network:
         loops.append(lambda: _default_network(ctx, edge, settings))
     for reconciler, _ in reconcilers:
-        store = _primary_store(ctx, reconciler)
+        store = ctx.store(reconciler.kind)
         if store is not None and settings.reconcile_default_resync_seconds:
             loops.append(_resync_loop(queues[reconciler.name], store, settings, clock))
 
@@ -170,16 +170,6 @@ def _manager(
         shutdown_grace_seconds=settings.shutdown_grace_seconds,
         clock=clock,
     )
-
-
-def _primary_store(ctx: ControllerContext, reconciler: Any) -> Any:
-    if isinstance(reconciler, GatewayClassReconciler):
-        return ctx.store(k.GATEWAY_CLASS)
-    if isinstance(reconciler, GatewayReconciler):
-        return ctx.store(k.GATEWAY)
-    if isinstance(reconciler, RouteReconciler):
-        return ctx.store(reconciler.kind)
-    return None
 
 
 def _resync_loop(

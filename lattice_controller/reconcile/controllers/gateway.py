@@ -24,6 +24,7 @@ log = structlog.get_logger(__name__)
 
 class GatewayReconciler:
     name = "gateway"
+    kind = k.GATEWAY
 
     def __init__(self, ctx: ControllerContext) -> None:
         self.ctx = ctx

@@ -11,6 +11,7 @@ from lattice_controller.reconcile.status import gateway_class_status
 
 class GatewayClassReconciler:
     name = "gatewayclass"
+    kind = k.GATEWAY_CLASS
 
     def __init__(self, ctx: ControllerContext) -> None:
         self.ctx = ctx
