@@ -6,8 +6,8 @@ fake AWS account (every Lattice resource gone), pre-create the service network `
 VPC association (so no route waits for the network), clear the routes' service-ARN annotations,
 inject a uniform random latency of `--latency-low`..`--latency-high` seconds on every AWS call, then
 start the controller with ROUTE_MAX_CONCURRENT_RECONCILES=W (and GATEWAY_MAX_CONCURRENT_RECONCILES=W)
-and time, from the controller being ready, until every route has its Lattice service and registered
-targets and AWS writes have stopped (the time of the last write is the convergence time).
+and time from its first AWS call (process start-up excluded) to its last AWS write, once every route
+has its Lattice service and registered targets and writes have stopped for 3 s.
 
 The call rate is sampled from the fake's counters every 0.1 s: average and peak calls per second over
 any 1 s window, overall and for the busiest single operation (throttling is per API in AWS).
@@ -57,6 +57,11 @@ class Run:
     peak_op: str
     peak_op_rate: float
     errors: float
+    reads: dict[str, int]
+    trailing_reads: (
+        int  # reads after the last write (re-reconciles triggered by the controller's own patches)
+    )
+    reconciles: float
 
 
 def _window_peak(samples: deque[tuple[float, dict[str, int]]], key: str | None) -> float:
@@ -122,15 +127,25 @@ class ConcurrencyBench:
         self.fresh_account()
         self.clear_annotations()
         stack.start_controller(
-            ROUTE_MAX_CONCURRENT_RECONCILES=str(workers), GATEWAY_MAX_CONCURRENT_RECONCILES=str(workers)
+            wait_ready=False,
+            ROUTE_MAX_CONCURRENT_RECONCILES=str(workers),
+            GATEWAY_MAX_CONCURRENT_RECONCILES=str(workers),
         )
-        began = time.monotonic()
+        launched = time.monotonic()
+        began: float | None = None
         samples: deque[tuple[float, dict[str, int]]] = deque()
-        last_writes, last_write_at = 0, began
+        last_writes, last_write_at = 0, launched
         while True:
-            time.sleep(0.1)
+            time.sleep(0.05)
             now = time.monotonic()
             counts = stack.admin.counters()
+            if not counts:
+                if now - launched > 60:
+                    raise TimeoutError(f"W={workers}: no AWS call within 60 s of start")
+                continue
+            if began is None:
+                began = now
+                samples.append((now, {}))
             samples.append((now, counts))
             writes = sum(n for k, n in counts.items() if not is_read(k))
             if writes != last_writes:
@@ -143,9 +158,11 @@ class ConcurrencyBench:
                     f"W={workers}: {counts.get(CREATE_SERVICE, 0)} services, "
                     f"{counts.get(REGISTER, 0)} registrations after {timeout:.0f} s"
                 )
+        assert began is not None
         seconds = last_write_at - began
-        final = samples[-1][1]
         busy = [s for s in samples if s[0] <= last_write_at]
+        final = busy[-1][1]
+        after_quiet = samples[-1][1]
         ops = [k for k in final if k.startswith("vpc-lattice:") or k.startswith("tag:")]
         op_peaks = {k: _window_peak(deque(busy), k) for k in ops}
         peak_op = max(op_peaks, key=lambda k: op_peaks[k]) if op_peaks else "-"
@@ -161,6 +178,9 @@ class ConcurrencyBench:
             peak_op.split(":", 1)[-1],
             op_peaks.get(peak_op, 0.0),
             errors,
+            {k.split(":", 1)[-1]: n for k, n in final.items() if is_read(k)},
+            sum(after_quiet.values()) - total,
+            stack.metric("controller_runtime_reconcile_total", controller="httproute"),
         )
 
 
@@ -177,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--routes", type=int, default=60)
+    parser.add_argument("--routes", type=int, default=100)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4, 8])
     parser.add_argument("--latency-low", type=float, default=0.03, help="seconds")
     parser.add_argument("--latency-high", type=float, default=0.08, help="seconds")
@@ -224,13 +244,22 @@ def main(argv: list[str] | None = None) -> int:
                 f"{base / r.seconds:.2f}x",
                 r.calls,
                 r.writes,
+                r.trailing_reads,
                 f"{r.mean_rate:.1f}",
                 f"{r.peak_rate:.0f}",
                 f"{r.peak_op} {r.peak_op_rate:.0f}",
+                f"{r.reconciles:.0f}",
                 f"{r.errors:.0f}",
             ]
             for r in runs
         ],
+    )
+    ops = sorted({op for r in runs for op in r.reads})
+    print("'AWS calls' count until the last write; 'reads after' are calls in the 3 s quiet period after it")
+    print("\nreads per operation (until the last write)")
+    print_table(
+        ["operation", *(f"W={r.workers}" for r in runs)],
+        [[op, *(r.reads.get(op, 0) for r in runs)] for op in ops],
     )
     calls_per_route = statistics.median(r.calls / args.routes for r in runs)
     print(f"\nAWS calls per route (median over runs): {calls_per_route:.1f}")

@@ -262,11 +262,11 @@ class BenchStack:
     def admin(self) -> FakeAwsAdmin:
         return self.fake.admin
 
-    def start_controller(self, **env: str) -> ControllerProcess:
+    def start_controller(self, *, wait_ready: bool = True, **env: str) -> ControllerProcess:
         if self.controller is not None:
             self.stop_controller()
         full = controller_env(self.fake.env(), DEFAULT_SERVICE_NETWORK=GATEWAY, **env)
-        self.controller = ControllerProcess.start(self.controller_kubeconfig, full, wait_ready=True)
+        self.controller = ControllerProcess.start(self.controller_kubeconfig, full, wait_ready=wait_ready)
         self._keep_logs.append(self.controller.log_path)
         return self.controller
 
@@ -306,7 +306,8 @@ class BenchStack:
             route = self.rest.get(f"{GATEWAY_API}/namespaces/{namespace}/httproutes/{name}")
         except ApiError:
             return None
-        return route.get("metadata", {}).get("annotations", {}).get(SERVICE_ARN_ANNOTATION)
+        arn = route.get("metadata", {}).get("annotations", {}).get(SERVICE_ARN_ANNOTATION)
+        return str(arn) if arn else None
 
     def routes_with_arn(self, namespace: str = NAMESPACE) -> int:
         items = self.rest.get(f"{GATEWAY_API}/namespaces/{namespace}/httproutes").get("items", [])

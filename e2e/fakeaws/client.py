@@ -105,6 +105,20 @@ class FakeAwsAdmin:
         """Any knob of `e2e.fakeaws.knobs.Knobs` (timings and quotas)."""
         return self._call("POST", "settings", changes)  # type: ignore[no-any-return]
 
+    # --- sharing between accounts -----------------------------------------------------------------------
+
+    def share_service_network(self, network_arn: str, with_account: str, *, listed: bool = True) -> None:
+        """Share the network (owned by the account in its ARN) with `with_account`, as AWS RAM would:
+        that account can Get it, associate VPCs and services with it by ARN or id, and lists it in
+        ListServiceNetworks unless `listed` is False (then only its VPC association shows it)."""
+        self._call(
+            "POST", "share", {"network_arn": network_arn, "with_account": with_account, "listed": listed}
+        )
+
+    def unshare_service_network(self, network_arn: str, with_account: str) -> None:
+        """Undo a share; refused (FakeAwsAdminError) while `with_account` has associations with it."""
+        self._call("POST", "unshare", {"network_arn": network_arn, "with_account": with_account})
+
     # --- transport ---------------------------------------------------------------------------------------
 
     def _call(self, method: str, route: str, body: dict[str, Any] | None = None) -> Any:
@@ -122,3 +136,14 @@ class FakeAwsAdmin:
             raise FakeAwsAdminError(
                 f"{method} /_fakeaws/{route}: {error.code} {error.read().decode()}"
             ) from error
+
+
+def as_account(client: Any, account: str) -> Any:
+    """Make a boto3/aiobotocore client of the fake act as `account` (moto's `x-moto-account-id`
+    header); returns the client."""
+
+    def add_header(request: Any, **_: Any) -> None:
+        request.headers["x-moto-account-id"] = account
+
+    client.meta.events.register("before-sign", add_header)
+    return client

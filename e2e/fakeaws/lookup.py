@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from e2e.fakeaws import sharing
 from e2e.fakeaws.errors import not_found
 from e2e.fakeaws.ids import resolve_id
 from e2e.fakeaws.records import Listener, Rule, Service, ServiceNetwork, TargetGroup
@@ -13,6 +14,17 @@ def service_network(
 ) -> ServiceNetwork:
     sn_id = resolve_id(identifier, "sn", field)
     found = state.service_networks.get(sn_id)
+    if found is None:
+        raise not_found("SERVICE_NETWORK", sn_id, "service network")
+    return found
+
+
+def usable_service_network(
+    state: LatticeState, identifier: object, field: str = "serviceNetworkIdentifier"
+) -> ServiceNetwork:
+    """A network the caller owns or one shared with it (Get, and the targets of associations)."""
+    sn_id = resolve_id(identifier, "sn", field)
+    found = state.service_networks.get(sn_id) or sharing.shared_network(state, sn_id)
     if found is None:
         raise not_found("SERVICE_NETWORK", sn_id, "service network")
     return found

@@ -12,6 +12,8 @@ Admin API (JSON in and out; errors are 400 `{"error": ...}`):
   POST   /_fakeaws/faults/errors     {"operation": key, "rate": 0..1, "status"?: int, "seed"?: int}
   GET    /_fakeaws/settings          timings and quotas (see knobs.Knobs)
   POST   /_fakeaws/settings          {"draining_seconds": 0.5, "initial_seconds": 0.2, ...}
+  POST   /_fakeaws/share             {"network_arn": arn, "with_account": "210987654321", "listed"?: bool}
+  POST   /_fakeaws/unshare           {"network_arn": arn, "with_account": ...} (see `sharing`)
 `operation` keys: "vpc-lattice:CreateService", "vpc-lattice:*", "*" (default "*").
 """
 
@@ -100,6 +102,12 @@ class FakeAwsMiddleware:
                 return {"ok": True}
         if route.startswith("faults/") and method == "POST":
             return self._set_fault(route.split("/", 1)[1], body)
+        if route in ("share", "unshare") and method == "POST":
+            from e2e.fakeaws import sharing  # imports moto's backends: only in the server process
+
+            if route == "share":
+                return sharing.share(body["network_arn"], body["with_account"], body.get("listed", True))
+            return sharing.unshare(body["network_arn"], body["with_account"])
         if route == "settings":
             if method == "GET":
                 return knobs.as_dict(knobs.current())

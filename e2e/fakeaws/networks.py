@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from e2e.fakeaws import lookup, validate
+from e2e.fakeaws import lookup, sharing, validate
 from e2e.fakeaws.errors import conflict, not_found, validation_error
 from e2e.fakeaws.idempotency import create_once
 from e2e.fakeaws.ids import iso, new_id, now, resolve_id
@@ -19,17 +19,17 @@ MAX_SECURITY_GROUPS = 5
 
 
 def _sn_summary(state: LatticeState, sn: ServiceNetwork) -> dict[str, Any]:
+    """`state` is the owner's state (the counts include associations made by accounts it shares with)."""
+    associations = sharing.associations_everywhere(state, sn.id)
     return {
         "id": sn.id,
         "name": sn.name,
         "arn": sn.arn,
         "createdAt": iso(sn.created_at),
         "lastUpdatedAt": iso(sn.updated_at),
-        "numberOfAssociatedVPCs": sum(
-            1 for a in state.sn_vpc_associations.values() if a.service_network_id == sn.id
-        ),
+        "numberOfAssociatedVPCs": sum(1 for a in associations if isinstance(a, ServiceNetworkVpcAssociation)),
         "numberOfAssociatedServices": sum(
-            1 for a in state.sn_service_associations.values() if a.service_network_id == sn.id
+            1 for a in associations if isinstance(a, ServiceNetworkServiceAssociation)
         ),
         "numberOfAssociatedResourceConfigurations": 0,
     }
@@ -74,16 +74,27 @@ def create_service_network(state: LatticeState, args: Args) -> Reply:
 
 @operation("GetServiceNetwork")
 def get_service_network(state: LatticeState, args: Args) -> Reply:
-    sn = lookup.service_network(state, args.get("serviceNetworkIdentifier"))
-    body = _sn_summary(state, sn) | {"authType": sn.auth_type, "sharingConfig": sn.sharing_config}
+    sn = lookup.usable_service_network(state, args.get("serviceNetworkIdentifier"))
+    body = _sn_summary(_owner_state(state, sn), sn)
+    body |= {"authType": sn.auth_type, "sharingConfig": sn.sharing_config}
     del body["numberOfAssociatedResourceConfigurations"]  # only in the List summary shape
     return 200, drop_none(body)
 
 
 @operation("ListServiceNetworks")
 def list_service_networks(state: LatticeState, args: Args) -> Reply:
-    page, token = paginate(list(state.service_networks.values()), args, lambda sn: sn.seq)
-    return 200, drop_none({"items": [_sn_summary(state, sn) for sn in page], "nextToken": token})
+    """The caller's networks, then those shared with it (ordered by owner account, then creation)."""
+    visible = [("", sn) for sn in state.service_networks.values()]
+    visible += sharing.listed_shared_networks(state)
+    page, token = paginate(visible, args, lambda entry: (entry[0], entry[1].seq))
+    items = [_sn_summary(_owner_state(state, sn), sn) for _, sn in page]
+    return 200, drop_none({"items": items, "nextToken": token})
+
+
+def _owner_state(state: LatticeState, sn: ServiceNetwork) -> LatticeState:
+    if sn.id in state.service_networks:
+        return state
+    return sharing.account_state(state.shared_in[sn.id].owner, state.region)
 
 
 @operation("UpdateServiceNetwork")
@@ -97,8 +108,7 @@ def update_service_network(state: LatticeState, args: Args) -> Reply:
 @operation("DeleteServiceNetwork")
 def delete_service_network(state: LatticeState, args: Args) -> Reply:
     sn = lookup.service_network(state, args.get("serviceNetworkIdentifier"))
-    in_use = [a.id for a in state.sn_vpc_associations.values() if a.service_network_id == sn.id]
-    in_use += [a.id for a in state.sn_service_associations.values() if a.service_network_id == sn.id]
+    in_use = [a.id for a in sharing.associations_everywhere(state, sn.id)]
     if in_use:
         raise conflict(
             f"Service network {sn.id} cannot be deleted while it has associations: "
@@ -109,6 +119,7 @@ def delete_service_network(state: LatticeState, args: Args) -> Reply:
     from e2e.fakeaws.policies import forget_policies_of
 
     forget_policies_of(state, sn.id)
+    state.shared_with.pop(sn.id, None)
     del state.service_networks[sn.id]
     return 204, None
 
@@ -118,7 +129,7 @@ def delete_service_network(state: LatticeState, args: Args) -> Reply:
 
 def _snsa_view(state: LatticeState, assoc: ServiceNetworkServiceAssociation) -> dict[str, Any]:
     svc = state.services[assoc.service_id]
-    sn = state.service_networks[assoc.service_network_id]
+    sn = sharing.network_by_id(state, assoc.service_network_id)
     return drop_none(
         {
             "id": assoc.id,
@@ -150,7 +161,7 @@ def _snsa(state: LatticeState, identifier: object) -> ServiceNetworkServiceAssoc
 
 @operation("CreateServiceNetworkServiceAssociation")
 def create_sn_service_association(state: LatticeState, args: Args) -> Reply:
-    sn = lookup.service_network(state, required(args, "serviceNetworkIdentifier"))
+    sn = lookup.usable_service_network(state, required(args, "serviceNetworkIdentifier"))
     svc = lookup.service(state, required(args, "serviceIdentifier"))
     tags = validate.tags(args.get("tags"))
 
@@ -214,7 +225,7 @@ def list_sn_service_associations(state: LatticeState, args: Args) -> Reply:
 
 
 def _snva_view(state: LatticeState, assoc: ServiceNetworkVpcAssociation) -> dict[str, Any]:
-    sn = state.service_networks[assoc.service_network_id]
+    sn = sharing.network_by_id(state, assoc.service_network_id)
     return drop_none(
         {
             "id": assoc.id,
@@ -257,7 +268,7 @@ def _security_groups(value: Any) -> list[str]:
 
 @operation("CreateServiceNetworkVpcAssociation")
 def create_sn_vpc_association(state: LatticeState, args: Args) -> Reply:
-    sn = lookup.service_network(state, required(args, "serviceNetworkIdentifier"))
+    sn = lookup.usable_service_network(state, required(args, "serviceNetworkIdentifier"))
     vpc_id = required(args, "vpcIdentifier")
     if not str(vpc_id).startswith("vpc-"):
         raise validation_error(f"Invalid vpcIdentifier '{vpc_id}'", "vpcIdentifier")

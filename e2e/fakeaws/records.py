@@ -108,6 +108,14 @@ class AuthPolicy:
 
 
 @dataclass(slots=True, frozen=True)
+class ShareRecord:
+    """A sharee's note of a service network another account shared with it (see `sharing`)."""
+
+    owner: str
+    listed: bool
+
+
+@dataclass(slots=True, frozen=True)
 class IdempotencyEntry:
     fingerprint: str
     resource_id: str

@@ -22,6 +22,7 @@ from e2e.fakeaws.records import (
     ServiceNetwork,
     ServiceNetworkServiceAssociation,
     ServiceNetworkVpcAssociation,
+    ShareRecord,
     Target,
     TargetGroup,
 )
@@ -46,6 +47,9 @@ class LatticeState:
     access_log_subscriptions: dict[str, AccessLogSubscription] = field(default_factory=dict)
     auth_policies: dict[str, AuthPolicy] = field(default_factory=dict)
     client_tokens: dict[tuple[str, str], IdempotencyEntry] = field(default_factory=dict)
+    # sharing (see `sharing`): networks of this account shared with others, and others' shared with it
+    shared_with: dict[str, set[str]] = field(default_factory=dict)
+    shared_in: dict[str, ShareRecord] = field(default_factory=dict)
     _sequence: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def next_seq(self) -> int:

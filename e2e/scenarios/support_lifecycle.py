@@ -325,6 +325,10 @@ class Scenario:
         for process in self.controllers:
             if process.process.poll() is None and process.stop() != 0:
                 print(process.log_tail())
+        # Routes first, at once: a route left live while its namespace terminates would be deployed
+        # again into the next test's fresh account by the next controller; a deleting one is not.
+        for ns in self.namespaces:
+            self.plane.kubectl("delete", "httproute", "--all", "-n", ns, "--wait=false")
         if self.namespaces:
             self.plane.kubectl("delete", "namespace", "--wait=false", "--ignore-not-found", *self.namespaces)
 

@@ -334,3 +334,9 @@ def running_controller(
     finally:
         if process.stop() != 0:
             print(process.log_tail())
+
+
+CONFLICT_MESSAGE = (
+    "Found multiple VPC Lattice Service Networks matching Gateway name. Either ensure only one Service "
+    "Network has a matching name, or use the Service Network's id as the Gateway name."
+)

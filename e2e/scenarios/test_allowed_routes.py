@@ -116,6 +116,8 @@ def test_allowed_routes_namespaces_and_kinds(scenario: Scenario, controller: Con
     for name in ("r-same", "r-selector", "r-grpc"):
         assert view.service(f"{name}-{other}") is None, name
     assert _listener_protocols(s, f"r-mixed-{other}") == ["HTTPS"]
+    mixed = s.view().service(f"r-mixed-{other}") or {}
+    assert s.client.get_service(serviceIdentifier=mixed["id"]).get("certificateArn") == CERT_ARN
 
     def networks(name: str) -> list[str]:
         service: dict[str, Any] = s.view().service(name) or {"associations": []}

@@ -82,6 +82,17 @@ def _event_counts(s: Scenario, ns: str) -> dict[str, int]:
     return {e["metadata"]["name"]: int(e.get("count") or 1) for e in events(s.plane, ns)}
 
 
+def _wait_quiet(s: Scenario, seconds: float, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    last, since = s.fake.admin.counters(), time.monotonic()
+    while time.monotonic() - since < seconds:
+        assert time.monotonic() < deadline, "the fake AWS endpoint never went quiet"
+        time.sleep(1)
+        now = s.fake.admin.counters()
+        if now != last:
+            last, since = now, time.monotonic()
+
+
 def _reads_of_services(s: Scenario) -> int:
     return s.fake.admin.counters().get("vpc-lattice:ListServices", 0)
 
@@ -115,18 +126,20 @@ def test_drift_restored_in_one_resync_and_idle_resync_writes_nothing(
     assert good["r1"]["rules"]["/b"] == [(("r1", "a"), 50), (("r1", "b"), 50)]
     assert good["target groups"] == [("r1", "a"), ("r1", "b"), ("r2", "c"), ("r3", "c")]
 
-    # 1. An idle resync: only reads, and no Kubernetes write or event.
-    time.sleep(3)  # let the last status/annotation writes of the first deploy land
+    # 1. An idle resync: only reads, and no Kubernetes write or event. Wait for quiet first (no AWS
+    # call for longer than a retry interval) so the next listing can only come from the resync.
+    _wait_quiet(s, seconds=12)
     versions, event_counts = _kube_versions(s, ns), _event_counts(s, ns)
     s.fake.admin.reset_counters()
     eventually(
         lambda: _reads_of_services(s) > 0,
-        timeout=max(10.0, 80 - (time.monotonic() - started)),
+        timeout=max(10.0, 95 - (time.monotonic() - started)),
         interval=1,
         what="a resync cycle listing services",
     )
     time.sleep(8)  # the cycle's reconciles finish
     counters = s.fake.admin.counters()
+    print(f"idle resync calls: {counters}")
     assert writes(counters) == {}, counters
     assert _kube_versions(s, ns) == versions
     assert _event_counts(s, ns) == event_counts

@@ -1,11 +1,7 @@
 """GatewayClass and Gateway status against service networks in the fake account (§2, §3).
 
-The networks are created before the controller starts: a network made out of band is otherwise seen
-only at the next resync (the controller shares one service-network listing per resync cycle).
-
-Not covered here: a network shared through RAM and visible only through the cluster VPC's
-association (§3.1 step 4). The fake keeps one state per account and resolves an association's
-network inside the caller's account, so such a network cannot be built (see the task report).
+The networks are created before the controller starts. Networks shared from another account (RAM)
+are covered by test_shared_network.py.
 """
 
 from __future__ import annotations
@@ -18,6 +14,7 @@ from e2e.fakeaws.fixtures import FakeAws
 from e2e.scenarios.helpers import apply, eventually, kubectl_json, wait_value
 from e2e.scenarios.support_routes import (
     AN,
+    CONFLICT_MESSAGE,
     GATEWAY_FINALIZER,
     backend_rule,
     condition,
@@ -34,11 +31,6 @@ from e2e.scenarios.support_routes import (
     unique_ns,
     wait_quiet,
     writes,
-)
-
-CONFLICT_MESSAGE = (
-    "Found multiple VPC Lattice Service Networks matching Gateway name. Either ensure only one Service "
-    "Network has a matching name, or use the Service Network's id as the Gateway name."
 )
 
 

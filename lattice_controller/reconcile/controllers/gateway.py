@@ -18,6 +18,7 @@ from lattice_controller.reconcile.status import gateway_status
 
 GATEWAY_FINALIZER = "gateway.k8s.aws/resources"
 DELETE_BLOCKED_RETRY_SECONDS = 30.0
+NETWORK_PENDING_RETRY_SECONDS = 60.0
 
 log = structlog.get_logger(__name__)
 
@@ -50,6 +51,11 @@ class GatewayReconciler:
         settings = ctx.settings
         network = settings.default_service_network if settings.override_active else key.name
         found = await find_service_network(network, ctx.inventory, vpc_id=settings.vpc)
+        if found.not_found:
+            # Listings are shared per resync cycle; a network created since must not wait for the next one.
+            ctx.inventory.invalidate("service-networks")
+            ctx.inventory.invalidate("vpc-associations")
+            found = await find_service_network(network, ctx.inventory, vpc_id=settings.vpc)
         lookup = ServiceNetworkLookup(
             arn=found.network.arn if found.network else None, conflict=found.conflict is not None
         )
@@ -61,4 +67,4 @@ class GatewayReconciler:
         update = gateway_status(gateway, build, ctx.now())
         if update.changed:
             await ctx.writer.patch_status(kind, key, update.payload)
-        return Success()
+        return RequeueAfter(NETWORK_PENDING_RETRY_SECONDS) if found.not_found else Success()
