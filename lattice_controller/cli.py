@@ -1,4 +1,4 @@
-"""The ``lattice-controller`` command: ``run``, ``version`` and (later) ``plan``.
+"""The ``lattice-controller`` command: ``run``, ``version`` and ``plan``.
 
 ``run`` parses the settings (a problem → one line on stderr, exit status 2), configures logging and hands
 over to ``lattice_controller.app.run(settings)``, imported only then so this module works without it.
@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from lattice_controller import __version__
+from lattice_controller.plan import add_plan_flags, plan_from_args
 from lattice_controller.settings import Settings, SettingsError, add_run_flags, load_settings
 
 PROG = "lattice-controller"
@@ -27,21 +28,19 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the controller")
     add_run_flags(run)
     commands.add_parser("version", help="print the version")
-    commands.add_parser("plan", help="preview Lattice resources for manifests (not available yet)")
+    plan = commands.add_parser("plan", help="print the Lattice writes manifests would produce (offline)")
+    add_plan_flags(plan)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
-    if extra and args.command != "plan":
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.command == "version":
         print(f"{PROG} {__version__}")
         return 0
     if args.command == "plan":
-        print(f"{PROG}: plan is not available yet", file=sys.stderr)
-        return EXIT_USAGE
+        return plan_from_args(args)
     if args.command != "run":
         parser.print_help(sys.stderr)
         return EXIT_USAGE

@@ -1,10 +1,11 @@
-"""The command line: version, plan placeholder, settings errors → exit 2, hand-over to app.run."""
+"""The command line: version, plan, settings errors → exit 2, hand-over to app.run."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import types
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,9 +44,32 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == f"lattice-controller {__version__}\n"
 
 
-def test_plan_is_a_placeholder(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["plan", "-f", "x.yaml"]) == 2
-    assert "not available yet" in capsys.readouterr().err
+def test_plan_prints_the_writes_of_the_ab_example(capsys: pytest.CaptureFixture[str]) -> None:
+    example = Path(__file__).resolve().parents[2] / "manifests/examples/ab-test/ab-test.yaml"
+    assert cli.main(["plan", "-f", str(example), "--default-service-network", "app-network"]) == 0
+    out = capsys.readouterr().out
+    assert "HTTPRoute store/checkout" in out
+    assert "app-network: Accepted=True(Accepted), ResolvedRefs=True(ResolvedRefs)" in out
+    writes = [line.split(". ", 1)[1].split()[0] for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert writes == [
+        "CreateService",
+        "CreateTargetGroup",
+        "CreateTargetGroup",
+        "CreateServiceNetworkServiceAssociation",
+        "CreateListener",
+        "CreateRule",
+    ]
+    assert ":25, " in out
+    assert ":75" in out
+
+
+def test_plan_reports_a_missing_reference_grant(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    example = Path(__file__).resolve().parents[2] / "manifests/examples/ab-test/ab-test.yaml"
+    text = example.read_text().split("kind: ReferenceGrant")[0].rsplit("---", 1)[0]
+    manifest = tmp_path / "no-grant.yaml"
+    manifest.write_text(text)
+    assert cli.main(["plan", "-f", str(manifest)]) == 0
+    assert "ResolvedRefs=False(RefNotPermitted" in capsys.readouterr().out
 
 
 def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:

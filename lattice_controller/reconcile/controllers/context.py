@@ -1,4 +1,5 @@
-"""What every reconciler shares: cache stores, Kubernetes writers, the AWS edge, build settings."""
+"""What every reconciler shares: a read view of the cache (``CacheView``, also usable offline by
+``lattice-controller plan``) and, for the live controller, Kubernetes writers and the AWS edge."""
 
 from __future__ import annotations
 
@@ -35,19 +36,12 @@ def utc_now() -> str:
 
 
 @dataclass
-class ControllerContext:
-    """Shared, long-lived dependencies of the reconcilers (built once by the app)."""
+class CacheView:
+    """Reads of cache records that reconcilers (and the offline plan) need; no I/O."""
 
     stores: dict[str, Store[Any]]
     kinds: dict[str, Kind]
-    writer: KubeWriter
-    recorder: EventRecorder
-    lattice: LatticeApi
-    tags: TagStore
-    inventory: LatticeInventory
     settings: BuildSettings
-    details: DetailCache = field(default_factory=DetailCache)
-    now: Callable[[], str] = field(default=utc_now)
 
     def kind(self, kind: Kind) -> Kind:
         """The served version of ``kind``."""
@@ -55,11 +49,6 @@ class ControllerContext:
 
     def store(self, kind: Kind) -> Store[Any] | None:
         return self.stores.get(kind.group_kind)
-
-    def involved(self, kind: Kind, key: ObjectKey, uid: str = "") -> InvolvedObject:
-        return InvolvedObject(self.kind(kind), key, uid)
-
-    # ---- reads from the cache -------------------------------------------------------------------
 
     def gateway_classes(self) -> dict[str, GatewayClass]:
         store = self.store(k.GATEWAY_CLASS)
@@ -122,3 +111,19 @@ class ControllerContext:
             if record is not None:
                 found[key] = record
         return found
+
+
+@dataclass
+class ControllerContext(CacheView):
+    """Shared, long-lived dependencies of the reconcilers (built once by the app)."""
+
+    writer: KubeWriter
+    recorder: EventRecorder
+    lattice: LatticeApi
+    tags: TagStore
+    inventory: LatticeInventory
+    details: DetailCache = field(default_factory=DetailCache)
+    now: Callable[[], str] = field(default=utc_now)
+
+    def involved(self, kind: Kind, key: ObjectKey, uid: str = "") -> InvolvedObject:
+        return InvolvedObject(self.kind(kind), key, uid)
