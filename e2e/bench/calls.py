@@ -17,9 +17,11 @@ RECONCILE_DEFAULT_RESYNC_SECONDS=60:
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from e2e.bench.stack import (
@@ -56,10 +58,35 @@ class Measured:
     kube: dict[str, int]
     seconds: float
     reconciles: str  # "routes+gateway" reconciles the scenario caused (controller metrics)
+    per_reconcile: list[str]  # "httproute bench/r: CreateService, ..." from the controller's debug log
 
     @property
     def kube_total(self) -> int:
         return sum(self.kube.values())
+
+
+def calls_per_reconcile(log_path: Path, offset: int) -> list[str]:
+    """AWS operations per reconcile, in order, from the controller's JSON debug log since `offset`."""
+    with log_path.open("rb") as handle:
+        handle.seek(offset)
+        lines = handle.read().decode(errors="replace").splitlines()
+    order: list[str] = []
+    calls: dict[str, list[str]] = {}
+    for line in lines:
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if event.get("event") != "aws call":
+            continue
+        ident = (
+            f"{event.get('controller', 'startup')} {event.get('key', '')} #{event.get('reconcile_id', '-')}"
+        )
+        if ident not in calls:
+            order.append(ident)
+            calls[ident] = []
+        calls[ident].append(str(event.get("operation")))
+    return [f"{ident}: {', '.join(calls[ident])}" for ident in order]
 
 
 class Scenarios:
@@ -77,6 +104,8 @@ class Scenarios:
         process_before = stack.controller
         routes_before, gateway_before = self.reconciles()
         stack.audit.mark()
+        log_path = stack.controller.log_path if stack.controller else None
+        log_offset = log_path.stat().st_size if log_path else 0
         began = time.monotonic()
         change()
         wait_for(name, settled, timeout, stack)
@@ -89,7 +118,10 @@ class Scenarios:
         routes_after, gateway_after = self.reconciles()
         done = f"{routes_after - routes_before:.0f}+{gateway_after - gateway_before:.0f}"
         aws = AwsCalls(counter_delta(before, stack.admin.counters()))
-        result = Measured(name, aws, kube_writes(entries), seconds, done)
+        if stack.controller is not process_before or log_path is None:
+            log_path, log_offset = (stack.controller.log_path if stack.controller else None), 0
+        attributed = calls_per_reconcile(log_path, log_offset) if log_path else []
+        result = Measured(name, aws, kube_writes(entries), seconds, done, attributed)
         self.results.append(result)
         return result
 
@@ -128,7 +160,7 @@ class Scenarios:
                 f"{'/apis/discovery.k8s.io/v1'}/namespaces/{NAMESPACE}/endpointslices",
                 endpoint_slice_body(f"svc-{i}", [pod_ip(2 * i), pod_ip(2 * i + 1)]),
             )
-        s.start_controller(RECONCILE_DEFAULT_RESYNC_SECONDS="60")
+        s.start_controller(RECONCILE_DEFAULT_RESYNC_SECONDS="60", LOG_LEVEL="debug")
         s.wait_gateway_programmed()
 
         one = [route_rule(0, [("svc-0", 1)])]
@@ -184,7 +216,7 @@ class Scenarios:
         if restart:
             self.measure(
                 f"controller restart, {routes} routes, nothing changed",
-                lambda: s.start_controller(RECONCILE_DEFAULT_RESYNC_SECONDS="60"),
+                lambda: s.start_controller(RECONCILE_DEFAULT_RESYNC_SECONDS="60", LOG_LEVEL="debug"),
                 lambda: s.metric("controller_runtime_reconcile_total", controller="httproute") >= routes,
                 timeout=120.0,
             )
@@ -200,6 +232,9 @@ def report(results: list[Measured], denied: list[str]) -> int:
     for m in results:
         print(f"{m.scenario}:\n  AWS  {m.aws.describe()}")
         print(f"  k8s  {', '.join(f'{k}x{n}' for k, n in sorted(m.kube.items())) or '-'}")
+        if len(m.per_reconcile) <= 6:
+            for line in m.per_reconcile:
+                print(f"  per reconcile  {line}")
     print()
     by = {m.scenario.split(" ")[0] + " " + m.scenario.split(" ")[1]: m for m in results}
     ok = True
@@ -239,7 +274,7 @@ def report(results: list[Measured], denied: list[str]) -> int:
             ", ".join(f"{k.split(':')[1]}x{n}" for k, n in lists.items()),
         )
         scoped = resync.aws.reads - sum(lists.values())
-        print(f"INFO  no-op resync: {scoped} other reads = {scoped / 10:.1f} per route")
+        print(f"INFO  {resync.scenario.split(',')[0]}: {scoped} other reads = {scoped / 10:.1f} per route")
     restart = by.get("controller restart,")
     if restart:
         ok &= verdict(

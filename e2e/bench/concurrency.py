@@ -9,8 +9,10 @@ start the controller with ROUTE_MAX_CONCURRENT_RECONCILES=W (and GATEWAY_MAX_CON
 and time from its first AWS call (process start-up excluded) to its last AWS write, once every route
 has its Lattice service and registered targets and writes have stopped for 3 s.
 
-The call rate is sampled from the fake's counters every 0.1 s: average and peak calls per second over
+The call rate is sampled from the fake's counters every 0.05 s: average and peak calls per second over
 any 1 s window, overall and for the busiest single operation (throttling is per API in AWS).
+`--throttle RATE` adds a token bucket of RATE calls/s (burst RATE) to every Lattice operation, to see
+what a per-API rate limit does to each worker count (throttled calls are retried by the SDK).
 """
 
 from __future__ import annotations
@@ -44,6 +46,22 @@ ROUTES = f"{GATEWAY_API}/namespaces/{NAMESPACE}/httproutes"
 ANNOTATION = "application-networking.k8s.aws/lattice-service-arn"
 CREATE_SERVICE = "vpc-lattice:CreateService"
 REGISTER = "vpc-lattice:RegisterTargets"
+THROTTLED_OPERATIONS = (
+    "CreateService",
+    "CreateServiceNetworkServiceAssociation",
+    "CreateTargetGroup",
+    "CreateListener",
+    "CreateRule",
+    "RegisterTargets",
+    "ListServices",
+    "ListTargetGroups",
+    "ListListeners",
+    "ListRules",
+    "ListTargets",
+    "ListServiceNetworkServiceAssociations",
+    "GetRule",
+    "GetTargetGroup",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +76,9 @@ class Run:
     peak_op_rate: float
     errors: float
     reads: dict[str, int]
-    trailing_reads: (
-        int  # reads after the last write (re-reconciles triggered by the controller's own patches)
-    )
+    trailing_reads: int  # reads after the last write (re-reconciles after the controller's own patches)
     reconciles: float
+    throttled: int
 
 
 def _window_peak(samples: deque[tuple[float, dict[str, int]]], key: str | None) -> float:
@@ -83,10 +100,11 @@ def _window_peak(samples: deque[tuple[float, dict[str, int]]], key: str | None) 
 
 
 class ConcurrencyBench:
-    def __init__(self, stack: BenchStack, routes: int, low: float, high: float) -> None:
+    def __init__(self, stack: BenchStack, routes: int, low: float, high: float, throttle: float) -> None:
         self.stack = stack
         self.routes = routes
         self.low, self.high = low, high
+        self.throttle = throttle
 
     def create_routes(self) -> None:
         rest = self.stack.rest
@@ -110,6 +128,9 @@ class ConcurrencyBench:
         )
         admin.reset_counters()
         admin.set_latency(low=self.low, high=self.high)
+        if self.throttle > 0:
+            for operation in THROTTLED_OPERATIONS:
+                admin.set_throttle(f"vpc-lattice:{operation}", self.throttle, burst=self.throttle)
 
     def clear_annotations(self) -> None:
         rest = self.stack.rest
@@ -181,6 +202,7 @@ class ConcurrencyBench:
             {k.split(":", 1)[-1]: n for k, n in final.items() if is_read(k)},
             sum(after_quiet.values()) - total,
             stack.metric("controller_runtime_reconcile_total", controller="httproute"),
+            sum(stack.admin.faults().get("injected", {}).get("throttled", {}).values()),
         )
 
 
@@ -202,13 +224,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-low", type=float, default=0.03, help="seconds")
     parser.add_argument("--latency-high", type=float, default=0.08, help="seconds")
     parser.add_argument("--timeout", type=float, default=240.0, help="per worker count, seconds")
+    parser.add_argument("--throttle", type=float, default=0.0, help="calls/s per Lattice operation (0: off)")
     args = parser.parse_args(argv)
     stack = BenchStack.start("concurrency")
     runs: list[Run] = []
     try:
         stack.start_controller()
         stack.wait_gateway_programmed()
-        bench = ConcurrencyBench(stack, args.routes, args.latency_low, args.latency_high)
+        bench = ConcurrencyBench(stack, args.routes, args.latency_low, args.latency_high, args.throttle)
         bench.create_routes()
         for workers in args.workers:
             runs.append(bench.run(workers, args.timeout))
@@ -223,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\n{args.routes} routes from an empty account, AWS latency "
         f"{args.latency_low * 1000:.0f}-{args.latency_high * 1000:.0f} ms per call"
+        + (f", throttled at {args.throttle:.0f} calls/s per operation" if args.throttle else "")
     )
     base = runs[0].seconds
     print_table(
@@ -232,10 +256,13 @@ def main(argv: list[str] | None = None) -> int:
             "speed-up",
             "AWS calls",
             "writes",
+            "reads after",
             "calls/s mean",
             "calls/s peak",
             "busiest op peak/s",
-            "reconcile errors",
+            "route reconciles",
+            "errors",
+            "throttled",
         ],
         [
             [
@@ -250,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r.peak_op} {r.peak_op_rate:.0f}",
                 f"{r.reconciles:.0f}",
                 f"{r.errors:.0f}",
+                r.throttled,
             ]
             for r in runs
         ],

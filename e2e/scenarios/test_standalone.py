@@ -40,7 +40,7 @@ def test_standalone_creation_precedence_and_transition(
     ns = s.namespace("alone")
     s.client.create_service_network(name="sa-gw")
     s.apply(
-        gateway(ns),
+        gateway(ns, annotations={STANDALONE: "false"}),
         gateway(ns, "sa-gw", annotations={STANDALONE: "true"}),
         backend(ns, "web", replicas=1),
         http_route(ns, "plain", [parent()], [("web", 1)]),
