@@ -8,8 +8,7 @@ Kubernetes writes and events happen only when something changed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import structlog
 
@@ -35,6 +34,16 @@ SERVICE_ARN_ANNOTATION = "application-networking.k8s.aws/lattice-service-arn"
 ASSIGNED_DOMAIN_ANNOTATION = "application-networking.k8s.aws/lattice-assigned-domain-name"
 
 log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """What one upsert did to Lattice, as the status/annotation/event report needs it."""
+
+    outcome: Outcome = field(default_factory=Success)
+    overrides: tuple[Condition, ...] = ()
+    deployed: bool = False
+    annotations: dict[str, str | None] = field(default_factory=dict)
 
 
 class RouteReconciler:
@@ -64,62 +73,64 @@ class RouteReconciler:
 
     async def _upsert(self, route: Route, build: RouteBuild) -> Outcome:
         ctx, key = self.ctx, route.meta.key
-        kind = ctx.kind(self.kind)
         if self.route_type.finalizer not in route.meta.finalizers:
-            await ctx.writer.add_finalizer(kind, key, self.route_type.finalizer)
-        involved = ctx.involved(self.kind, key, route.meta.uid)
-        overrides: list[Condition] = []
-        outcome: Outcome = Success()
-        deployed = False
-        annotations: dict[str, str | None] = {}
+            await ctx.writer.add_finalizer(ctx.kind(self.kind), key, self.route_type.finalizer)
         discovery = await discover_certificate(build.desired, self.certificates)
         build = replace(build, desired=discovery.desired)
+        generation = route.meta.generation
         if discovery.not_found is not None:
-            overrides.append(
-                Condition(
-                    c.ACCEPTED,
-                    "False",
-                    c.REASON_CERTIFICATE_NOT_FOUND,
-                    discovery.not_found,
-                    route.meta.generation,
-                )
+            rejected = c.condition(
+                c.ACCEPTED, c.REASON_CERTIFICATE_NOT_FOUND, discovery.not_found, generation
             )
-            outcome = RequeueAfter(CERTIFICATE_NOT_FOUND_REQUEUE_SECONDS)
+            deployment = Deployment(RequeueAfter(CERTIFICATE_NOT_FOUND_REQUEUE_SECONDS), (rejected,))
         elif build.desired.service is not None:
-            observed = await self._observe(build)
-            plan = plan_route(build.desired, observed)
-            if plan.conflict:
-                overrides.append(
-                    Condition(c.ACCEPTED, "False", c.REASON_CONFLICTED, plan.conflict, route.meta.generation)
-                )
-            else:
-                result = await self._apply(plan)
-                deployed = bool(plan.steps)
-                if plan.waits or plan.missing or result.waits:
-                    waits = [*plan.waits, *plan.missing, *result.waits]
-                    log.info("route waiting", waits=waits)
-                    outcome = RequeueAfter(max(WAIT_SECONDS, result.requeue_after or 0))
-                arn = result.service_arn or (observed.service.arn if observed.service else None)
-                dns = result.service_dns or (observed.service.dns_name if observed.service else None)
-                if arn:
-                    annotations[SERVICE_ARN_ANNOTATION] = arn
-                if dns:
-                    annotations[ASSIGNED_DOMAIN_ANNOTATION] = dns
-        status = route_status(route, build, ctx.now(), overrides, ctx.settings.controller_name)
+            deployment = await self._deploy(build, generation)
+        else:
+            deployment = Deployment()
+        await self._report(route, build, deployment)
+        return deployment.outcome
+
+    async def _deploy(self, build: RouteBuild, generation: int) -> Deployment:
+        observed = await self._observe(build)
+        plan = plan_route(build.desired, observed)
+        if plan.conflict:
+            return Deployment(
+                overrides=(c.condition(c.ACCEPTED, c.REASON_CONFLICTED, plan.conflict, generation),)
+            )
+        result = await self._apply(plan)
+        outcome: Outcome = Success()
+        if plan.waits or plan.missing or result.waits:
+            log.info("route waiting", waits=[*plan.waits, *plan.missing, *result.waits])
+            outcome = RequeueAfter(max(WAIT_SECONDS, result.requeue_after or 0))
+        annotations: dict[str, str | None] = {}
+        arn = result.service_arn or (observed.service.arn if observed.service else None)
+        dns = result.service_dns or (observed.service.dns_name if observed.service else None)
+        if arn:
+            annotations[SERVICE_ARN_ANNOTATION] = arn
+        if dns:
+            annotations[ASSIGNED_DOMAIN_ANNOTATION] = dns
+        return Deployment(outcome, deployed=bool(plan.steps), annotations=annotations)
+
+    async def _report(self, route: Route, build: RouteBuild, deployment: Deployment) -> None:
+        """Status, annotations and events — each written only when it changes something."""
+        ctx, key = self.ctx, route.meta.key
+        kind = ctx.kind(self.kind)
+        involved = ctx.involved(self.kind, key, route.meta.uid)
+        status = route_status(route, build, ctx.now(), deployment.overrides, ctx.settings.controller_name)
         if status.changed:
             await ctx.writer.patch_status(kind, key, status.payload)
             for warning in build.warnings:
                 await ctx.recorder.warning(
                     involved, "FailedBuildModel", f"Failed build model due to {warning}"
                 )
-            for override in overrides:
-                await ctx.recorder.warning(
-                    involved, "FailedDeployModel", f"Failed deploy model due to {override.message}"
-                )
-        await ctx.writer.patch_annotations(kind, key, annotations, current=route.meta.annotations.as_dict())
-        if deployed:
+            for override in deployment.overrides:
+                message = f"Failed deploy model due to {override.message}"
+                await ctx.recorder.warning(involved, "FailedDeployModel", message)
+        await ctx.writer.patch_annotations(
+            kind, key, deployment.annotations, current=route.meta.annotations.as_dict()
+        )
+        if deployment.deployed:
             await ctx.recorder.normal(involved, "DeploySucceed", "Adding/Updating reconcile Done!")
-        return outcome
 
     async def _delete(self, route: Route, build: RouteBuild) -> Outcome:
         ctx, key = self.ctx, route.meta.key
@@ -151,9 +162,3 @@ class RouteReconciler:
             self.ctx.inventory.invalidate("target-groups")
             self.ctx.inventory.invalidate("target-group-tags")
         return result
-
-
-def route_reconcilers(
-    ctx: ControllerContext, types: Sequence[RouteType], certificates: CertificateFinder | None = None
-) -> list[RouteReconciler]:
-    return [RouteReconciler(ctx, t, certificates) for t in types]
