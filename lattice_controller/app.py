@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import structlog
@@ -143,7 +143,14 @@ def _manager(
 
     loops: list[Any] = []
     if settings.default_service_network:
-        loops.append(lambda: _default_network(ctx, edge, settings))
+
+        def gateways_again() -> None:
+            # Gateways reconciled before the network existed saw it missing: look again now.
+            store = ctx.store(k.GATEWAY)
+            for key in store.keys() if store else ():
+                queues["gateway"].add(key)
+
+        loops.append(lambda: _default_network(ctx, edge, settings, gateways_again))
     for reconciler, _ in reconcilers:
         store = ctx.store(reconciler.kind)
         if store is not None and settings.reconcile_default_resync_seconds:
@@ -181,7 +188,9 @@ def _resync_loop(
     return loop
 
 
-async def _default_network(ctx: ControllerContext, edge: AwsEdge, settings: Settings) -> None:
+async def _default_network(
+    ctx: ControllerContext, edge: AwsEdge, settings: Settings, then: Callable[[], None]
+) -> None:
     """Leader only, once: DEFAULT_SERVICE_NETWORK exists and is associated with the cluster VPC."""
     try:
         await ensure_default_service_network(
@@ -193,6 +202,8 @@ async def _default_network(ctx: ControllerContext, edge: AwsEdge, settings: Sett
         )
     except Exception:  # the reference logs and goes on; routes report the missing network
         log.exception("default service network setup failed", name=settings.default_service_network)
+    else:
+        then()
 
 
 def _host_port(address: Any) -> tuple[str, int]:

@@ -295,7 +295,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--no-restart", action="store_true", help="skip the controller-restart scenario")
     args = parser.parse_args(argv)
-    stack = BenchStack.start("calls")
+    try:
+        stack = BenchStack.start("calls")
+    except Exception as exc:
+        print(f"could not start the benchmark stack: {exc}", file=sys.stderr)
+        return 2
     scenarios = Scenarios(stack)
     try:
         scenarios.run(restart=not args.no_restart)

@@ -7,7 +7,7 @@ VPC association (so no route waits for the network), clear the routes' service-A
 inject a uniform random latency of `--latency-low`..`--latency-high` seconds on every AWS call, then
 start the controller with ROUTE_MAX_CONCURRENT_RECONCILES=W (and GATEWAY_MAX_CONCURRENT_RECONCILES=W)
 and time from its first AWS call (process start-up excluded) to its last AWS write, once every route
-has its Lattice service and registered targets and writes have stopped for 3 s.
+has its Lattice service and registered targets; the run ends after 3 s without any AWS call.
 
 The call rate is sampled from the fake's counters every 0.05 s: average and peak calls per second over
 any 1 s window, overall and for the busiest single operation (throttling is per API in AWS).
@@ -156,6 +156,7 @@ class ConcurrencyBench:
         began: float | None = None
         samples: deque[tuple[float, dict[str, int]]] = deque()
         last_writes, last_write_at = 0, launched
+        last_total, last_call_at = 0, launched
         while True:
             time.sleep(0.05)
             now = time.monotonic()
@@ -171,8 +172,11 @@ class ConcurrencyBench:
             writes = sum(n for k, n in counts.items() if not is_read(k))
             if writes != last_writes:
                 last_writes, last_write_at = writes, now
+            total_now = sum(counts.values())
+            if total_now != last_total:
+                last_total, last_call_at = total_now, now
             done = counts.get(CREATE_SERVICE, 0) >= self.routes and counts.get(REGISTER, 0) >= self.routes
-            if done and now - last_write_at >= 3.0:
+            if done and now - last_call_at >= 3.0:
                 break
             if now - began > timeout:
                 raise TimeoutError(
@@ -226,7 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=240.0, help="per worker count, seconds")
     parser.add_argument("--throttle", type=float, default=0.0, help="calls/s per Lattice operation (0: off)")
     args = parser.parse_args(argv)
-    stack = BenchStack.start("concurrency")
+    try:
+        stack = BenchStack.start("concurrency")
+    except Exception as exc:
+        print(f"could not start the benchmark stack: {exc}", file=sys.stderr)
+        return 2
     runs: list[Run] = []
     try:
         stack.start_controller()
@@ -283,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         ],
     )
     ops = sorted({op for r in runs for op in r.reads})
-    print("'AWS calls' count until the last write; 'reads after' are calls in the 3 s quiet period after it")
+    print("'AWS calls' count until the last write; 'reads after': calls after it, until 3 s without any call")
     print("\nreads per operation (until the last write)")
     print_table(
         ["operation", *(f"W={r.workers}" for r in runs)],

@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import subprocess
 import sys
 import time
@@ -225,7 +224,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from e2e.bench.stack import GATEWAY, GATEWAY_API, NAMESPACE, BenchStack, print_table, verdict, wait_for
 
-    stack = BenchStack.start("memory")
+    try:
+        stack = BenchStack.start("memory")
+    except Exception as exc:
+        print(f"could not start the benchmark stack: {exc}", file=sys.stderr)
+        return 2
     try:
         controller = stack.start_controller()
         stack.wait_gateway_programmed()
@@ -329,5 +332,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONHASHSEED", "0")
     sys.exit(main())

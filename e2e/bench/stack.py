@@ -225,7 +225,11 @@ class BenchStack:
         signal.signal(signal.SIGTERM, _raise_exit)
         directory = Path(tempfile.mkdtemp(prefix=f"lc-bench-{prefix}-"))
         began = time.monotonic()
-        plane = ControlPlane.start(directory)
+        try:
+            plane = ControlPlane.start(directory)  # stops its own children if it fails
+        except BaseException:
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
         try:
             fake_process = start_fake_aws()
         except BaseException:

@@ -155,12 +155,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--changes", type=int, default=40, help="EndpointSlice changes to time (>= 30)")
     parser.add_argument("--poll", type=float, default=0.02, help="seconds between counter polls")
+    parser.add_argument("--latency-low", type=float, default=0.0, help="injected AWS latency, seconds")
+    parser.add_argument("--latency-high", type=float, default=0.0, help="injected AWS latency, seconds")
     args = parser.parse_args(argv)
-    stack = BenchStack.start("targets")
+    try:
+        stack = BenchStack.start("targets")
+    except Exception as exc:
+        print(f"could not start the benchmark stack: {exc}", file=sys.stderr)
+        return 2
     ok = True
     try:
         stack.start_controller()
         stack.wait_gateway_programmed()
+        if args.latency_high > 0:
+            stack.admin.set_latency(low=args.latency_low, high=args.latency_high)
         bench = TargetBench(stack, args.poll)
         samples, calls, rtt = bench.latency(args.changes)
         one = [pod_ip(2000 + i) for i in range(250)]
@@ -177,7 +185,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stack.close()
 
-    print(f"\nEndpointSlice change -> (De)RegisterTargets arrival, {len(samples)} changes")
+    latency = (
+        f"{args.latency_low * 1000:.0f}-{args.latency_high * 1000:.0f} ms" if args.latency_high else "none"
+    )
+    print(
+        f"\nEndpointSlice change -> (De)RegisterTargets arrival, {len(samples)} changes; "
+        f"AWS latency {latency}"
+    )
     print(f"resolution: poll every {args.poll * 1000:.0f} ms + admin round trip (median {rtt * 1000:.1f} ms)")
     print_table(
         ["p50 s", "p90 s", "p99 s", "max s", "min s", "AWS calls per change (median, max)"],

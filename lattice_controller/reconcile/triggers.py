@@ -1,8 +1,12 @@
 """Which keys a cache change makes stale: ``(controller name, key)`` pairs, computed from records.
 
-Level-triggered: a key carries no event payload, so over-enqueueing is safe and cheap (the queue
+Level-triggered: a key carries no event payload, so over-enqueueing is safe (the queue
 deduplicates); missing a key is the bug to avoid. Old and new records are both considered, so a
 route moved from one gateway to another refreshes both.
+
+Updates that only carry the controller's own writes — status, finalizers, the service ARN/DNS
+annotations — change nothing a reconcile reads, so they trigger nothing (as the reference's
+generation predicates); the exception is the DNS annotation, which Gateway addresses show.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from lattice_controller.kube.kinds import Kind
 from lattice_controller.model.k8s import Route
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, ControllerContext
+from lattice_controller.reconcile.controllers.route import ASSIGNED_DOMAIN_ANNOTATION, SERVICE_ARN_ANNOTATION
 
 GATEWAY_CLASS_CONTROLLER = "gatewayclass"
 GATEWAY_CONTROLLER = "gateway"
@@ -28,13 +33,41 @@ def route_key(route: Route) -> Trigger:
     return (route.route_type.kind.lower(), route.meta.key)
 
 
+WRITTEN_ANNOTATIONS = frozenset({SERVICE_ARN_ANNOTATION, ASSIGNED_DOMAIN_ANNOTATION})
+_STATUS_ONLY_KINDS = frozenset({k.GATEWAY_CLASS.group_kind, k.GATEWAY.group_kind, *_ROUTE_CONTROLLER_BY_KIND})
+
+
 def triggers(ctx: ControllerContext, kind: Kind, old: Any, new: Any) -> set[Trigger]:
     """Every (controller, key) to reconcile after ``kind`` changed from ``old`` to ``new``."""
+    updated = old is not None and new is not None
+    if updated and kind.group_kind in _STATUS_ONLY_KINDS and not _spec_changed(old, new):
+        if kind.group_kind in _ROUTE_CONTROLLER_BY_KIND and _domain(old) != _domain(new):
+            return {(GATEWAY_CONTROLLER, ObjectKey.parse(g)) for g in indexes.route_parent_gateways(new)}
+        return set()
     out: set[Trigger] = set()
     for record in (old, new):
         if record is not None:
             out.update(_for_record(ctx, kind, record))
     return out
+
+
+def _spec_changed(old: Any, new: Any) -> bool:
+    """Anything a reconcile reads besides status, finalizers and our own annotations."""
+    return (
+        old.meta.generation != new.meta.generation
+        or old.meta.deleting != new.meta.deleting
+        or _read_annotations(old) != _read_annotations(new)
+        or old.meta.labels != new.meta.labels
+    )
+
+
+def _read_annotations(record: Any) -> dict[str, str]:
+    return {k: v for k, v in record.meta.annotations.as_dict().items() if k not in WRITTEN_ANNOTATIONS}
+
+
+def _domain(record: Any) -> str | None:
+    value: str | None = record.meta.annotations.get(ASSIGNED_DOMAIN_ANNOTATION)
+    return value
 
 
 def _for_record(ctx: ControllerContext, kind: Kind, record: Any) -> Iterator[Trigger]:

