@@ -58,7 +58,7 @@ class ControllerProcess:
         cls, kubeconfig: Path, env: dict[str, str], *, leader_elect: bool = False, wait_ready: bool = True
     ) -> ControllerProcess:
         health_port, metrics_port = free_port(), free_port()
-        log = tempfile.NamedTemporaryFile(prefix="lattice-controller-", suffix=".log", delete=False)  # noqa: SIM115
+        fd, log_name = tempfile.mkstemp(prefix="lattice-controller-", suffix=".log")
         argv = [
             sys.executable,
             "-m",
@@ -72,10 +72,13 @@ class ControllerProcess:
             argv.append("--leader-elect")
         full_env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LC_"))}
         full_env.update(env)
-        process = subprocess.Popen(
-            argv, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, env=full_env, start_new_session=True
-        )
-        controller = cls(process, Path(log.name), health_port, metrics_port, env)
+        try:
+            process = subprocess.Popen(
+                argv, cwd=REPO_ROOT, stdout=fd, stderr=subprocess.STDOUT, env=full_env, start_new_session=True
+            )
+        finally:
+            os.close(fd)  # the child has its own copy
+        controller = cls(process, Path(log_name), health_port, metrics_port, env)
         if wait_ready:
             controller.wait_ready()
         return controller
