@@ -6,9 +6,10 @@ themselves. What is cached, and for how long:
 * account-wide listings: services, service networks, target groups and the tags of all target
   groups (tagging API: one paginated ``GetResources``; Lattice-only mode: ``ListTagsForResource``
   per target group through the 60 s tag cache);
-* tag-filtered listings (tagging API only): ``arn → tags`` of the resources of some types carrying
-  given tags, e.g. everything ManagedBy this controller — one ``GetResources`` per filter, which
-  lets a route learn that it has no service or target group yet without listing all of them;
+* tag-filtered listings (tagging API only, see ``inventory_tags``): ``arn → tags`` of the resources
+  of some types carrying given tags — one ``GetResources`` per filter. The shared one, everything
+  ManagedBy this controller, tells a route it has no service or target group yet without listing
+  them all, and answers every route's tag reads (``tags_of_many``);
 * scoped listings: listeners per service, rules per listener, targets per target group, service
   network associations per service, VPC associations per VPC.
 
@@ -29,34 +30,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lattice_controller.aws.inventory_tags import TARGET_GROUP_TAGS, ListingKey, TaggedListings
 from lattice_controller.aws.lattice import Json, LatticeApi
-from lattice_controller.aws.tagging import TARGET_GROUP_RESOURCE_TYPE, Tags, TagStore
+from lattice_controller.aws.tagging import TagStore
 
-ListingKey = tuple[str, ...]
 SERVICES: ListingKey = ("services",)
 SERVICE_NETWORKS: ListingKey = ("service-networks",)
 TARGET_GROUPS: ListingKey = ("target-groups",)
-TARGET_GROUP_TAGS: ListingKey = ("target-group-tags",)
-
-
-@dataclass(frozen=True, slots=True)
-class TaggedTargetGroup:
-    """A target group summary (``ListTargetGroups`` item) with its tags."""
-
-    summary: Mapping[str, Any]
-    tags: Mapping[str, str]
-
-    @property
-    def id(self) -> str:
-        return str(self.summary["id"])
-
-    @property
-    def arn(self) -> str:
-        return str(self.summary["arn"])
 
 
 @dataclass(slots=True)
@@ -73,15 +57,6 @@ class _Listing:
     task: asyncio.Future[Any]
 
 
-def resource_type(arn: str) -> str:
-    """The tagging API's resource type of a Lattice ARN: ``…:service/svc-1`` → ``vpc-lattice:service``,
-    ``…:service/svc-1/listener/l-1`` → ``vpc-lattice:service/listener``."""
-    parts = arn.split(":", 5)
-    if len(parts) < 6:
-        return ""
-    return f"{parts[2]}:" + "/".join(parts[5].split("/")[0::2])
-
-
 def _retrieve_outcome(task: asyncio.Future[Any]) -> None:
     # Every asker may have been cancelled; fetch the exception so asyncio does not report it as lost.
     if not task.cancelled():
@@ -92,7 +67,7 @@ def _matches(item: Mapping[str, Any], identifier: str) -> bool:
     return identifier in (item.get("id"), item.get("arn"))
 
 
-class LatticeInventory:
+class LatticeInventory(TaggedListings):
     def __init__(
         self,
         lattice: LatticeApi,
@@ -168,70 +143,6 @@ class LatticeInventory:
     async def target_group(self, identifier: str) -> Json | None:
         return next((g for g in await self.target_groups() if _matches(g, identifier)), None)
 
-    async def target_group_tags(self) -> dict[str, Tags]:
-        """``arn → tags`` for every target group (untagged ones map to ``{}``)."""
-        listing: list[dict[str, Tags]] = await self._listing(TARGET_GROUP_TAGS, self._fetch_target_group_tags)
-        return dict(listing[0])
-
-    async def target_groups_tagged(
-        self, tags: Mapping[str, str], *, vpc_id: str | None = None
-    ) -> list[TaggedTargetGroup]:
-        """Target groups carrying every pair of ``tags`` (an empty filter matches nothing),
-        optionally only those in ``vpc_id``. Costs at most one ``ListTargetGroups`` and one tag
-        listing per cycle, however many reconciles ask."""
-        if not tags:
-            return []
-        groups = await self.target_groups()
-        all_tags = await self.target_group_tags()
-        found: list[TaggedTargetGroup] = []
-        for group in groups:
-            if vpc_id is not None and group.get("vpcIdentifier") != vpc_id:
-                continue
-            group_tags = all_tags.get(str(group["arn"]), {})
-            if all(group_tags.get(k) == v for k, v in tags.items()):
-                found.append(TaggedTargetGroup(group, group_tags))
-        return found
-
-    async def _fetch_target_group_tags(self) -> list[dict[str, Tags]]:
-        if self._tags.use_tagging_api:
-            return [await self._tags.tagged_resources(TARGET_GROUP_RESOURCE_TYPE)]
-        arns = [str(g["arn"]) for g in await self.target_groups()]
-        return [await self._tags.tags_of_many(arns)]
-
-    async def tagged(self, resource_types: Sequence[str], tags: Mapping[str, str]) -> dict[str, Tags]:
-        """Tagging API only: ``arn → tags`` of resources of ``resource_types`` (``"vpc-lattice:service"``,
-        ``"vpc-lattice:targetgroup"``, …) carrying every pair of ``tags``: one ``GetResources`` per
-        filter per cycle. Creates, deletes and tag writes of this process keep it current; the
-        tagging API itself can lag and list deleted resources, so join the ARNs with a Lattice
-        listing before trusting them."""
-        types = frozenset(resource_types)
-        key = ("tagged", *sorted(types), "|", *sorted(f"{k}={v}" for k, v in tags.items()))
-        self._tag_filters[key] = (types, dict(tags))
-        listing: list[dict[str, Tags]] = await self._listing(
-            key, lambda: self._fetch_tagged(sorted(types), dict(tags))
-        )
-        return dict(listing[0])
-
-    async def _fetch_tagged(self, types: list[str], tags: dict[str, str]) -> list[dict[str, Tags]]:
-        return [await self._tags.tagged_resources(types, tags)]
-
-    def _tagged_listings(self) -> list[tuple[frozenset[str], dict[str, str], dict[str, Tags]]]:
-        out = []
-        for key, (types, tags) in list(self._tag_filters.items()):
-            loaded = self._loaded(key)
-            if loaded is not None:
-                out.append((types, tags, loaded[0]))
-        return out
-
-    def _tagged_created(self, arn: str, tags: Mapping[str, str]) -> None:
-        for types, wanted, found in self._tagged_listings():
-            if resource_type(arn) in types and all(tags.get(k) == v for k, v in wanted.items()):
-                found[arn] = dict(tags)
-
-    def _tagged_deleted(self, arn: str) -> None:
-        for _, _, found in self._tagged_listings():
-            found.pop(arn, None)
-
     # -- scoped listings -------------------------------------------------------------------------
 
     async def listeners(self, service_id: str) -> list[Json]:
@@ -296,6 +207,20 @@ class LatticeInventory:
         result: list[Any] = listing.task.result()
         return result
 
+    def _drop(self, key: ListingKey) -> None:
+        self._listings.pop(key, None)
+
+    def _forget_tags_of(self, key: ListingKey, identifier: str) -> None:
+        """Before a delete answered without an ARN: drop the tags of the item ``identifier`` of the
+        loaded listing ``key`` from the tag-filtered listings."""
+        listing = self._listings.get(key)
+        if listing is None or not listing.task.done() or listing.task.cancelled():
+            return
+        if listing.task.exception() is None:
+            for item in listing.task.result():
+                if _matches(item, identifier) and item.get("arn"):
+                    self._tagged_deleted(str(item["arn"]))
+
     def _upsert(self, key: ListingKey, item: Mapping[str, Any]) -> None:
         items = self._loaded(key)
         if items is None:
@@ -319,22 +244,17 @@ class LatticeInventory:
             handler(self, params, response)
 
     def _on_tag_write(self, arn: str, added: Mapping[str, str], removed: list[str]) -> None:
-        for key, (types, wanted) in list(self._tag_filters.items()):
-            loaded = self._loaded(key)
-            if loaded is None or resource_type(arn) not in types:
-                continue
-            found = loaded[0]
-            if arn in found:
-                found[arn] = {k: v for k, v in found[arn].items() if k not in removed} | dict(added)
-                if not all(found[arn].get(k) == v for k, v in wanted.items()):
-                    del found[arn]
-            elif any(k in wanted for k in added):
-                del self._listings[key]  # it may match now; its other tags are unknown here
+        self._tags_written_to_listings(arn, added, removed)
         all_tags = self._loaded(TARGET_GROUP_TAGS)
         if all_tags is None or ":targetgroup/" not in arn:
             return
         merged = {k: v for k, v in all_tags[0].get(arn, {}).items() if k not in removed} | dict(added)
         all_tags[0][arn] = merged
+
+
+def operation_created(params: Mapping[str, Any]) -> bool:
+    """Whether a write shared by creates and updates was a create (only creates carry a client token)."""
+    return "clientToken" in params
 
 
 # Each handler applies one successful write to the cached listings (see the module docstring).
@@ -343,8 +263,8 @@ WriteHandler = Callable[[LatticeInventory, Mapping[str, Any], Mapping[str, Any]]
 
 def _service_written(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
     inv._upsert(SERVICES, {k: v for k, v in response.items() if k != "idleTimeoutSeconds"})
-    if "tags" in params and response.get("arn"):
-        inv._tagged_created(str(response["arn"]), params["tags"])
+    if operation_created(params) and response.get("arn"):
+        inv._tagged_created(str(response["arn"]), params.get("tags"))
 
 
 def _service_deleted(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
@@ -371,10 +291,13 @@ def _network_deleted(inv: LatticeInventory, params: Mapping[str, Any], response:
 def _listener_written(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
     service_id = str(response.get("serviceId") or params["serviceIdentifier"])
     inv._upsert(("listeners", service_id), {k: v for k, v in response.items() if k != "defaultAction"})
+    if operation_created(params) and response.get("arn"):
+        inv._tagged_created(str(response["arn"]), params.get("tags"))
 
 
 def _listener_deleted(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
     service_id, listener_id = str(params["serviceIdentifier"]), str(params["listenerIdentifier"])
+    inv._forget_tags_of(("listeners", service_id), listener_id)
     inv._remove(("listeners", service_id), listener_id)
     inv.invalidate("rules", service_id, listener_id)
 
@@ -382,6 +305,8 @@ def _listener_deleted(inv: LatticeInventory, params: Mapping[str, Any], response
 def _rule_created(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
     key = ("rules", str(params["serviceIdentifier"]), str(params["listenerIdentifier"]))
     inv._upsert(key, {"isDefault": False, **response})
+    if response.get("arn"):
+        inv._tagged_created(str(response["arn"]), params.get("tags"))
 
 
 def _rule_updated(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
@@ -390,6 +315,7 @@ def _rule_updated(inv: LatticeInventory, params: Mapping[str, Any], response: Ma
 
 def _rule_deleted(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
     key = ("rules", str(params["serviceIdentifier"]), str(params["listenerIdentifier"]))
+    inv._forget_tags_of(key, str(params["ruleIdentifier"]))
     inv._remove(key, str(params["ruleIdentifier"]))
 
 
@@ -416,7 +342,7 @@ def _target_group_created(
     all_tags = inv._loaded(TARGET_GROUP_TAGS)
     if all_tags is not None:
         all_tags[0][str(response["arn"])] = dict(params.get("tags") or {})
-    inv._tagged_created(str(response["arn"]), params.get("tags") or {})
+    inv._tagged_created(str(response["arn"]), params.get("tags"))
 
 
 def _target_group_deleted(
@@ -436,10 +362,20 @@ def _targets_changed(inv: LatticeInventory, params: Mapping[str, Any], response:
     inv.invalidate("targets", str(params["targetGroupIdentifier"]))
 
 
-def _service_association_changed(
+def _service_association_created(
     inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]
 ) -> None:
     inv.invalidate("service-associations")
+    if response.get("arn"):
+        inv._tagged_created(str(response["arn"]), params.get("tags"))
+
+
+def _service_association_deleted(
+    inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]
+) -> None:
+    inv.invalidate("service-associations")
+    if response.get("arn"):
+        inv._tagged_deleted(str(response["arn"]))
 
 
 def _vpc_association_changed(
@@ -472,8 +408,8 @@ _WRITE_HANDLERS: dict[str, WriteHandler] = {
     "DeleteTargetGroup": _target_group_deleted,
     "RegisterTargets": _targets_changed,
     "DeregisterTargets": _targets_changed,
-    "CreateServiceNetworkServiceAssociation": _service_association_changed,
-    "DeleteServiceNetworkServiceAssociation": _service_association_changed,
+    "CreateServiceNetworkServiceAssociation": _service_association_created,
+    "DeleteServiceNetworkServiceAssociation": _service_association_deleted,
     "CreateServiceNetworkVpcAssociation": _vpc_association_changed,
     "UpdateServiceNetworkVpcAssociation": _vpc_association_changed,
     "DeleteServiceNetworkVpcAssociation": _vpc_association_changed,

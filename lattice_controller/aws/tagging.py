@@ -24,6 +24,8 @@ from lattice_controller.aws.session import TAGGING
 from lattice_controller.aws.transport import AwsTransport
 
 ARNS_PER_GET_RESOURCES = 100
+RESOURCES_PER_PAGE = 100
+"""The largest ``GetResources`` page (the API's default is smaller): fewer pages per listing."""
 TARGET_GROUP_RESOURCE_TYPE = "vpc-lattice:targetgroup"
 SERVICE_RESOURCE_TYPE = "vpc-lattice:service"
 
@@ -133,7 +135,7 @@ class TagStore:
         if not self.use_tagging_api:
             raise RuntimeError("tagged_resources needs the tagging API (DISABLE_TAGGING_SERVICE_API is set)")
         types = [resource_type] if isinstance(resource_type, str) else list(resource_type)
-        params: dict[str, Any] = {"ResourceTypeFilters": types}
+        params: dict[str, Any] = {"ResourceTypeFilters": types, "ResourcesPerPage": RESOURCES_PER_PAGE}
         if tags:
             params["TagFilters"] = [{"Key": k, "Values": [v]} for k, v in tags.items()]
         return {str(m["ResourceARN"]): _tag_list(m) for m in await self._get_resources(**params)}

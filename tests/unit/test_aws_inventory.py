@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from lattice_controller.aws import errors
-from lattice_controller.aws.inventory import LatticeInventory, resource_type
+from lattice_controller.aws.inventory import LatticeInventory
+from lattice_controller.aws.inventory_tags import MANAGED_RESOURCE_TYPES, matches_type_filter, resource_type
 from lattice_controller.aws.lattice import LatticeApi
 from lattice_controller.aws.tagging import TagStore
 from lattice_controller.aws.testing import ScriptedTransport
@@ -330,6 +331,7 @@ MANAGED = ("vpc-lattice:service", "vpc-lattice:targetgroup")
 def test_resource_type_of_lattice_arns() -> None:
     assert resource_type(SVC_ARN) == "vpc-lattice:service"
     assert resource_type(SVC_ARN + "/listener/listener-1") == "vpc-lattice:service/listener"
+    assert resource_type(SVC_ARN + "/listener/listener-1/rule/rule-1") == "vpc-lattice:service/listener/rule"
     assert resource_type(TG_ARN) == "vpc-lattice:targetgroup"
     assert resource_type("svc-1") == ""
 
@@ -374,3 +376,87 @@ async def test_service_name_taken_and_services_loaded() -> None:
     inventory.new_cycle()
     assert inventory.service_name_taken("a-default")
     assert not inventory.services_loaded()
+
+
+OURS = {"ManagedBy": "us"}
+LISTENER_ARN = SVC_ARN + "/listener/listener-1"
+RULE_ARN = LISTENER_ARN + "/rule/rule-1"
+SNSA_ARN = "arn:aws:vpc-lattice:us-west-2:123456789012:servicenetworkserviceassociation/snsa-1"
+FOREIGN_ARN = SVC_ARN[:-1] + "9"
+
+
+def shared_listing_transport() -> ScriptedTransport:
+    """GetResources: the ManagedBy listing holds the service and its listener; ARN lists answer
+    the foreign service's real tags."""
+    transport = ScriptedTransport()
+    mine = {"ResourceARN": SVC_ARN, "Tags": [{"Key": "ManagedBy", "Value": "us"}, {"Key": "r", "Value": "a"}]}
+    listener = {"ResourceARN": LISTENER_ARN, "Tags": [{"Key": "ManagedBy", "Value": "us"}]}
+    foreign = {"ResourceARN": FOREIGN_ARN, "Tags": [{"Key": "ManagedBy", "Value": "them"}]}
+
+    def get_resources(params: Mapping[str, Any]) -> dict[str, Any]:
+        if "ResourceARNList" in params:
+            return {"ResourceTagMappingList": [foreign] if FOREIGN_ARN in params["ResourceARNList"] else []}
+        return {"ResourceTagMappingList": [mine, listener]}
+
+    transport.on("GetResources", get_resources)
+    return transport
+
+
+async def test_tags_of_many_reads_the_shared_listing_and_only_what_it_lacks() -> None:
+    transport = shared_listing_transport()
+    _, _, inventory = build(transport)
+    for _ in range(3):  # three routes of one cycle
+        found = await inventory.tags_of_many([SVC_ARN, LISTENER_ARN], managed_tags=OURS)
+        assert found == {SVC_ARN: {"ManagedBy": "us", "r": "a"}, LISTENER_ARN: {"ManagedBy": "us"}}
+    assert transport.count("GetResources") == 1
+    (listing,) = transport.params_of("GetResources")
+    assert sorted(listing["ResourceTypeFilters"]) == sorted(MANAGED_RESOURCE_TYPES)
+    assert listing["TagFilters"] == [{"Key": "ManagedBy", "Values": ["us"]}]
+
+    # a foreign and an untagged resource are read individually, with their real tags
+    found = await inventory.tags_of_many([SVC_ARN, FOREIGN_ARN, RULE_ARN], managed_tags=OURS)
+    assert found == {SVC_ARN: {"ManagedBy": "us", "r": "a"}, FOREIGN_ARN: {"ManagedBy": "them"}, RULE_ARN: {}}
+    assert transport.params_of("GetResources")[1] == {"ResourceARNList": [FOREIGN_ARN, RULE_ARN]}
+    assert await inventory.tags_of_many([], managed_tags=OURS) == {}
+    assert transport.count("GetResources") == 2
+
+
+async def test_our_creates_deletes_and_tag_writes_keep_the_shared_listing_current() -> None:
+    transport = shared_listing_transport()
+    transport.on("CreateRule", {"id": "rule-1", "arn": RULE_ARN, "name": "r", "priority": 1})
+    transport.on("CreateServiceNetworkServiceAssociation", {"id": "snsa-1", "arn": SNSA_ARN})
+    transport.on("DeleteServiceNetworkServiceAssociation", {"id": "snsa-1", "arn": SNSA_ARN})
+    transport.on("ListListeners", {"items": [{"id": "listener-1", "arn": LISTENER_ARN, "port": 80}]})
+    transport.on("DeleteListener", {})
+    transport.on("UntagResources", {})
+    api, tags, inventory = build(transport)
+    await inventory.managed(OURS)
+    await inventory.listeners("svc-1")
+
+    await api.create_rule("svc-1", "listener-1", "r", {}, 1, {}, client_token="t", tags={"ManagedBy": "us"})
+    await api.create_service_network_service_association("svc-1", "sn-1", client_token="t", tags=OURS)
+    managed = await inventory.managed(OURS)
+    assert managed[RULE_ARN] == managed[SNSA_ARN] == {"ManagedBy": "us"}
+
+    await api.delete_service_network_service_association("snsa-1")
+    await api.delete_listener("svc-1", "listener-1")  # answered without an ARN
+    await tags.untag(SVC_ARN, ["r"])
+    assert await inventory.managed(OURS) == {SVC_ARN: {"ManagedBy": "us"}, RULE_ARN: {"ManagedBy": "us"}}
+    assert transport.count("GetResources") == 1
+
+
+async def test_lattice_only_tags_of_many_reads_each_arn() -> None:
+    transport = ScriptedTransport()
+    transport.on("ListTagsForResource", {"tags": {"ManagedBy": "us"}})
+    _, _, inventory = build(transport, use_tagging_api=False)
+    found = await inventory.tags_of_many([SVC_ARN, LISTENER_ARN], managed_tags=OURS)
+    assert found == {SVC_ARN: {"ManagedBy": "us"}, LISTENER_ARN: {"ManagedBy": "us"}}
+    assert transport.count("ListTagsForResource") == 2
+    assert transport.count("GetResources") == 0
+
+
+def test_type_filters_match_types_exactly_and_services_whole() -> None:
+    assert matches_type_filter(RULE_ARN, ["vpc-lattice"])
+    assert matches_type_filter(RULE_ARN, ["vpc-lattice:service/listener/rule"])
+    assert not matches_type_filter(RULE_ARN, ["vpc-lattice:service"])
+    assert matches_type_filter(TG_ARN, ["vpc-lattice:service", "vpc-lattice:targetgroup"])

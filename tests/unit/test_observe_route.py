@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from lattice_controller.aws.inventory import LatticeInventory
+from lattice_controller.aws.inventory_tags import matches_type_filter
 from lattice_controller.aws.lattice import LatticeApi
 from lattice_controller.aws.tagging import TagStore
 from lattice_controller.aws.testing import ScriptedTransport
@@ -87,12 +88,11 @@ def get_resources(params: Mapping[str, Any]) -> dict[str, Any]:
     if "ResourceARNList" in params:
         arns = [a for a in params["ResourceARNList"] if a in tagged]
     else:
-        types = {t.rsplit(":", 1)[-1] for t in params["ResourceTypeFilters"]}
         wanted = {f["Key"]: f["Values"][0] for f in params.get("TagFilters") or []}
         arns = [
             a
-            for a in (SVC, TG)
-            if a.rsplit(":", 1)[-1].split("/")[0] in types
+            for a in tagged
+            if matches_type_filter(a, params["ResourceTypeFilters"])
             and all(tagged[a].get(k) == v for k, v in wanted.items())
         ]
     return {
@@ -194,7 +194,10 @@ async def test_reads_details_only_where_the_diff_looks() -> None:
     assert transport.count("GetRule") == 1  # not for the default rule
     assert transport.count("ListRules") == 1  # not for the listener on 443 (it is going away)
     assert transport.count("GetListener") == 0  # HTTP default actions are never compared
-    assert transport.count("GetResources") == 2  # TG tags (shared) + every tag of this route, at once
+    # the shared ManagedBy listing, then one read of the only tags it lacks (the untagged listener on 443)
+    shared, individual = transport.params_of("GetResources")
+    assert "ResourceTypeFilters" in shared
+    assert individual == {"ResourceARNList": [L443]}
     assert transport.count("GetService") == 0
     (rule,) = [r for listener in observed.listeners for r in listener.rules if not r.is_default]
     assert rule.match == RuleMatch()
@@ -226,7 +229,8 @@ async def test_a_deleting_route_reads_only_what_deletion_needs() -> None:
     assert transport.count("ListRules") == 0
     assert transport.count("GetRule") == 0
     assert transport.count("GetTargetGroup") == 1  # fresh serviceArns of a deletion candidate
-    assert transport.params_of("GetResources")[0] == {"ResourceARNList": [SVC]}
+    (shared,) = transport.params_of("GetResources")  # the service's tags come from the shared listing
+    assert "ResourceARNList" not in shared
     (group,) = observed.target_groups
     assert group.service_arns == (SVC,)
     steps = [s.describe().split()[0] for s in plan_route(state, observed).steps]

@@ -5,8 +5,10 @@ shared inventory: one call each per resync cycle, however many routes ask. With 
 shared ``GetResources`` of the services and target groups ManagedBy us comes first: a route none of
 them belongs to is new, and needs neither ``ListServices`` nor ``ListTargetGroups`` (a same-named
 service we cannot see that way surfaces as a ConflictException on create; see ``_surely_absent``).
-Per route: the service's associations and listeners, each HTTP(S) listener's rules, one tag read for
-all of them (one ``GetResources`` in tagging-API mode), and targets of the target groups the diff
+Per route: the service's associations and listeners, each HTTP(S) listener's rules, and their tags —
+in tagging-API mode from the same shared ManagedBy listing (which also covers listeners, rules and
+associations), with one ``GetResources(ResourceARNList)`` only for those it does not list (untagged
+or foreign: ownership and takeover need their real tags) — and targets of the target groups the diff
 will sync or delete. Details missing from List summaries are fetched only where the diff looks at
 them and the ``DetailCache`` does not already hold them: ``GetRule`` (match/action),
 ``GetTargetGroup`` (health check), ``GetListener`` (TLS passthrough default action), ``GetService``
@@ -20,7 +22,8 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-from lattice_controller.aws.inventory import LatticeInventory, resource_type
+from lattice_controller.aws.inventory import LatticeInventory
+from lattice_controller.aws.inventory_tags import resource_type
 from lattice_controller.aws.lattice import LatticeApi
 from lattice_controller.aws.tagging import SERVICE_RESOURCE_TYPE, TagStore
 from lattice_controller.model import tags as tag_keys
@@ -44,7 +47,7 @@ from lattice_controller.reconcile.observe.shapes import (
     action_from_api,
     match_from_api,
 )
-from lattice_controller.reconcile.observe.target_groups import MANAGED_TYPES, TargetGroupObserver
+from lattice_controller.reconcile.observe.target_groups import TargetGroupObserver
 
 Json = dict[str, Any]
 _TRANSITIONAL = frozenset({"CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS"})
@@ -102,7 +105,7 @@ class _RouteObserver:
         if not self.desired.deleting:
             arns += [str(i["arn"]) for i in listener_items]
             arns += [r.arn for rules in rules_by_listener for r in rules if not r.is_default]
-        all_tags = await self.tags.tags_of_many(arns)
+        all_tags = await self.inventory.tags_of_many(arns, managed_tags=self._managed_tags())
         certificate = await self._certificate(spec, summary)
         dns: Mapping[str, Any] = summary.get("dnsEntry") or {}
         service = ObservedService(
@@ -155,13 +158,16 @@ class _RouteObserver:
             or inventory.service_name_taken(spec.name)
         ):
             return False
-        managed = await inventory.tagged(MANAGED_TYPES, {tag_keys.MANAGED_BY: self.desired.managed_by})
+        managed = await inventory.managed(self._managed_tags())
         route = (spec.route.name, spec.route.namespace)
         return not any(
             resource_type(arn) == SERVICE_RESOURCE_TYPE
             and (tags.get(tag_keys.ROUTE_NAME), tags.get(tag_keys.ROUTE_NAMESPACE)) == route
             for arn, tags in managed.items()
         )
+
+    def _managed_tags(self) -> dict[str, str]:
+        return {tag_keys.MANAGED_BY: self.desired.managed_by}
 
     def _wanted_listener(self, item: Mapping[str, Any]) -> str | None:
         """The protocol of the desired listener on this listener's port (None: it will be deleted)."""

@@ -18,9 +18,10 @@ from dataclasses import replace
 from typing import Any
 
 from lattice_controller.aws.errors import NotFound
-from lattice_controller.aws.inventory import LatticeInventory, TaggedTargetGroup, resource_type
+from lattice_controller.aws.inventory import LatticeInventory
+from lattice_controller.aws.inventory_tags import TaggedTargetGroup, resource_type
 from lattice_controller.aws.lattice import LatticeApi
-from lattice_controller.aws.tagging import SERVICE_RESOURCE_TYPE, TARGET_GROUP_RESOURCE_TYPE
+from lattice_controller.aws.tagging import TARGET_GROUP_RESOURCE_TYPE
 from lattice_controller.model import tags as tag_keys
 from lattice_controller.model.lattice import ImportedTargetGroup, RouteLatticeState
 from lattice_controller.model.lattice_observed import ObservedTarget, ObservedTargetGroup
@@ -29,8 +30,6 @@ from lattice_controller.reconcile.observe.details import DetailCache
 from lattice_controller.reconcile.observe.shapes import health_check_from_api, target_group_config_from_api
 
 TRANSITIONAL = frozenset({"CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS"})
-MANAGED_TYPES = (SERVICE_RESOURCE_TYPE, TARGET_GROUP_RESOURCE_TYPE)
-"""What the shared ManagedBy tag listing covers: services and target groups, in one call."""
 _ROUTE_SOURCE_TYPES = frozenset(
     {tag_keys.SOURCE_TYPE_HTTP_ROUTE, tag_keys.SOURCE_TYPE_GRPC_ROUTE, tag_keys.SOURCE_TYPE_TLS_ROUTE}
 )
@@ -69,7 +68,7 @@ class TargetGroupObserver:
         }
         if not self.use_tagging_api:
             return await self.inventory.target_groups_tagged(identity)
-        managed = await self.inventory.tagged(MANAGED_TYPES, {tag_keys.MANAGED_BY: self.desired.managed_by})
+        managed = await self.inventory.managed({tag_keys.MANAGED_BY: self.desired.managed_by})
         ours = {
             arn: tags
             for arn, tags in managed.items()
