@@ -39,14 +39,36 @@ class LatticeView:
 
     @classmethod
     def read(cls, endpoint: str, attempts: int = 5) -> LatticeView:
-        """A consistent-enough snapshot: re-read when a resource vanished while being read."""
+        """A consistent-enough snapshot: re-read when a resource vanished while being read, or when a
+        rule forwards to a target group the (later) target-group listing lacks — a read across a change."""
         c = lattice_client(endpoint)
         for _ in range(attempts - 1):
             try:
-                return cls._read(c)
+                view = cls._read(c)
             except c.exceptions.ResourceNotFoundException:
                 continue
+            if not view.dangling_forwards():
+                return view
         return cls._read(c)
+
+    def dangling_forwards(self) -> list[str]:
+        """Target-group ids that rules or listener defaults forward to but the listing does not hold."""
+        known = {tg["id"] for tg in self.target_groups}
+        actions = [
+            action
+            for svc in self.services
+            for listener in svc["listeners"]
+            for action in (
+                listener["detail"].get("defaultAction", {}),
+                *(rule.get("action", {}) for rule in listener["rules"]),
+            )
+        ]
+        return [
+            tg_id
+            for action in actions
+            for ref in action.get("forward", {}).get("targetGroups", [])
+            if (tg_id := ref["targetGroupIdentifier"].rsplit("/", 1)[-1]) not in known
+        ]
 
     @classmethod
     def _read(cls, c: Any) -> LatticeView:

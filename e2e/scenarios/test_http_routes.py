@@ -162,6 +162,7 @@ def test_target_groups_per_route_and_backend_changes(
         patch = '[{"op":"replace","path":"/spec/rules/0/backendRefs/1/name","value":"svc3"}]'
         out = workloads.kubectl("patch", "httproute", "one", "-n", ns, "--type=json", "-p", patch)
         assert out.returncode == 0, out.stderr
+        # The view reads rules before target groups: wait for both to agree, not just the TG list.
         view = wait_value(
             lambda: lattice(fake_aws),
             lambda v: (
@@ -170,6 +171,7 @@ def test_target_groups_per_route_and_backend_changes(
                     tg["tags"].get("application-networking.k8s.aws/ServiceName") == "svc2"
                     for tg in v.target_groups
                 )
+                and [forwards(v, r) for r in rules_of(v, f"one-{ns}") or []] == [{svc1: 1, svc3: 1}]
             ),
             what="svc2 TG replaced by svc3 TG",
         )
