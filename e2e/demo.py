@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.client import FakeAwsAdmin
@@ -30,7 +31,7 @@ def _step(text: str) -> None:
     print(f"==> {text}", flush=True)
 
 
-def _route_status(plane: ControlPlane) -> dict[str, object]:
+def _route_status(plane: ControlPlane) -> dict[str, Any]:
     out = plane.kubectl("get", "httproute", "checkout", "-n", "store", "-o", "json")
     return json.loads(out.stdout) if out.returncode == 0 else {}
 
@@ -40,7 +41,7 @@ def _wait_converged(plane: ControlPlane, endpoint: str, timeout: float) -> Latti
     view = LatticeView.read(endpoint)
     while time.monotonic() < deadline:
         view = LatticeView.read(endpoint)
-        annotations = _route_status(plane).get("metadata", {}).get("annotations", {})  # type: ignore[union-attr]
+        annotations = _route_status(plane).get("metadata", {}).get("annotations", {})
         registered = sum(len(tg["targets"]) for tg in view.target_groups)
         if (
             view.service(SERVICE_NAME)
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         view = _wait_converged(plane, endpoint, args.timeout)
         route = _route_status(plane)
         print("\nHTTPRoute store/checkout status.parents:")
-        for parent in route.get("status", {}).get("parents", []):  # type: ignore[union-attr]
+        for parent in route.get("status", {}).get("parents", []):
             conditions = ", ".join(f"{c['type']}={c['status']}({c['reason']})" for c in parent["conditions"])
             print(f"  {parent['parentRef']['name']}: {conditions}")
         print("\nVPC Lattice:")
