@@ -149,19 +149,18 @@ class ControlPlane:
                 self._wait_apiserver()
                 self.timings["apiserver"] = time.monotonic() - began
             except StartError as exc:
+                # Ports taken meanwhile, or a child that died early on a loaded machine: start both
+                # again on fresh ports; the last error is kept for the final message.
                 last = exc
-                in_use = "address already in use" in str(exc)
                 for name in ("kube-apiserver", "etcd"):
                     if name in self.procs:
                         processes.stop(self.procs.pop(name))
                 self._save()
-                if not in_use:
-                    raise
                 continue
             write_admin_kubeconfig(PkiFiles.in_dir(self.dir), self.server, self.kubeconfig)
             self._save()
             return
-        raise StartError(f"ports kept colliding after {PORT_ATTEMPTS} attempts: {last}")
+        raise StartError(f"etcd + kube-apiserver failed {PORT_ATTEMPTS} times; last: {last}")
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> ManagedProcess:
         proc = processes.spawn(name, argv, self.dir / "logs" / f"{name}.log", env=env)

@@ -98,7 +98,11 @@ def is_ours(p: ManagedProcess) -> bool:
         cmdline = Path(f"/proc/{p.pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
-    return bool(cmdline) and cmdline[0].decode(errors="replace") == p.argv[0]
+    if cmdline and cmdline[-1] == b"":
+        cmdline = cmdline[:-1]
+    # The whole argv (ports, data dirs) must match: a reused PID running the same binary for another
+    # plane is not ours.
+    return tuple(arg.decode(errors="replace") for arg in cmdline) == tuple(p.argv)
 
 
 def stop(p: ManagedProcess, timeout: float = STOP_TIMEOUT) -> None:
