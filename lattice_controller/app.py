@@ -39,7 +39,7 @@ from lattice_controller.reconcile.triggers import triggers
 from lattice_controller.runtime.http import HttpServer, Probes, metrics_app, probe_app
 from lattice_controller.runtime.leader import LEASE_NAME, LeaderElector
 from lattice_controller.runtime.manager import Manager
-from lattice_controller.runtime.metrics import RuntimeMetrics
+from lattice_controller.runtime.metrics import RuntimeMetrics, register_process_collectors
 from lattice_controller.runtime.resync import run_periodic_resync
 from lattice_controller.runtime.workers import WorkerPool
 from lattice_controller.settings import Settings
@@ -73,6 +73,7 @@ async def run(settings: Settings) -> int:
         cache = Cache.for_api(rest)
         stores = register_controller_kinds(cache, served)
         registry = CollectorRegistry()
+        register_process_collectors(registry)
         resync = float(settings.reconcile_default_resync_seconds)
         async with open_aws_edge(
             AwsConfig(region=settings.region, lattice_endpoint=settings.lattice_endpoint or None),

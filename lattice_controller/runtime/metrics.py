@@ -2,11 +2,23 @@
 
 ``controller_runtime_*`` are labelled ``controller``; ``workqueue_*`` are labelled ``name`` (the queue name,
 which is the controller name). ``RuntimeMetrics.for_queue`` implements ``queue.QueueMetrics``.
+
+The controller serves its own registry, not prometheus-client's global one, so the collectors every Prometheus
+Python process exposes (``process_*``, ``python_info``, ``python_gc_*``) are registered on it explicitly by
+``register_process_collectors``.
 """
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+)
 
 RECONCILE_TIME_BUCKETS = (
     0.005,
@@ -206,3 +218,10 @@ class RuntimeMetrics:
 
     def for_queue(self, name: str) -> PrometheusQueueMetrics:
         return PrometheusQueueMetrics(self, name)
+
+
+def register_process_collectors(registry: CollectorRegistry) -> None:
+    """Add ``process_cpu_seconds_total``, ``process_resident_memory_bytes``, ``process_open_fds``, ...,
+    ``python_info`` and ``python_gc_*`` to ``registry`` (the collector objects of the global registry)."""
+    for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+        registry.register(collector)

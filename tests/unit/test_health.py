@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from lattice_controller.runtime.http import HttpServer, Probes, metrics_app, probe_app
-from lattice_controller.runtime.metrics import RuntimeMetrics
+from lattice_controller.runtime.metrics import RuntimeMetrics, register_process_collectors
 
 
 @pytest.fixture
@@ -83,3 +83,28 @@ async def test_metrics_endpoint_serves_the_given_registry(http: aiohttp.ClientSe
     assert "controller_runtime_terminal_reconcile_errors_total" in text
     assert "controller_runtime_active_workers" in text
     assert "python_gc" not in text  # not the global registry
+
+
+async def test_process_collectors_add_the_process_series(http: aiohttp.ClientSession) -> None:
+    registry = CollectorRegistry()
+    RuntimeMetrics(registry)
+    register_process_collectors(registry)
+    server = HttpServer(metrics_app(registry), "127.0.0.1", 0)
+    await server.start()
+    try:
+        async with http.get(f"http://127.0.0.1:{server.port}/metrics") as response:
+            text = await response.text()
+    finally:
+        await server.stop()
+    names = {line.split("{")[0].split(" ")[0] for line in text.splitlines() if not line.startswith("#")}
+    for name in (
+        "process_cpu_seconds_total",
+        "process_resident_memory_bytes",
+        "process_virtual_memory_bytes",
+        "process_start_time_seconds",
+        "process_open_fds",
+        "process_max_fds",
+        "python_info",
+        "python_gc_collections_total",
+    ):
+        assert name in names, name
