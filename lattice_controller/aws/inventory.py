@@ -87,6 +87,11 @@ class LatticeInventory(TaggedListings):
         lattice.add_write_observer(self._on_write)
         tags.add_write_observer(self._on_tag_write)
 
+    @property
+    def lattice(self) -> LatticeApi:
+        """The API this inventory lists through (observers use it for the few Get calls)."""
+        return self._lattice
+
     # -- cycle control ---------------------------------------------------------------------------
 
     def new_cycle(self) -> None:

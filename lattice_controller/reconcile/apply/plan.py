@@ -24,6 +24,14 @@ from typing import Any
 from lattice_controller.aws.errors import AwsError, Conflict, NotFound
 from lattice_controller.aws.inventory import LatticeInventory
 from lattice_controller.aws.lattice import LatticeApi
+from lattice_controller.aws.shapes import (
+    fixed_action,
+    forward_action,
+    health_check_to_api,
+    match_to_api,
+    resource_id,
+    target_group_config_to_api,
+)
 from lattice_controller.aws.tagging import TagStore
 from lattice_controller.model.lattice import client_token
 from lattice_controller.reconcile.diff.steps import (
@@ -51,14 +59,6 @@ from lattice_controller.reconcile.diff.steps import (
     UpdateRule,
     UpdateService,
     UpdateTargetGroup,
-)
-from lattice_controller.reconcile.observe.shapes import (
-    fixed_action,
-    forward_action,
-    health_check_to_api,
-    match_to_api,
-    resource_id,
-    target_group_config_to_api,
 )
 
 Json = dict[str, Any]

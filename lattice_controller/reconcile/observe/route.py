@@ -25,6 +25,10 @@ from typing import Any
 from lattice_controller.aws.inventory import LatticeInventory
 from lattice_controller.aws.inventory_tags import resource_type
 from lattice_controller.aws.lattice import LatticeApi
+from lattice_controller.aws.shapes import (
+    action_from_api,
+    match_from_api,
+)
 from lattice_controller.aws.tagging import SERVICE_RESOURCE_TYPE, TagStore
 from lattice_controller.model import tags as tag_keys
 from lattice_controller.model.lattice import (
@@ -43,10 +47,6 @@ from lattice_controller.model.lattice_observed import (
 )
 from lattice_controller.reconcile.observe.details import DetailCache
 from lattice_controller.reconcile.observe.networks import service_network_candidates
-from lattice_controller.reconcile.observe.shapes import (
-    action_from_api,
-    match_from_api,
-)
 from lattice_controller.reconcile.observe.target_groups import TargetGroupObserver
 
 Json = dict[str, Any]
@@ -276,7 +276,7 @@ async def observe_route(
     resync cycles; without it every needed detail is fetched."""
     if desired.service is None and not desired.deleting:
         return ObservedRouteState()
-    api = lattice if lattice is not None else inventory._lattice
+    api = lattice if lattice is not None else inventory.lattice
     cluster = desired.cluster if cluster is None else cluster
     vpc_id = desired.vpc if vpc_id is None else vpc_id
     cache = details if details is not None else DetailCache()

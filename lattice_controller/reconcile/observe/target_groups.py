@@ -21,13 +21,13 @@ from lattice_controller.aws.errors import NotFound
 from lattice_controller.aws.inventory import LatticeInventory
 from lattice_controller.aws.inventory_tags import TaggedTargetGroup, resource_type
 from lattice_controller.aws.lattice import LatticeApi
+from lattice_controller.aws.shapes import health_check_from_api, target_group_config_from_api
 from lattice_controller.aws.tagging import TARGET_GROUP_RESOURCE_TYPE
 from lattice_controller.model import tags as tag_keys
 from lattice_controller.model.lattice import ImportedTargetGroup, RouteLatticeState
 from lattice_controller.model.lattice_observed import ObservedTarget, ObservedTargetGroup
 from lattice_controller.reconcile.diff import find_target_group
 from lattice_controller.reconcile.observe.details import DetailCache
-from lattice_controller.reconcile.observe.shapes import health_check_from_api, target_group_config_from_api
 
 TRANSITIONAL = frozenset({"CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS"})
 _ROUTE_SOURCE_TYPES = frozenset(

@@ -1,9 +1,9 @@
-"""Lattice API shapes ↔ model records, both directions: rule matches and actions, health checks,
-target group configs and identifiers.
+"""Lattice API wire shapes ↔ model records, both directions: rule matches and actions, health
+checks, target group configs and identifiers.
 
-Readers (observe) and writers (apply) share this module so a value written and read back compares
-equal; a shape the model cannot express reads back as ``None`` (the diff then treats the rule as
-foreign and replaces it).
+Part of the AWS edge: the pure core never sees a request dict. Readers (observe) and writers (apply)
+share this module so a value written and read back compares equal; a shape the model cannot express
+reads back as ``None`` (the diff then treats the rule as foreign and replaces it).
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from lattice_controller.model.lattice_observed import ObservedAction, ObservedFo
 
 Json = dict[str, Any]
 
-_ID_PREFIXES = ("svc-", "listener-", "rule-", "tg-", "sn-", "snsa-", "snva-")
-
 
 def resource_id(identifier: str) -> str:
     """The id inside an ARN (``…/targetgroup/tg-…`` → ``tg-…``); an id is returned unchanged.
@@ -33,10 +31,6 @@ def resource_id(identifier: str) -> str:
     if identifier.startswith("arn:"):
         return identifier.rsplit("/", 1)[-1]
     return identifier
-
-
-def is_resource_id(identifier: str) -> bool:
-    return identifier.startswith(_ID_PREFIXES)
 
 
 # -- rule matches ---------------------------------------------------------------------------------

@@ -5,9 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lattice_controller.model.lattice import HeaderMatchSpec, HealthCheckSpec, RuleMatch, TargetGroupConfig
-from lattice_controller.model.lattice_observed import ObservedAction, ObservedForward
-from lattice_controller.reconcile.observe.shapes import (
+from lattice_controller.aws.shapes import (
     action_from_api,
     fixed_action,
     forward_action,
@@ -19,6 +17,8 @@ from lattice_controller.reconcile.observe.shapes import (
     target_group_config_from_api,
     target_group_config_to_api,
 )
+from lattice_controller.model.lattice import HeaderMatchSpec, HealthCheckSpec, RuleMatch, TargetGroupConfig
+from lattice_controller.model.lattice_observed import ObservedAction, ObservedForward
 
 TG_ARN = "arn:aws:vpc-lattice:us-west-2:123456789012:targetgroup/tg-0123456789abcdefg"
 text = st.text(alphabet="abcXYZ019-_/.", min_size=1, max_size=12)
