@@ -244,3 +244,32 @@ async def test_a_ref_to_nothing_created_is_an_error() -> None:
         )
     with pytest.raises(UnresolvedRef):
         await apply_plan(Plan((TagResource("svc-1", (("a", "b"),)),)), api, tags)
+
+
+async def test_client_tokens_are_pinned() -> None:
+    """A token is part of the contract with AWS: a controller upgraded mid-create must send the token
+    the previous version sent, or Lattice creates a duplicate. Any change to how requests are built
+    or hashed changes these values and fails here first."""
+    transport = ScriptedTransport(default={})
+    transport.on("CreateTargetGroup", created("tg", f"{ACCOUNT}:targetgroup/tg-new"))
+    transport.on("CreateService", created("svc", f"{ACCOUNT}:service/svc-new"))
+    transport.on("CreateListener", created("listener", f"{ACCOUNT}:service/svc-new/listener/listener-new"))
+    transport.on("CreateRule", created("rule", "arn:rule"))
+    transport.on("CreateServiceNetworkServiceAssociation", created("snsa", "arn:snsa"))
+    api, tags, inventory = setup(transport)
+
+    await apply_plan(create_plan(), api, tags, inventory=inventory)
+
+    tokens = {c.operation: c.params["clientToken"] for c in transport.calls if "clientToken" in c.params}
+    assert tokens == PINNED_TOKENS
+
+
+PINNED_TOKENS = {
+    "CreateTargetGroup": "c6486221bf5ac577c3ea6ca7eb0456952470907f24cdc3f49455604df127509a",
+    "CreateService": "5f7f3146ca0c206913c0edd429781f7262cc243c45e85535c26a430fda0dce0e",
+    "CreateServiceNetworkServiceAssociation": (
+        "d23bfe892158dd077da0dede4cf6cf6e37214a5ac8e0cf2f996a13776ca08912"
+    ),
+    "CreateListener": "10537208934475e4509b5aafaad8e30cb65c80f5569f1aa9c0cba5a7e600c81d",
+    "CreateRule": "227ed17259917dbbd990fe3a1d1e06b7e2b583f4bdf5ffb57ec68b2070620368",
+}

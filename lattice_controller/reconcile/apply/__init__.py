@@ -12,8 +12,8 @@ from lattice_controller.reconcile.apply.plan import (
     Created,
     UnresolvedRef,
     apply_plan,
-    request_token,
 )
+from lattice_controller.reconcile.apply.requests import Request, build_request, request_token
 
 __all__ = [
     "WAIT_SECONDS",
@@ -21,8 +21,10 @@ __all__ = [
     "ApplyResult",
     "Created",
     "DefaultNetworkResult",
+    "Request",
     "UnresolvedRef",
     "apply_plan",
+    "build_request",
     "ensure_default_service_network",
     "request_token",
 ]

@@ -13,7 +13,7 @@ from lattice_controller.aws.inventory import LatticeInventory
 from lattice_controller.aws.lattice import LatticeApi
 from lattice_controller.model import tags as tag_keys
 from lattice_controller.model.lattice_observed import ObservedServiceNetwork
-from lattice_controller.reconcile.apply.plan import request_token
+from lattice_controller.reconcile.apply.requests import request_token
 from lattice_controller.reconcile.observe.networks import find_service_network
 
 _GONE = frozenset({"DELETE_IN_PROGRESS", "DELETE_FAILED", "CREATE_FAILED"})

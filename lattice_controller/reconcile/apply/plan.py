@@ -7,16 +7,12 @@ name is taken) is a wait that ends the plan and makes the next observe list serv
 error stops the plan, drops the inventory listings the step touched and is raised (the worker
 retries with backoff).
 
-Client tokens are derived here and only here (``request_token``): from the operation and the exact
-request sent — the resource's name, its resolved parent ids, every parameter and the tags (which
-carry ManagedBy). A retried request after a crash reuses its token and gets the resource created
-the first time; any different request (e.g. a listener under a re-created service) gets a
-different token and never trips IdempotentParameterMismatch. The diff carries no tokens.
+Each step's request — and a create's client token, from that same request — comes from its one
+builder in ``requests.py``; this module sends it and maps the result to an outcome.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,16 +20,9 @@ from typing import Any
 from lattice_controller.aws.errors import AwsError, Conflict, NotFound
 from lattice_controller.aws.inventory import LatticeInventory
 from lattice_controller.aws.lattice import LatticeApi
-from lattice_controller.aws.shapes import (
-    fixed_action,
-    forward_action,
-    health_check_to_api,
-    match_to_api,
-    resource_id,
-    target_group_config_to_api,
-)
+from lattice_controller.aws.shapes import resource_id
 from lattice_controller.aws.tagging import TagStore
-from lattice_controller.model.lattice import client_token
+from lattice_controller.reconcile.apply.requests import Request, build_request
 from lattice_controller.reconcile.diff.steps import (
     BatchUpdateRule,
     CreateListener,
@@ -49,12 +38,9 @@ from lattice_controller.reconcile.diff.steps import (
     DeregisterTargets,
     Pending,
     Plan,
-    PlanAction,
     Ref,
     RegisterTargets,
     Step,
-    TagResource,
-    UntagResource,
     UpdateListener,
     UpdateRule,
     UpdateService,
@@ -73,9 +59,21 @@ _DELETES = (
 )
 
 
-def request_token(operation: str, **request: Any) -> str:
-    """The client token of a create: a digest of the operation and its full request (minus the token)."""
-    return client_token(operation, json.dumps(request, sort_keys=True, default=str))
+_FAILED_ITEMS = {
+    "BatchUpdateRule": "rule(s) not updated",
+    "RegisterTargets": "target(s) failed",
+    "DeregisterTargets": "target(s) failed",
+}
+
+
+def _failures(operation: str, response: Json) -> list[Any]:
+    """Per-item failures of a write that reports them (a target already gone is not one)."""
+    if operation not in _FAILED_ITEMS:
+        return []
+    failed = list(response.get("unsuccessful") or [])
+    if operation == "BatchUpdateRule":
+        return failed
+    return [f for f in failed if f.get("failureCode") != "TargetNotFound"]
 
 
 class ApplyFailed(Exception):
@@ -167,11 +165,6 @@ class _Applier:
             raise UnresolvedRef(f"tag writes need an ARN, got {ref}")
         return ref
 
-    def action(self, action: PlanAction) -> Json:
-        if action.fixed_status is not None:
-            return fixed_action(action.fixed_status)
-        return forward_action([(self.id_of(ref), weight) for ref, weight in action.forward])
-
     def record(self, kind: str, name: str, response: Json, tags: tuple[tuple[str, str], ...]) -> Created:
         created = Created(
             kind, name, str(response["id"]), str(response["arn"]), str(response.get("status") or "")
@@ -219,162 +212,34 @@ class _Applier:
         self.calls[operation] += 1
 
     async def _execute(self, step: Step) -> str:
-        lattice = self.lattice
-        if isinstance(step, CreateTargetGroup):
-            config, tags = target_group_config_to_api(step.config, step.health_check), dict(step.tags)
-            token = request_token(
-                "CreateTargetGroup", name=step.name, type=step.config.type, config=config, tags=tags
-            )
-            response = await lattice.create_target_group(
-                step.name, step.config.type, client_token=token, config=config, tags=tags
-            )
-            created = self.record("target_group", step.name, response, step.tags)
-            if created.status not in ("", "ACTIVE", "CREATE_IN_PROGRESS"):
-                self.waits.append(f"target group {step.name} is {created.status}")
-            return "CreateTargetGroup"
-        if isinstance(step, UpdateTargetGroup):
-            await lattice.update_target_group(
-                self.id_of(step.target_group), health_check_to_api(step.health_check)
-            )
-            return "UpdateTargetGroup"
-        if isinstance(step, RegisterTargets | DeregisterTargets):
-            return await self._targets(step)
-        if isinstance(step, DeleteTargetGroup):
-            await lattice.delete_target_group(self.id_of(step.target_group))
-            return "DeleteTargetGroup"
-        if isinstance(step, CreateService):
-            fields: Json = {"customDomainName": step.custom_domain, "certificateArn": step.certificate_arn}
-            tags = dict(step.tags)
-            token = request_token("CreateService", name=step.name, tags=tags, **fields)
-            response = await lattice.create_service(step.name, client_token=token, tags=tags, **fields)
-            self.record("service", step.name, response, step.tags)
-            self.service_dns_name = (response.get("dnsEntry") or {}).get("domainName")
-            return "CreateService"
-        if isinstance(step, UpdateService):
-            if step.certificate_arn is not None:
-                await lattice.update_service(self.id_of(step.service), certificateArn=step.certificate_arn)
-            return "UpdateService"
-        if isinstance(step, DeleteService):
-            await lattice.delete_service(self.id_of(step.service))
-            return "DeleteService"
-        if isinstance(step, TagResource):
-            await self.tags.tag(self.arn_of(step.resource), dict(step.tags))
-            return "TagResource"
-        if isinstance(step, UntagResource):
-            await self.tags.untag(self.arn_of(step.resource), step.keys)
-            return "UntagResource"
-        if isinstance(step, CreateServiceNetworkServiceAssociation):
-            service_id, tags = self.id_of(step.service), dict(step.tags)
-            token = request_token(
-                "CreateServiceNetworkServiceAssociation",
-                serviceIdentifier=service_id,
-                serviceNetworkIdentifier=step.service_network_id,
-                tags=tags,
-            )
-            response = await lattice.create_service_network_service_association(
-                service_id, step.service_network_id, client_token=token, tags=tags
-            )
-            created = self.record("association", step.service_network_id, response, step.tags)
-            if created.status not in ("", "ACTIVE"):
-                self.waits.append(f"association with {step.service_network_id} is {created.status}")
-            return "CreateServiceNetworkServiceAssociation"
-        if isinstance(step, DeleteServiceNetworkServiceAssociation):
-            await lattice.delete_service_network_service_association(self.id_of(step.association))
-            return "DeleteServiceNetworkServiceAssociation"
-        if isinstance(step, CreateListener):
-            service_id, default_action = self.id_of(step.service), self.action(step.default_action)
-            tags = dict(step.tags)
-            token = request_token(
-                "CreateListener",
-                serviceIdentifier=service_id,
-                name=step.name,
-                protocol=step.protocol,
-                port=step.port,
-                defaultAction=default_action,
-                tags=tags,
-            )
-            response = await lattice.create_listener(
-                service_id,
-                step.name,
-                step.protocol,
-                default_action,
-                client_token=token,
-                port=step.port,
-                tags=tags,
-            )
-            self.record("listener", step.name, response, step.tags)
-            return "CreateListener"
-        if isinstance(step, UpdateListener):
-            await lattice.update_listener(
-                self.id_of(step.service), self.id_of(step.listener), self.action(step.default_action)
-            )
-            return "UpdateListener"
-        if isinstance(step, DeleteListener):
-            await lattice.delete_listener(self.id_of(step.service), self.id_of(step.listener))
-            return "DeleteListener"
-        if isinstance(step, CreateRule):
-            service_id, listener_id = self.id_of(step.service), self.id_of(step.listener)
-            match, action, tags = match_to_api(step.match), self.action(step.action), dict(step.tags)
-            token = request_token(
-                "CreateRule",
-                serviceIdentifier=service_id,
-                listenerIdentifier=listener_id,
-                name=step.name,
-                match=match,
-                priority=step.priority,
-                action=action,
-                tags=tags,
-            )
-            response = await lattice.create_rule(
-                service_id,
-                listener_id,
-                step.name,
-                match,
-                step.priority,
-                action,
-                client_token=token,
-                tags=tags,
-            )
-            self.record("rule", step.name, response, step.tags)
-            return "CreateRule"
-        if isinstance(step, UpdateRule):
-            await lattice.update_rule(
-                self.id_of(step.service),
-                self.id_of(step.listener),
-                self.id_of(step.rule),
-                match=match_to_api(step.match),
-                action=self.action(step.action),
-            )
-            return "UpdateRule"
-        if isinstance(step, DeleteRule):
-            await lattice.delete_rule(
-                self.id_of(step.service), self.id_of(step.listener), self.id_of(step.rule)
-            )
-            return "DeleteRule"
-        if isinstance(step, BatchUpdateRule):
-            rules = [{"ruleIdentifier": self.id_of(ref), "priority": p} for ref, p in step.priorities]
-            response = await lattice.batch_update_rule(
-                self.id_of(step.service), self.id_of(step.listener), rules
-            )
-            failed = response.get("unsuccessful") or []
-            if failed:
-                raise ApplyFailed(step, f"{len(failed)} rule(s) not updated: {failed}")
-            return "BatchUpdateRule"
-        raise TypeError(f"unknown plan step {step!r}")
-
-    async def _targets(self, step: RegisterTargets | DeregisterTargets) -> str:
-        targets = [{"id": ip, "port": port} for ip, port in step.targets]
-        target_group = self.id_of(step.target_group)
-        if isinstance(step, RegisterTargets):
-            response = await self.lattice.register_targets(target_group, targets)
-            operation = "RegisterTargets"
-        else:
-            response = await self.lattice.deregister_targets(target_group, targets)
-            operation = "DeregisterTargets"
-        failed = [f for f in response.get("unsuccessful") or [] if f.get("failureCode") != "TargetNotFound"]
+        request = build_request(step, self)
+        response = await self._send(request)
+        creates = request.creates
+        if creates is not None:
+            created = self.record(creates.kind, creates.name, response, creates.tags)
+            if creates.settled and created.status not in creates.settled:
+                self.waits.append(f"{creates.describe} is {created.status}")
+            if isinstance(step, CreateService):
+                self.service_dns_name = (response.get("dnsEntry") or {}).get("domainName")
+        failed = _failures(request.operation, response)
         if failed:
-            raise ApplyFailed(step, f"{len(failed)} target(s) failed: {failed}")
-        return operation
+            raise ApplyFailed(step, f"{len(failed)} {_FAILED_ITEMS[request.operation]}: {failed}")
+        return request.operation
+
+    async def _send(self, request: Request) -> Json:
+        """Tag writes go through the tag store (its cache), targets in batches; the rest as is."""
+        params = request.params
+        if request.operation == "TagResource":
+            await self.tags.tag(params["resourceArn"], params["tags"])
+            return {}
+        if request.operation == "UntagResource":
+            await self.tags.untag(params["resourceArn"], params["tagKeys"])
+            return {}
+        if request.operation == "RegisterTargets":
+            return await self.lattice.register_targets(params["targetGroupIdentifier"], params["targets"])
+        if request.operation == "DeregisterTargets":
+            return await self.lattice.deregister_targets(params["targetGroupIdentifier"], params["targets"])
+        return await self.lattice.call(request.operation, **request.call_params())
 
     # -- inventory hygiene after errors ----------------------------------------------------------
 
