@@ -23,7 +23,7 @@ from lattice_controller.cache.controller_kinds import register_controller_kinds
 from lattice_controller.kube import kinds as k
 from lattice_controller.kube.discovery import MissingRequiredKinds, check_required_kinds
 from lattice_controller.kube.events import EventRecorder
-from lattice_controller.kube.kinds import Kind
+from lattice_controller.kube.kinds import AnyKind
 from lattice_controller.kube.lease import KubeLeaseStore
 from lattice_controller.kube.rest import KubeRest
 from lattice_controller.kube.writes import KubeWriter
@@ -44,7 +44,7 @@ from lattice_controller.runtime.resync import run_periodic_resync
 from lattice_controller.runtime.workers import WorkerPool
 from lattice_controller.settings import Settings
 
-CORE_KINDS: tuple[Kind, ...] = (k.SERVICE, k.ENDPOINT_SLICE, k.NAMESPACE)
+CORE_KINDS: tuple[AnyKind, ...] = (k.SERVICE, k.ENDPOINT_SLICE, k.NAMESPACE)
 EVENT_COMPONENT = "lattice-controller"
 
 log = structlog.get_logger("lattice_controller.app")
@@ -133,7 +133,7 @@ def _manager(
         queues[reconciler.name] = queue
         pools.append(WorkerPool(reconciler, queue, workers, metrics=metrics.for_controller(reconciler.name)))
 
-    def on_change(kind: Kind, old: Any, new: Any) -> None:
+    def on_change(kind: AnyKind, old: Any, new: Any) -> None:
         # Keys from initial lists wait behind user changes.
         priority = Priority.HIGH if cache.has_synced() else Priority.LOW
         for controller, key in triggers(ctx, kind, old, new):

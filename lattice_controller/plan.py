@@ -18,14 +18,14 @@ import yaml
 from lattice_controller.cache.controller_kinds import STORE_SPECS
 from lattice_controller.cache.store import Store
 from lattice_controller.kube import kinds as k
-from lattice_controller.kube.kinds import Kind
+from lattice_controller.kube.kinds import AnyKind
 from lattice_controller.model.k8s import Route
 from lattice_controller.model.lattice_observed import ObservedRouteState, ObservedServiceNetwork
 from lattice_controller.reconcile.build import BuildSettings, build_route
 from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, CacheView
 from lattice_controller.reconcile.diff import plan_route
 
-PLANNED_KINDS: tuple[Kind, ...] = (
+PLANNED_KINDS: tuple[AnyKind, ...] = (
     k.GATEWAY_CLASS,
     k.GATEWAY,
     *ROUTE_KINDS.values(),

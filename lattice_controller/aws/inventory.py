@@ -34,13 +34,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lattice_controller.aws.inventory_tags import TARGET_GROUP_TAGS, ListingKey, TaggedListings
+from lattice_controller.aws.inventory_tags import TARGET_GROUP_TAGS, TaggedListings
 from lattice_controller.aws.lattice import Json, LatticeApi
+from lattice_controller.aws.listings import Listing, ListingKey
 from lattice_controller.aws.tagging import TagStore
 
-SERVICES: ListingKey = ("services",)
-SERVICE_NETWORKS: ListingKey = ("service-networks",)
-TARGET_GROUPS: ListingKey = ("target-groups",)
+SERVICES: ListingKey = (Listing.SERVICES,)
+SERVICE_NETWORKS: ListingKey = (Listing.SERVICE_NETWORKS,)
+TARGET_GROUPS: ListingKey = (Listing.TARGET_GROUPS,)
 
 
 @dataclass(slots=True)
@@ -98,14 +99,14 @@ class LatticeInventory(TaggedListings):
         """Forget everything; the next question re-lists. Called once per resync cycle."""
         self._listings.clear()
 
-    def invalidate(self, *key: str) -> None:
-        """Drop one listing (e.g. ``invalidate("listeners", service_id)``) or, with a bare kind such
-        as ``invalidate("rules")``, every listing of that kind. Use after a NotFound/Conflict."""
-        if len(key) == 1:
-            for existing in [k for k in self._listings if k[0] == key[0]]:
+    def invalidate(self, listing: Listing, *scope: str) -> None:
+        """Drop one listing (``invalidate(Listing.LISTENERS, service_id)``) or, without a scope
+        (``invalidate(Listing.RULES)``), every listing of that kind. Use after a NotFound/Conflict."""
+        if not scope:
+            for existing in [k for k in self._listings if k[0] == listing]:
                 del self._listings[existing]
         else:
-            self._listings.pop(tuple(key), None)
+            self._listings.pop((listing, *scope), None)
 
     # -- account-wide listings -------------------------------------------------------------------
 
@@ -152,30 +153,31 @@ class LatticeInventory(TaggedListings):
 
     async def listeners(self, service_id: str) -> list[Json]:
         return await self._listing(
-            ("listeners", service_id), lambda: self._lattice.list_listeners(service_id)
+            (Listing.LISTENERS, service_id), lambda: self._lattice.list_listeners(service_id)
         )
 
     async def rules(self, service_id: str, listener_id: str) -> list[Json]:
         return await self._listing(
-            ("rules", service_id, listener_id), lambda: self._lattice.list_rules(service_id, listener_id)
+            (Listing.RULES, service_id, listener_id),
+            lambda: self._lattice.list_rules(service_id, listener_id),
         )
 
     async def targets(self, target_group_id: str) -> list[Json]:
         return await self._listing(
-            ("targets", target_group_id), lambda: self._lattice.list_targets(target_group_id)
+            (Listing.TARGETS, target_group_id), lambda: self._lattice.list_targets(target_group_id)
         )
 
     async def service_associations(self, service_id: str) -> list[Json]:
         """Service network ↔ service associations of one service."""
         return await self._listing(
-            ("service-associations", service_id),
+            (Listing.SERVICE_ASSOCIATIONS, service_id),
             lambda: self._lattice.list_service_network_service_associations(service_id=service_id),
         )
 
     async def vpc_associations(self, vpc_id: str) -> list[Json]:
         """Service network ↔ VPC associations of one VPC."""
         return await self._listing(
-            ("vpc-associations", vpc_id),
+            (Listing.VPC_ASSOCIATIONS, vpc_id),
             lambda: self._lattice.list_service_network_vpc_associations(vpc_id=vpc_id),
         )
 
@@ -277,9 +279,9 @@ def _service_deleted(inv: LatticeInventory, params: Mapping[str, Any], response:
     inv._remove(SERVICES, service_id)
     if response.get("arn"):
         inv._tagged_deleted(str(response["arn"]))
-    inv.invalidate("listeners", service_id)
-    inv.invalidate("service-associations", service_id)
-    for key in [k for k in inv._listings if k[0] == "rules" and k[1] == service_id]:
+    inv.invalidate(Listing.LISTENERS, service_id)
+    inv.invalidate(Listing.SERVICE_ASSOCIATIONS, service_id)
+    for key in [k for k in inv._listings if k[0] == Listing.RULES and k[1] == service_id]:
         del inv._listings[key]
 
 
@@ -289,37 +291,39 @@ def _network_written(inv: LatticeInventory, params: Mapping[str, Any], response:
 
 def _network_deleted(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
     inv._remove(SERVICE_NETWORKS, str(params["serviceNetworkIdentifier"]))
-    inv.invalidate("vpc-associations")
-    inv.invalidate("service-associations")
+    inv.invalidate(Listing.VPC_ASSOCIATIONS)
+    inv.invalidate(Listing.SERVICE_ASSOCIATIONS)
 
 
 def _listener_written(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
     service_id = str(response.get("serviceId") or params["serviceIdentifier"])
-    inv._upsert(("listeners", service_id), {k: v for k, v in response.items() if k != "defaultAction"})
+    inv._upsert((Listing.LISTENERS, service_id), {k: v for k, v in response.items() if k != "defaultAction"})
     if operation_created(params) and response.get("arn"):
         inv._tagged_created(str(response["arn"]), params.get("tags"))
 
 
 def _listener_deleted(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
     service_id, listener_id = str(params["serviceIdentifier"]), str(params["listenerIdentifier"])
-    inv._forget_tags_of(("listeners", service_id), listener_id)
-    inv._remove(("listeners", service_id), listener_id)
-    inv.invalidate("rules", service_id, listener_id)
+    inv._forget_tags_of((Listing.LISTENERS, service_id), listener_id)
+    inv._remove((Listing.LISTENERS, service_id), listener_id)
+    inv.invalidate(Listing.RULES, service_id, listener_id)
 
 
 def _rule_created(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
-    key = ("rules", str(params["serviceIdentifier"]), str(params["listenerIdentifier"]))
+    key = (Listing.RULES, str(params["serviceIdentifier"]), str(params["listenerIdentifier"]))
     inv._upsert(key, {"isDefault": False, **response})
     if response.get("arn"):
         inv._tagged_created(str(response["arn"]), params.get("tags"))
 
 
 def _rule_updated(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
-    inv._upsert(("rules", str(params["serviceIdentifier"]), str(params["listenerIdentifier"])), response)
+    inv._upsert(
+        (Listing.RULES, str(params["serviceIdentifier"]), str(params["listenerIdentifier"])), response
+    )
 
 
 def _rule_deleted(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
-    key = ("rules", str(params["serviceIdentifier"]), str(params["listenerIdentifier"]))
+    key = (Listing.RULES, str(params["serviceIdentifier"]), str(params["listenerIdentifier"]))
     inv._forget_tags_of(key, str(params["ruleIdentifier"]))
     inv._remove(key, str(params["ruleIdentifier"]))
 
@@ -327,7 +331,7 @@ def _rule_deleted(inv: LatticeInventory, params: Mapping[str, Any], response: Ma
 def _rules_batch_updated(
     inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]
 ) -> None:
-    key = ("rules", str(params["serviceIdentifier"]), str(params["listenerIdentifier"]))
+    key = (Listing.RULES, str(params["serviceIdentifier"]), str(params["listenerIdentifier"]))
     for rule in response.get("successful") or []:
         inv._upsert(key, rule)
     if response.get("unsuccessful"):
@@ -355,7 +359,7 @@ def _target_group_deleted(
 ) -> None:
     identifier = str(response.get("id") or params["targetGroupIdentifier"])
     inv._remove(TARGET_GROUPS, identifier)
-    inv.invalidate("targets", identifier)
+    inv.invalidate(Listing.TARGETS, identifier)
     all_tags = inv._loaded(TARGET_GROUP_TAGS)
     if all_tags is not None and response.get("arn"):
         all_tags[0].pop(str(response["arn"]), None)
@@ -364,13 +368,13 @@ def _target_group_deleted(
 
 
 def _targets_changed(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
-    inv.invalidate("targets", str(params["targetGroupIdentifier"]))
+    inv.invalidate(Listing.TARGETS, str(params["targetGroupIdentifier"]))
 
 
 def _service_association_created(
     inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]
 ) -> None:
-    inv.invalidate("service-associations")
+    inv.invalidate(Listing.SERVICE_ASSOCIATIONS)
     if response.get("arn"):
         inv._tagged_created(str(response["arn"]), params.get("tags"))
 
@@ -378,7 +382,7 @@ def _service_association_created(
 def _service_association_deleted(
     inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]
 ) -> None:
-    inv.invalidate("service-associations")
+    inv.invalidate(Listing.SERVICE_ASSOCIATIONS)
     if response.get("arn"):
         inv._tagged_deleted(str(response["arn"]))
 
@@ -386,7 +390,7 @@ def _service_association_deleted(
 def _vpc_association_changed(
     inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]
 ) -> None:
-    inv.invalidate("vpc-associations")
+    inv.invalidate(Listing.VPC_ASSOCIATIONS)
 
 
 def _lattice_tags_changed(

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from lattice_controller.aws.lattice import Json
+from lattice_controller.aws.listings import Listing, ListingKey
 from lattice_controller.aws.tagging import TARGET_GROUP_RESOURCE_TYPE, Tags, TagStore
 
-ListingKey = tuple[str, ...]
-TARGET_GROUP_TAGS: ListingKey = ("target-group-tags",)
+TARGET_GROUP_TAGS: ListingKey = (Listing.TARGET_GROUP_TAGS,)
 MANAGED_RESOURCE_TYPES = ("vpc-lattice",)
 """The filter of the shared ManagedBy listing: every Lattice type in one call — services, listeners,
 rules, service network associations and target groups (and our few networks and VPC associations).
@@ -95,7 +95,7 @@ class TaggedListings:
         ``"vpc-lattice:targetgroup"``, …) carrying every pair of ``tags``: one ``GetResources`` per
         filter per cycle. Creates, deletes and tag writes of this process keep it current."""
         types = frozenset(resource_types)
-        key = ("tagged", *sorted(types), "|", *sorted(f"{k}={v}" for k, v in tags.items()))
+        key = (Listing.TAGGED, *sorted(types), "|", *sorted(f"{k}={v}" for k, v in tags.items()))
         self._tag_filters[key] = (types, dict(tags))
         listing: list[dict[str, Tags]] = await self._listing(
             key, lambda: self._fetch_tagged(sorted(types), dict(tags))

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from lattice_controller._kits.backoff import Backoff
 from lattice_controller._kits.clock import Clock
 from lattice_controller.cache.store import Record, Store
-from lattice_controller.kube.kinds import Kind
+from lattice_controller.kube.kinds import AnyKind, Kind
 from lattice_controller.kube.listwatch import ApiListWatch, ListWatchSource
 from lattice_controller.kube.reflector import Reflector
 from lattice_controller.kube.rest import KubeRest
@@ -23,14 +23,14 @@ from lattice_controller.kube.rest import KubeRest
 log = logging.getLogger(__name__)
 
 R = TypeVar("R", bound=Record)
-CacheListener = Callable[[Kind, Any, Any], None]
+CacheListener = Callable[[AnyKind, Any, Any], None]
 """``callback(kind, old, new)``: old None = added, new None = deleted; records of ``kind``'s store."""
 
 
 class Cache:
     def __init__(
         self,
-        source_for: Callable[[Kind], ListWatchSource],
+        source_for: Callable[[AnyKind], ListWatchSource],
         *,
         page_size: int = 500,
         watch_timeout: Callable[[], float] | None = None,
@@ -42,7 +42,7 @@ class Cache:
         self._watch_timeout = watch_timeout
         self._backoff = backoff
         self._clock = clock
-        self._kinds: dict[str, Kind] = {}
+        self._kinds: dict[str, AnyKind] = {}
         self._stores: dict[str, Store[Any]] = {}
         self._reflectors: dict[str, Reflector] = {}
         self._listeners: list[CacheListener] = []
@@ -54,7 +54,7 @@ class Cache:
         return cls(lambda kind: ApiListWatch(rest, kind), **options)
 
     def register(
-        self, kind: Kind, parse: Callable[[Mapping[str, Any]], R], *, source: ListWatchSource | None = None
+        self, kind: Kind[R], parse: Callable[[Mapping[str, Any]], R], *, source: ListWatchSource | None = None
     ) -> Store[R]:
         if self._running:
             raise RuntimeError("register every kind before the cache runs")
@@ -76,17 +76,18 @@ class Cache:
         self._reflectors[kind.group_kind] = reflector
         return store
 
-    def store(self, kind: Kind) -> Store[Any]:
+    def store(self, kind: Kind[R]) -> Store[R]:
         """The store of ``kind`` (any served version); KeyError if it was not registered."""
-        return self._stores[kind.group_kind]
+        store: Store[R] = self._stores[kind.group_kind]
+        return store
 
-    def has_kind(self, kind: Kind) -> bool:
+    def has_kind(self, kind: AnyKind) -> bool:
         return kind.group_kind in self._stores
 
-    def kinds(self) -> list[Kind]:
+    def kinds(self) -> list[AnyKind]:
         return list(self._kinds.values())
 
-    def reflector(self, kind: Kind) -> Reflector:
+    def reflector(self, kind: AnyKind) -> Reflector:
         return self._reflectors[kind.group_kind]
 
     def on_change(self, callback: CacheListener) -> None:
@@ -110,7 +111,7 @@ class Cache:
         finally:
             self._running = False
 
-    def _fan_out(self, kind: Kind, old: Any, new: Any) -> None:
+    def _fan_out(self, kind: AnyKind, old: Any, new: Any) -> None:
         for listener in self._listeners:
             try:
                 listener(kind, old, new)

@@ -13,16 +13,17 @@ from typing import Any
 
 from lattice_controller.cache import indexes
 from lattice_controller.cache.cache import Cache
-from lattice_controller.cache.policy_targets import POLICIES_BY_TARGET, parse_policy_view, policy_targets
+from lattice_controller.cache.policy_targets import POLICIES_BY_TARGET, policy_targets
 from lattice_controller.cache.store import Store
 from lattice_controller.kube import kinds as k
-from lattice_controller.kube.kinds import Kind
+from lattice_controller.kube.kinds import AnyKind
 from lattice_controller.model.k8s import (
     parse_endpoint_slice,
     parse_namespace,
     parse_service,
 )
 from lattice_controller.model.k8s.gateway import parse_gateway, parse_gateway_class
+from lattice_controller.model.k8s.policy import parse_policy_view
 from lattice_controller.model.k8s.reference_grant import parse_reference_grant
 from lattice_controller.model.k8s.route import parse_grpc_route, parse_http_route, parse_tls_route
 from lattice_controller.model.k8s.service_import import parse_service_import
@@ -63,7 +64,7 @@ STORE_SPECS: dict[str, StoreSpec] = {
 }
 
 
-def register_controller_kinds(cache: Cache, kinds: Iterable[Kind]) -> dict[str, Store[Any]]:
+def register_controller_kinds(cache: Cache, kinds: Iterable[AnyKind]) -> dict[str, Store[Any]]:
     """Register a store (parser + indexes) for each of ``kinds``; returns them by ``group_kind``."""
     stores: dict[str, Store[Any]] = {}
     for kind in kinds:

@@ -43,7 +43,7 @@ def route_backends(route: Route) -> Iterable[str]:
         for ref in rule.backend_refs:
             kind = ref.effective_kind
             if (kind == "Service" and ref.effective_group == "") or (
-                kind == "ServiceImport" and ref.effective_group == AWS_GROUP
+                kind == "ServiceImport" and ref.effective_group in ("", AWS_GROUP)
             ):
                 value = backend_value(kind, ObjectKey(ref.namespace_or(own), ref.name))
                 if value not in seen:

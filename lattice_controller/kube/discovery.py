@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lattice_controller.kube.errors import KubeError, NotFound
-from lattice_controller.kube.kinds import OPTIONAL_KINDS, REQUIRED_KINDS, Kind
+from lattice_controller.kube.kinds import OPTIONAL_KINDS, REQUIRED_KINDS, AnyKind, Kind
 from lattice_controller.kube.rest import KubeRest
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 class MissingRequiredKinds(RuntimeError):
     """Required kinds are not served; the message is one line naming them (like the reference's)."""
 
-    def __init__(self, missing: Iterable[Kind]) -> None:
+    def __init__(self, missing: Iterable[AnyKind]) -> None:
         self.missing = tuple(missing)
         names = ", ".join(f"{k.group_kind}/{'|'.join(k.candidate_versions)}" for k in self.missing)
         super().__init__(f"missing required CRDs: {names}")
@@ -32,10 +32,10 @@ class ServedKinds:
 
     served: frozenset[tuple[str, str, str, str, bool]]
 
-    def is_served(self, kind: Kind) -> bool:
+    def is_served(self, kind: AnyKind) -> bool:
         return self.resolve(kind) is not None
 
-    def resolve(self, kind: Kind) -> Kind | None:
+    def resolve(self, kind: AnyKind) -> AnyKind | None:
         """``kind`` at the first of its candidate versions that is served, or None."""
         for version in kind.candidate_versions:
             for group, served_version, name, plural, namespaced in self.served:
@@ -44,7 +44,7 @@ class ServedKinds:
         return None
 
 
-async def discover(rest: KubeRest, kinds: Iterable[Kind]) -> ServedKinds:
+async def discover(rest: KubeRest, kinds: Iterable[AnyKind]) -> ServedKinds:
     """Ask the server which of the candidate group versions of ``kinds`` exist and what they serve."""
     group_versions = sorted({(k.group, v) for k in kinds for v in k.candidate_versions})
     served: set[tuple[str, str, str, str, bool]] = set()
@@ -65,14 +65,14 @@ async def discover(rest: KubeRest, kinds: Iterable[Kind]) -> ServedKinds:
 
 @dataclass(frozen=True, slots=True)
 class ResolvedKinds:
-    required: tuple[Kind, ...]
-    optional: tuple[Kind, ...]
+    required: tuple[AnyKind, ...]
+    optional: tuple[AnyKind, ...]
 
 
 async def check_required_kinds(
     rest: KubeRest,
-    required: Iterable[Kind] = REQUIRED_KINDS,
-    optional: Iterable[Kind] = OPTIONAL_KINDS,
+    required: Iterable[AnyKind] = REQUIRED_KINDS,
+    optional: Iterable[AnyKind] = OPTIONAL_KINDS,
 ) -> ResolvedKinds:
     """Resolve the served version of every kind; raise ``MissingRequiredKinds`` if a required one is absent.
 
@@ -84,8 +84,8 @@ async def check_required_kinds(
     except KubeError:
         log.exception("API discovery failed")
         raise
-    resolved_required: list[Kind] = []
-    missing: list[Kind] = []
+    resolved_required: list[AnyKind] = []
+    missing: list[AnyKind] = []
     for kind in required:
         found = served.resolve(kind)
         if found is None:
@@ -94,7 +94,7 @@ async def check_required_kinds(
             resolved_required.append(found)
     if missing:
         raise MissingRequiredKinds(missing)
-    resolved_optional: list[Kind] = []
+    resolved_optional: list[AnyKind] = []
     for kind in optional:
         found = served.resolve(kind)
         if found is None:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lattice_controller.kube.errors import KubeError, NotFound
-from lattice_controller.kube.kinds import EVENT, Kind
+from lattice_controller.kube.kinds import EVENT, AnyKind
 from lattice_controller.kube.rest import MERGE_PATCH, KubeRest
 from lattice_controller.model.keys import ObjectKey
 
@@ -29,7 +29,7 @@ _MAX_MESSAGE = 1024
 
 @dataclass(frozen=True, slots=True)
 class InvolvedObject:
-    kind: Kind
+    kind: AnyKind
     key: ObjectKey
     uid: str = ""
     resource_version: str = ""

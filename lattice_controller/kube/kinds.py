@@ -1,6 +1,9 @@
 """The Kubernetes kinds the controller reads, as typed API coordinates (group, version, plural, scope).
 
-A ``Kind`` names one served version. Kinds whose served version differs between Gateway API releases
+A ``Kind[R]`` names one served version and carries, for the type checker only, the record type ``R``
+its cache store holds (``ctx.store(kinds.GATEWAY)`` is a ``Store[Gateway]``), lightkube's way; code that
+handles kinds of any record type takes an ``AnyKind``. Kinds whose served version differs between
+Gateway API releases
 (TLSRoute, ReferenceGrant) list ``fallback_versions``; discovery picks the first served one
 (see ``discovery.ServedKinds.resolve``). Code that keys things by kind uses ``group_kind``, which does not
 depend on the version that was resolved.
@@ -9,13 +12,28 @@ depend on the version that was resolved.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any, Generic, TypeVar
+
+from lattice_controller.model.k8s import (
+    EndpointSlice,
+    Gateway,
+    GatewayClass,
+    Namespace,
+    ReferenceGrant,
+    Route,
+    Service,
+)
+from lattice_controller.model.k8s.policy import PolicyView
+from lattice_controller.model.k8s.service_import import ServiceImport
+
+R = TypeVar("R")
 
 GATEWAY_API_GROUP = "gateway.networking.k8s.io"
 AWS_GROUP = "application-networking.k8s.aws"
 
 
 @dataclass(frozen=True, slots=True)
-class Kind:
+class Kind(Generic[R]):
     group: str
     version: str
     plural: str
@@ -37,7 +55,7 @@ class Kind:
     def candidate_versions(self) -> tuple[str, ...]:
         return (self.version, *self.fallback_versions)
 
-    def at_version(self, version: str) -> Kind:
+    def at_version(self, version: str) -> Kind[R]:
         return replace(self, version=version, fallback_versions=())
 
     def collection_path(self, namespace: str | None = None) -> str:
@@ -55,42 +73,45 @@ class Kind:
         return f"{self.kind}.{self.api_version}"
 
 
+AnyKind = Kind[Any]
+
+
 def _gw(
     version: str, plural: str, kind: str, *, namespaced: bool = True, fallbacks: tuple[str, ...] = ()
-) -> Kind:
+) -> Kind[Any]:
     return Kind(GATEWAY_API_GROUP, version, plural, kind, namespaced, fallbacks)
 
 
-def _aws(plural: str, kind: str, *, namespaced: bool = True) -> Kind:
+def _aws(plural: str, kind: str, *, namespaced: bool = True) -> Kind[Any]:
     return Kind(AWS_GROUP, "v1alpha1", plural, kind, namespaced)
 
 
-GATEWAY_CLASS = _gw("v1", "gatewayclasses", "GatewayClass", namespaced=False)
-GATEWAY = _gw("v1", "gateways", "Gateway")
-HTTP_ROUTE = _gw("v1", "httproutes", "HTTPRoute")
-GRPC_ROUTE = _gw("v1", "grpcroutes", "GRPCRoute")
-TLS_ROUTE = _gw("v1", "tlsroutes", "TLSRoute", fallbacks=("v1alpha3", "v1alpha2"))
-REFERENCE_GRANT = _gw("v1", "referencegrants", "ReferenceGrant", fallbacks=("v1beta1",))
+GATEWAY_CLASS: Kind[GatewayClass] = _gw("v1", "gatewayclasses", "GatewayClass", namespaced=False)
+GATEWAY: Kind[Gateway] = _gw("v1", "gateways", "Gateway")
+HTTP_ROUTE: Kind[Route] = _gw("v1", "httproutes", "HTTPRoute")
+GRPC_ROUTE: Kind[Route] = _gw("v1", "grpcroutes", "GRPCRoute")
+TLS_ROUTE: Kind[Route] = _gw("v1", "tlsroutes", "TLSRoute", fallbacks=("v1alpha3", "v1alpha2"))
+REFERENCE_GRANT: Kind[ReferenceGrant] = _gw("v1", "referencegrants", "ReferenceGrant", fallbacks=("v1beta1",))
 
-SERVICE = Kind("", "v1", "services", "Service", True)
-POD = Kind("", "v1", "pods", "Pod", True)
-NAMESPACE = Kind("", "v1", "namespaces", "Namespace", False)
-EVENT = Kind("", "v1", "events", "Event", True)
-LEASE = Kind("coordination.k8s.io", "v1", "leases", "Lease", True)
-ENDPOINT_SLICE = Kind("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True)
+SERVICE: Kind[Service] = Kind("", "v1", "services", "Service", True)
+POD: Kind[Any] = Kind("", "v1", "pods", "Pod", True)
+NAMESPACE: Kind[Namespace] = Kind("", "v1", "namespaces", "Namespace", False)
+EVENT: Kind[Any] = Kind("", "v1", "events", "Event", True)
+LEASE: Kind[Any] = Kind("coordination.k8s.io", "v1", "leases", "Lease", True)
+ENDPOINT_SLICE: Kind[EndpointSlice] = Kind("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True)
 
-TARGET_GROUP_POLICY = _aws("targetgrouppolicies", "TargetGroupPolicy")
-VPC_ASSOCIATION_POLICY = _aws("vpcassociationpolicies", "VpcAssociationPolicy")
-ACCESS_LOG_POLICY = _aws("accesslogpolicies", "AccessLogPolicy")
-IAM_AUTH_POLICY = _aws("iamauthpolicies", "IAMAuthPolicy")
-SERVICE_EXPORT = _aws("serviceexports", "ServiceExport")
-SERVICE_IMPORT = _aws("serviceimports", "ServiceImport")
-SERVICE_NETWORK = _aws("servicenetworks", "ServiceNetwork", namespaced=False)
+TARGET_GROUP_POLICY: Kind[PolicyView] = _aws("targetgrouppolicies", "TargetGroupPolicy")
+VPC_ASSOCIATION_POLICY: Kind[PolicyView] = _aws("vpcassociationpolicies", "VpcAssociationPolicy")
+ACCESS_LOG_POLICY: Kind[PolicyView] = _aws("accesslogpolicies", "AccessLogPolicy")
+IAM_AUTH_POLICY: Kind[PolicyView] = _aws("iamauthpolicies", "IAMAuthPolicy")
+SERVICE_EXPORT: Kind[Any] = _aws("serviceexports", "ServiceExport")
+SERVICE_IMPORT: Kind[ServiceImport] = _aws("serviceimports", "ServiceImport")
+SERVICE_NETWORK: Kind[Any] = _aws("servicenetworks", "ServiceNetwork", namespaced=False)
 
 # The reference refuses to start without these (reference §1.3).
-REQUIRED_KINDS: tuple[Kind, ...] = (GATEWAY, GATEWAY_CLASS, HTTP_ROUTE, GRPC_ROUTE, TLS_ROUTE)
+REQUIRED_KINDS: tuple[Kind[Any], ...] = (GATEWAY, GATEWAY_CLASS, HTTP_ROUTE, GRPC_ROUTE, TLS_ROUTE)
 # Watched only when discovery shows them served.
-OPTIONAL_KINDS: tuple[Kind, ...] = (
+OPTIONAL_KINDS: tuple[Kind[Any], ...] = (
     REFERENCE_GRANT,
     TARGET_GROUP_POLICY,
     VPC_ASSOCIATION_POLICY,
@@ -100,4 +121,4 @@ OPTIONAL_KINDS: tuple[Kind, ...] = (
     SERVICE_IMPORT,
     SERVICE_NETWORK,
 )
-CORE_KINDS: tuple[Kind, ...] = (SERVICE, ENDPOINT_SLICE, NAMESPACE, POD)
+CORE_KINDS: tuple[Kind[Any], ...] = (SERVICE, ENDPOINT_SLICE, NAMESPACE, POD)

@@ -10,7 +10,7 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from lattice_controller.kube.kinds import Kind
+from lattice_controller.kube.kinds import AnyKind
 from lattice_controller.kube.rest import KubeRest
 
 JSON = dict[str, Any]
@@ -42,7 +42,7 @@ class ApiListWatch:
     def __init__(
         self,
         rest: KubeRest,
-        kind: Kind,
+        kind: AnyKind,
         *,
         namespace: str | None = None,
         label_selector: str = "",

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from lattice_controller.kube.errors import Conflict, NotFound
-from lattice_controller.kube.kinds import Kind
+from lattice_controller.kube.kinds import AnyKind
 from lattice_controller.kube.merge_patch import is_noop_merge_patch, merge_patch_between
 from lattice_controller.kube.rest import MERGE_PATCH, KubeRest
 from lattice_controller.model.keys import ObjectKey
@@ -37,11 +37,11 @@ class KubeWriter:
         self.conflict_retries = conflict_retries
         self.writes = 0  # PATCH calls sent, for tests and metrics
 
-    async def get(self, kind: Kind, key: ObjectKey) -> JSON:
+    async def get(self, kind: AnyKind, key: ObjectKey) -> JSON:
         return await self.rest.get(kind.object_path(key.namespace, key.name))
 
     async def patch(
-        self, kind: Kind, key: ObjectKey, patch: Mapping[str, Any], *, subresource: str = ""
+        self, kind: AnyKind, key: ObjectKey, patch: Mapping[str, Any], *, subresource: str = ""
     ) -> JSON:
         """A raw merge patch (no skipping, no retry)."""
         self.writes += 1
@@ -53,7 +53,7 @@ class KubeWriter:
 
     async def patch_status(
         self,
-        kind: Kind,
+        kind: AnyKind,
         key: ObjectKey,
         patch: Mapping[str, Any],
         *,
@@ -72,7 +72,7 @@ class KubeWriter:
         await self.patch(kind, key, body, subresource="status")
         return True
 
-    async def update_status(self, kind: Kind, key: ObjectKey, desired: Mapping[str, Any]) -> bool:
+    async def update_status(self, kind: AnyKind, key: ObjectKey, desired: Mapping[str, Any]) -> bool:
         """Make the status equal ``desired`` (read fresh, minimal patch, optimistic lock, retry on 409)."""
 
         async def attempt() -> bool:
@@ -87,18 +87,18 @@ class KubeWriter:
 
     # ---- finalizers ----------------------------------------------------------------------------------
 
-    async def add_finalizer(self, kind: Kind, key: ObjectKey, finalizer: str) -> bool:
+    async def add_finalizer(self, kind: AnyKind, key: ObjectKey, finalizer: str) -> bool:
         """Add ``finalizer``; False when it is already there. NotFound propagates."""
         return await self._edit_finalizers(kind, key, finalizer, add=True)
 
-    async def remove_finalizer(self, kind: Kind, key: ObjectKey, finalizer: str) -> bool:
+    async def remove_finalizer(self, kind: AnyKind, key: ObjectKey, finalizer: str) -> bool:
         """Remove ``finalizer``; False when it is absent or the object is already gone."""
         try:
             return await self._edit_finalizers(kind, key, finalizer, add=False)
         except NotFound:
             return False
 
-    async def _edit_finalizers(self, kind: Kind, key: ObjectKey, finalizer: str, *, add: bool) -> bool:
+    async def _edit_finalizers(self, kind: AnyKind, key: ObjectKey, finalizer: str, *, add: bool) -> bool:
         async def attempt() -> bool:
             obj = await self.get(kind, key)
             metadata = obj.get("metadata") or {}
@@ -120,7 +120,7 @@ class KubeWriter:
 
     async def patch_annotations(
         self,
-        kind: Kind,
+        kind: AnyKind,
         key: ObjectKey,
         changes: Mapping[str, str | None],
         *,

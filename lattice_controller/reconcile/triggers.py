@@ -4,6 +4,10 @@ Level-triggered: a key carries no event payload, so over-enqueueing is safe (the
 deduplicates); missing a key is the bug to avoid. Old and new records are both considered, so a
 route moved from one gateway to another refreshes both.
 
+Every watched kind has one written route to keys (``_ROUTES``, one function per kind, looked up by
+kind); a kind the controller caches but nothing reads maps to nothing, and ``triggers`` refuses a
+kind that has no entry, so a new store cannot be added without deciding who it wakes up.
+
 Updates that only carry the controller's own writes — status, finalizers, the service ARN/DNS
 annotations — change nothing a reconcile reads, so they trigger nothing (as the reference's
 generation predicates); the exception is the DNS annotation, which Gateway addresses show.
@@ -11,15 +15,26 @@ generation predicates); the exception is the DNS annotation, which Gateway addre
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol, TypeVar
 
 from lattice_controller.cache import indexes
 from lattice_controller.kube import kinds as k
 from lattice_controller.kube.kinds import Kind
-from lattice_controller.model.k8s import Route
+from lattice_controller.model.k8s import (
+    EndpointSlice,
+    Gateway,
+    GatewayClass,
+    Meta,
+    Namespace,
+    ReferenceGrant,
+    Route,
+    Service,
+    ServiceImport,
+)
+from lattice_controller.model.k8s.policy import PolicyView
 from lattice_controller.model.keys import ObjectKey
-from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, ControllerContext
+from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, CacheView
 from lattice_controller.reconcile.controllers.route import ASSIGNED_DOMAIN_ANNOTATION, SERVICE_ARN_ANNOTATION
 
 GATEWAY_CLASS_CONTROLLER = "gatewayclass"
@@ -27,6 +42,16 @@ GATEWAY_CONTROLLER = "gateway"
 _ROUTE_CONTROLLER_BY_KIND = {kind.group_kind: t.kind.lower() for t, kind in ROUTE_KINDS.items()}
 
 Trigger = tuple[str, ObjectKey]
+
+
+class Watched(Protocol):
+    """Any cached record: the triggers read its metadata."""
+
+    @property
+    def meta(self) -> Meta: ...
+
+
+W = TypeVar("W", bound=Watched)
 
 
 def route_key(route: Route) -> Trigger:
@@ -37,86 +62,135 @@ WRITTEN_ANNOTATIONS = frozenset({SERVICE_ARN_ANNOTATION, ASSIGNED_DOMAIN_ANNOTAT
 _STATUS_ONLY_KINDS = frozenset({k.GATEWAY_CLASS.group_kind, k.GATEWAY.group_kind, *_ROUTE_CONTROLLER_BY_KIND})
 
 
-def triggers(ctx: ControllerContext, kind: Kind, old: Any, new: Any) -> set[Trigger]:
+def triggers(ctx: CacheView, kind: Kind[W], old: W | None, new: W | None) -> set[Trigger]:
     """Every (controller, key) to reconcile after ``kind`` changed from ``old`` to ``new``."""
-    updated = old is not None and new is not None
-    if updated and kind.group_kind in _STATUS_ONLY_KINDS and not _spec_changed(old, new):
-        if kind.group_kind in _ROUTE_CONTROLLER_BY_KIND and _domain(old) != _domain(new):
+    route_to_keys = _ROUTES.get(kind.group_kind)
+    if route_to_keys is None:
+        raise KeyError(f"no trigger route for {kind.group_kind}: add one to reconcile/triggers.py")
+    status_only = kind.group_kind in _STATUS_ONLY_KINDS
+    if status_only and old is not None and new is not None and not _spec_changed(old.meta, new.meta):
+        if isinstance(new, Route) and _domain(old.meta) != _domain(new.meta):
             return {(GATEWAY_CONTROLLER, ObjectKey.parse(g)) for g in indexes.route_parent_gateways(new)}
         return set()
     out: set[Trigger] = set()
     for record in (old, new):
         if record is not None:
-            out.update(_for_record(ctx, kind, record))
+            out.update(route_to_keys(ctx, record))
     return out
 
 
-def _spec_changed(old: Any, new: Any) -> bool:
+def _spec_changed(old: Meta, new: Meta) -> bool:
     """Anything a reconcile reads besides status, finalizers and our own annotations."""
     return (
-        old.meta.generation != new.meta.generation
-        or old.meta.deleting != new.meta.deleting
+        old.generation != new.generation
+        or old.deleting != new.deleting
         or _read_annotations(old) != _read_annotations(new)
-        or old.meta.labels != new.meta.labels
+        or old.labels != new.labels
     )
 
 
-def _read_annotations(record: Any) -> dict[str, str]:
-    return {k: v for k, v in record.meta.annotations.as_dict().items() if k not in WRITTEN_ANNOTATIONS}
+def _read_annotations(meta: Meta) -> dict[str, str]:
+    return {k: v for k, v in meta.annotations.as_dict().items() if k not in WRITTEN_ANNOTATIONS}
 
 
-def _domain(record: Any) -> str | None:
-    value: str | None = record.meta.annotations.get(ASSIGNED_DOMAIN_ANNOTATION)
-    return value
+def _domain(meta: Meta) -> str | None:
+    return meta.annotations.get(ASSIGNED_DOMAIN_ANNOTATION)
 
 
-def _for_record(ctx: ControllerContext, kind: Kind, record: Any) -> Iterator[Trigger]:
-    group_kind = kind.group_kind
-    key: ObjectKey = record.meta.key
-    if group_kind == k.GATEWAY_CLASS.group_kind:
-        yield (GATEWAY_CLASS_CONTROLLER, key)
-        store = ctx.store(k.GATEWAY)
-        for gateway in store.records() if store else ():
-            if gateway.gateway_class_name == key.name:
-                yield from _gateway_and_routes(ctx, gateway.meta.key)
-    elif group_kind == k.GATEWAY.group_kind:
-        yield from _gateway_and_routes(ctx, key)
-    elif group_kind in _ROUTE_CONTROLLER_BY_KIND:
-        yield (_ROUTE_CONTROLLER_BY_KIND[group_kind], key)
-        for gateway in indexes.route_parent_gateways(record):
-            yield (GATEWAY_CONTROLLER, ObjectKey.parse(gateway))
-    elif group_kind == k.SERVICE.group_kind:
-        yield from _routes_with_backend(ctx, key)
-    elif group_kind == k.ENDPOINT_SLICE.group_kind:
-        for service in indexes.endpoint_slice_service(record):
-            yield from _routes_with_backend(ctx, ObjectKey.parse(service))
-    elif group_kind == k.REFERENCE_GRANT.group_kind:
-        # A grant in namespace N governs references into N: every route with a backend there.
-        for route in ctx.routes():
-            if any(
-                ref.namespace_or(route.meta.key.namespace) == key.namespace
-                for rule in route.rules
-                for ref in rule.backend_refs
-            ):
-                yield route_key(route)
-    elif group_kind == k.NAMESPACE.group_kind:
-        # Label changes can change allowedRoutes selectors: routes in it and the gateways they name.
-        for route in ctx.routes():
-            if route.meta.key.namespace == key.name:
-                yield route_key(route)
-                for gateway in indexes.route_parent_gateways(route):
-                    yield (GATEWAY_CONTROLLER, ObjectKey.parse(gateway))
+# -- one route to keys per watched kind ----------------------------------------------------------
 
 
-def _gateway_and_routes(ctx: ControllerContext, gateway: ObjectKey) -> Iterator[Trigger]:
+def _from_gateway_class(ctx: CacheView, cls: GatewayClass) -> Iterator[Trigger]:
+    yield (GATEWAY_CLASS_CONTROLLER, cls.meta.key)
+    store = ctx.store(k.GATEWAY)
+    for gateway in store.records() if store else ():
+        if gateway.gateway_class_name == cls.meta.key.name:
+            yield from _gateway_and_routes(ctx, gateway.meta.key)
+
+
+def _from_gateway(ctx: CacheView, gateway: Gateway) -> Iterator[Trigger]:
+    yield from _gateway_and_routes(ctx, gateway.meta.key)
+
+
+def _from_route(ctx: CacheView, route: Route) -> Iterator[Trigger]:
+    yield route_key(route)
+    for gateway in indexes.route_parent_gateways(route):
+        yield (GATEWAY_CONTROLLER, ObjectKey.parse(gateway))
+
+
+def _from_service(ctx: CacheView, service: Service) -> Iterator[Trigger]:
+    yield from _routes_with_backend(ctx, "Service", service.meta.key)
+
+
+def _from_endpoint_slice(ctx: CacheView, endpoint_slice: EndpointSlice) -> Iterator[Trigger]:
+    for service in indexes.endpoint_slice_service(endpoint_slice):
+        yield from _routes_with_backend(ctx, "Service", ObjectKey.parse(service))
+
+
+def _from_service_import(ctx: CacheView, service_import: ServiceImport) -> Iterator[Trigger]:
+    # Its annotations name the target group a route forwards to: routes with it as a backend.
+    yield from _routes_with_backend(ctx, "ServiceImport", service_import.meta.key)
+
+
+def _from_reference_grant(ctx: CacheView, grant: ReferenceGrant) -> Iterator[Trigger]:
+    # A grant in namespace N governs references into N: every route with a backend there.
+    namespace = grant.meta.key.namespace
+    for route in ctx.routes():
+        if any(
+            ref.namespace_or(route.meta.key.namespace) == namespace
+            for rule in route.rules
+            for ref in rule.backend_refs
+        ):
+            yield route_key(route)
+
+
+def _from_namespace(ctx: CacheView, namespace: Namespace) -> Iterator[Trigger]:
+    # Label changes can change allowedRoutes selectors: routes in it and the gateways they name.
+    for route in ctx.routes():
+        if route.meta.key.namespace == namespace.meta.key.name:
+            yield from _from_route(ctx, route)
+
+
+def _from_target_group_policy(ctx: CacheView, policy: PolicyView) -> Iterator[Trigger]:
+    # A policy on a Service shapes the target groups of every route with that Service as a backend.
+    ref = policy.target_ref
+    if ref is not None and ref.kind in ("Service", "ServiceExport") and ref.name:
+        yield from _routes_with_backend(
+            ctx, "Service", ObjectKey(ref.namespace or policy.meta.key.namespace, ref.name)
+        )
+
+
+def _nothing(ctx: CacheView, record: Any) -> Iterator[Trigger]:
+    """Cached for a reconciler that does not exist yet: no route's outcome depends on it."""
+    return iter(())
+
+
+def _gateway_and_routes(ctx: CacheView, gateway: ObjectKey) -> Iterator[Trigger]:
     yield (GATEWAY_CONTROLLER, gateway)
     for route in ctx.routes_of_gateway(gateway):
         yield route_key(route)
 
 
-def _routes_with_backend(ctx: ControllerContext, service: ObjectKey) -> Iterator[Trigger]:
-    value = indexes.backend_value("Service", service)
+def _routes_with_backend(ctx: CacheView, backend_kind: str, backend: ObjectKey) -> Iterator[Trigger]:
+    value = indexes.backend_value(backend_kind, backend)
     for kind in ROUTE_KINDS.values():
         store = ctx.store(kind)
         for route in store.by_index(indexes.ROUTES_BY_BACKEND, value) if store else ():
             yield route_key(route)
+
+
+_ROUTES: dict[str, Callable[[CacheView, Any], Iterator[Trigger]]] = {
+    k.GATEWAY_CLASS.group_kind: _from_gateway_class,
+    k.GATEWAY.group_kind: _from_gateway,
+    **{kind.group_kind: _from_route for kind in ROUTE_KINDS.values()},
+    k.SERVICE.group_kind: _from_service,
+    k.ENDPOINT_SLICE.group_kind: _from_endpoint_slice,
+    k.SERVICE_IMPORT.group_kind: _from_service_import,
+    k.REFERENCE_GRANT.group_kind: _from_reference_grant,
+    k.NAMESPACE.group_kind: _from_namespace,
+    k.TARGET_GROUP_POLICY.group_kind: _from_target_group_policy,
+    k.VPC_ASSOCIATION_POLICY.group_kind: _nothing,
+    k.ACCESS_LOG_POLICY.group_kind: _nothing,
+    k.IAM_AUTH_POLICY.group_kind: _nothing,
+}
+"""Watched kind → the keys one of its records makes stale."""

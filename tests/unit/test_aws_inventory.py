@@ -12,6 +12,7 @@ from lattice_controller.aws import errors
 from lattice_controller.aws.inventory import LatticeInventory
 from lattice_controller.aws.inventory_tags import MANAGED_RESOURCE_TYPES, matches_type_filter, resource_type
 from lattice_controller.aws.lattice import LatticeApi
+from lattice_controller.aws.listings import Listing
 from lattice_controller.aws.tagging import TagStore
 from lattice_controller.aws.testing import ScriptedTransport
 
@@ -297,11 +298,11 @@ async def test_invalidate_by_kind_or_scope() -> None:
     await inventory.listeners("svc-1")
     await inventory.listeners("svc-2")
 
-    inventory.invalidate("listeners", "svc-1")
+    inventory.invalidate(Listing.LISTENERS, "svc-1")
     await inventory.listeners("svc-1")
     await inventory.listeners("svc-2")
     assert transport.count("ListListeners") == 3
-    inventory.invalidate("listeners")
+    inventory.invalidate(Listing.LISTENERS)
     await inventory.listeners("svc-1")
     await inventory.listeners("svc-2")
     assert transport.count("ListListeners") == 5

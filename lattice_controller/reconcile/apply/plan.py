@@ -20,6 +20,7 @@ from typing import Any
 from lattice_controller.aws.errors import AwsError, Conflict, NotFound
 from lattice_controller.aws.inventory import LatticeInventory
 from lattice_controller.aws.lattice import LatticeApi
+from lattice_controller.aws.listings import Listing
 from lattice_controller.aws.shapes import resource_id
 from lattice_controller.aws.tagging import TagStore
 from lattice_controller.reconcile.apply.requests import Request, build_request
@@ -249,26 +250,32 @@ class _Applier:
         if inventory is None:
             return
         try:
-            keys = self._stale_listings(step)
+            stale = self._stale_listings(step)
         except UnresolvedRef:
-            keys = [("services",), ("target-groups",)]
-        for key in keys:
-            inventory.invalidate(*key)
+            stale = [(Listing.SERVICES, ()), (Listing.TARGET_GROUPS, ())]
+        for listing, scope in stale:
+            inventory.invalidate(listing, *scope)
 
-    def _stale_listings(self, step: Step) -> list[tuple[str, ...]]:
+    def _stale_listings(self, step: Step) -> list[tuple[Listing, tuple[str, ...]]]:
+        """``(listing, scope)`` pairs; an empty scope drops every listing of that kind."""
+        L = Listing
         if isinstance(step, CreateService | UpdateService | DeleteService):
-            return [("services",), ("service-associations",), ("listeners",), ("rules",)]
+            return _every(L.SERVICES, L.SERVICE_ASSOCIATIONS, L.LISTENERS, L.RULES)
         if isinstance(step, CreateServiceNetworkServiceAssociation | DeleteServiceNetworkServiceAssociation):
-            return [("service-associations",)]
+            return _every(L.SERVICE_ASSOCIATIONS)
         if isinstance(step, CreateListener | UpdateListener | DeleteListener):
-            return [("listeners", self.id_of(step.service)), ("rules",)]
+            return [(L.LISTENERS, (self.id_of(step.service),)), (L.RULES, ())]
         if isinstance(step, CreateRule | UpdateRule | DeleteRule | BatchUpdateRule):
-            return [("rules", self.id_of(step.service), self.id_of(step.listener))]
+            return [(L.RULES, (self.id_of(step.service), self.id_of(step.listener)))]
         if isinstance(step, RegisterTargets | DeregisterTargets):
-            return [("targets", self.id_of(step.target_group))]
+            return [(L.TARGETS, (self.id_of(step.target_group),))]
         if isinstance(step, CreateTargetGroup | UpdateTargetGroup | DeleteTargetGroup):
-            return [("target-groups",), ("target-group-tags",), ("targets",)]
-        return [("services",), ("target-group-tags",), ("listeners",), ("rules",), ("service-associations",)]
+            return _every(L.TARGET_GROUPS, L.TARGET_GROUP_TAGS, L.TARGETS)
+        return _every(L.SERVICES, L.TARGET_GROUP_TAGS, L.LISTENERS, L.RULES, L.SERVICE_ASSOCIATIONS)
+
+
+def _every(*listings: Listing) -> list[tuple[Listing, tuple[str, ...]]]:
+    return [(listing, ()) for listing in listings]
 
 
 async def apply_plan(

@@ -6,16 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from lattice_controller.aws.inventory import LatticeInventory
 from lattice_controller.aws.lattice import LatticeApi
 from lattice_controller.aws.tagging import TagStore
 from lattice_controller.cache import indexes
-from lattice_controller.cache.store import Store
+from lattice_controller.cache.store import Record, Store
 from lattice_controller.kube import kinds as k
 from lattice_controller.kube.events import EventRecorder, InvolvedObject
-from lattice_controller.kube.kinds import Kind
+from lattice_controller.kube.kinds import AnyKind, Kind
 from lattice_controller.kube.writes import KubeWriter
 from lattice_controller.model.k8s import Gateway, GatewayClass, Route
 from lattice_controller.model.k8s.route import RouteType
@@ -23,12 +23,12 @@ from lattice_controller.model.keys import ObjectKey
 from lattice_controller.reconcile.build.inputs import BuildSettings, RouteSnapshot, route_dependencies
 from lattice_controller.reconcile.observe import DetailCache
 
-ROUTE_KINDS: dict[RouteType, Kind] = {
+ROUTE_KINDS: dict[RouteType, Kind[Route]] = {
     RouteType.HTTP: k.HTTP_ROUTE,
     RouteType.GRPC: k.GRPC_ROUTE,
     RouteType.TLS: k.TLS_ROUTE,
 }
-RETRY_SECONDS = 10.0
+R = TypeVar("R", bound=Record)
 
 
 def utc_now() -> str:
@@ -40,15 +40,17 @@ class CacheView:
     """Reads of cache records that reconcilers (and the offline plan) need; no I/O."""
 
     stores: dict[str, Store[Any]]
-    kinds: dict[str, Kind]
+    kinds: dict[str, AnyKind]
     settings: BuildSettings
 
-    def kind(self, kind: Kind) -> Kind:
+    def kind(self, kind: AnyKind) -> AnyKind:
         """The served version of ``kind``."""
         return self.kinds.get(kind.group_kind, kind)
 
-    def store(self, kind: Kind) -> Store[Any] | None:
-        return self.stores.get(kind.group_kind)
+    def store(self, kind: Kind[R]) -> Store[R] | None:
+        """The store of ``kind`` with its record type (None when the kind is not served)."""
+        store: Store[R] | None = self.stores.get(kind.group_kind)
+        return store
 
     def gateway_classes(self) -> dict[str, GatewayClass]:
         store = self.store(k.GATEWAY_CLASS)
@@ -99,13 +101,14 @@ class CacheView:
             endpoint_slices=endpoint_slices,
             reference_grants=grants,
             namespaces=namespaces,
+            service_imports=self._by_keys(k.SERVICE_IMPORT, deps.service_imports),
         )
 
-    def _by_keys(self, kind: Kind, keys: Iterable[ObjectKey]) -> dict[ObjectKey, Any]:
+    def _by_keys(self, kind: Kind[R], keys: Iterable[ObjectKey]) -> dict[ObjectKey, R]:
         store = self.store(kind)
         if store is None:
             return {}
-        found = {}
+        found: dict[ObjectKey, R] = {}
         for key in keys:
             record = store.get(key)
             if record is not None:
@@ -125,5 +128,5 @@ class ControllerContext(CacheView):
     details: DetailCache = field(default_factory=DetailCache)
     now: Callable[[], str] = field(default=utc_now)
 
-    def involved(self, kind: Kind, key: ObjectKey, uid: str = "") -> InvolvedObject:
+    def involved(self, kind: AnyKind, key: ObjectKey, uid: str = "") -> InvolvedObject:
         return InvolvedObject(self.kind(kind), key, uid)

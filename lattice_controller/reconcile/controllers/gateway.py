@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import structlog
 
+from lattice_controller.aws.listings import Listing
 from lattice_controller.kube import kinds as k
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.model.outcomes import Outcome, RequeueAfter, Success
@@ -53,8 +54,8 @@ class GatewayReconciler:
         found = await find_service_network(network, ctx.inventory, vpc_id=settings.vpc)
         if found.not_found:
             # Listings are shared per resync cycle; a network created since must not wait for the next one.
-            ctx.inventory.invalidate("service-networks")
-            ctx.inventory.invalidate("vpc-associations")
+            ctx.inventory.invalidate(Listing.SERVICE_NETWORKS)
+            ctx.inventory.invalidate(Listing.VPC_ASSOCIATIONS)
             found = await find_service_network(network, ctx.inventory, vpc_id=settings.vpc)
         lookup = ServiceNetworkLookup(
             arn=found.network.arn if found.network else None, conflict=found.conflict is not None

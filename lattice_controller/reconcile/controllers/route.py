@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 import structlog
 
 from lattice_controller.aws.certificates import CertificateFinder
+from lattice_controller.aws.listings import Listing
 from lattice_controller.model.k8s import Condition, Route
 from lattice_controller.model.k8s.route import RouteType
 from lattice_controller.model.keys import ObjectKey
@@ -153,12 +154,12 @@ class RouteReconciler:
         if plan.waits or result.waits:
             # What we wait for (draining targets, associations settling) changes without our writes:
             # the retry must see it, not the cycle's cached listing.
-            self.ctx.inventory.invalidate("targets")
-            self.ctx.inventory.invalidate("service-associations")
+            self.ctx.inventory.invalidate(Listing.TARGETS)
+            self.ctx.inventory.invalidate(Listing.SERVICE_ASSOCIATIONS)
         if plan.missing:
             # Missing service networks / imported target groups are created by someone else: the
             # retry must re-list them rather than wait for the next resync cycle's fresh listing.
-            self.ctx.inventory.invalidate("service-networks")
-            self.ctx.inventory.invalidate("target-groups")
-            self.ctx.inventory.invalidate("target-group-tags")
+            self.ctx.inventory.invalidate(Listing.SERVICE_NETWORKS)
+            self.ctx.inventory.invalidate(Listing.TARGET_GROUPS)
+            self.ctx.inventory.invalidate(Listing.TARGET_GROUP_TAGS)
         return result

@@ -21,6 +21,7 @@ from lattice_controller.aws.errors import NotFound
 from lattice_controller.aws.inventory import LatticeInventory
 from lattice_controller.aws.inventory_tags import TaggedTargetGroup, resource_type
 from lattice_controller.aws.lattice import LatticeApi
+from lattice_controller.aws.listings import Listing
 from lattice_controller.aws.shapes import health_check_from_api, target_group_config_from_api
 from lattice_controller.aws.tagging import TARGET_GROUP_RESOURCE_TYPE
 from lattice_controller.model import tags as tag_keys
@@ -144,7 +145,7 @@ class TargetGroupObserver:
         try:
             fresh = await self.lattice.get_target_group(tg.id)
         except NotFound:
-            self.inventory.invalidate("target-groups")
+            self.inventory.invalidate(Listing.TARGET_GROUPS)
             return None
         service_arns = tuple(str(a) for a in fresh.get("serviceArns") or ())
         status = str(fresh.get("status") or tg.status)
