@@ -14,6 +14,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+import structlog
+
 from lattice_controller import __version__
 from lattice_controller.plan import add_plan_flags, plan_from_args
 from lattice_controller.settings import Settings, SettingsError, add_run_flags, load_settings
@@ -65,6 +67,8 @@ def _run(settings: Settings) -> int:
     from lattice_controller.runtime.logs import configure_logging
 
     configure_logging(settings.log_level, settings.dev_mode)
+    for line in settings.ignored:
+        structlog.get_logger("lattice_controller.settings").warning(line)
     try:
         app = importlib.import_module("lattice_controller.app")
     except ModuleNotFoundError as exc:

@@ -12,7 +12,7 @@ Environment variables (names, defaults and meaning as in the reference controlle
 ``DISABLE_TAGGING_SERVICE_API``     false                      Lattice tag calls instead of the tagging API
 ``ROUTE_MAX_CONCURRENT_RECONCILES`` 4 (reference: 1)           workers of each route controller (≥ 1)
 ``RECONCILE_DEFAULT_RESYNC_SECONDS`` 0                         0 = off, else ≥ 60: requeue after success
-``WEBHOOK_ENABLED``                 false                      pod readiness-gate webhook on :9443
+``WEBHOOK_ENABLED``                 false                      readiness-gate webhook (not implemented yet)
 ``LOG_LEVEL``                       info                       debug, info, warn, error, panic
 ``DEV_MODE``                        ""                         any non-empty value: console logs
 ``LATTICE_ENDPOINT``                ""                         botocore resolves it (AWS_ENDPOINT_URL*)
@@ -23,7 +23,7 @@ Ours:
 =========================================== ================ ==============================================
 ``ENFORCE_REFERENCE_GRANTS``                true             false: follow cross-namespace refs unchecked
 ``GATEWAY_MAX_CONCURRENT_RECONCILES``       1                workers of the gateway controller (≥ 1)
-``POLICY_MAX_CONCURRENT_RECONCILES``        1                workers of each policy controller (≥ 1)
+``POLICY_MAX_CONCURRENT_RECONCILES``        1                policy controller workers (none exist yet)
 ``POD_NAMESPACE``                           service-account namespace file, else ``default``: lease namespace
 ``SHUTDOWN_GRACE_SECONDS``                  25               time in-flight reconciles get on SIGTERM
 =========================================== ================ ==============================================
@@ -34,7 +34,9 @@ Flags: ``--metrics-bind-address`` (``:8080``; ``0`` disables), ``--health-probe-
 Differences from the reference, on purpose: booleans accept only ``true``/``false`` (any case) or empty, and
 ``LOG_LEVEL`` only the listed levels — anything else stops start-up instead of silently meaning "false" or
 "info"; ``*_MAX_CONCURRENT_RECONCILES`` must be at least 1. Every failure raises ``SettingsError`` with one
-line naming the variable (and the accepted values); the CLI prints it and exits with status 2.
+line naming the variable (and the accepted values); the CLI prints it and exits with status 2. A valid
+setting that nothing implements yet is accepted and named in ``Settings.ignored``; the CLI logs one
+warning line for each at start-up instead of accepting it silently.
 """
 
 from __future__ import annotations
@@ -108,6 +110,8 @@ class Settings:
     health_probe_bind_address: BindAddress | None = BindAddress("", 8081)
     leader_elect: bool = False
     kubeconfig: str | None = None
+    ignored: tuple[str, ...] = ()
+    """One line per setting given a value that nothing implements yet (logged at start-up)."""
 
     @property
     def managed_by(self) -> str:
@@ -161,6 +165,15 @@ async def load_settings(
     metrics_address = parse_bind_address("--metrics-bind-address", flags.metrics_bind_address)
     probe_address = parse_bind_address("--health-probe-bind-address", flags.health_probe_bind_address)
 
+    ignored = []
+    if env.text("POLICY_MAX_CONCURRENT_RECONCILES"):
+        ignored.append(
+            f"POLICY_MAX_CONCURRENT_RECONCILES={policy_workers} ignored: "
+            "no policy controller is implemented yet"
+        )
+    if webhook:
+        ignored.append("WEBHOOK_ENABLED=true ignored: the pod readiness-gate webhook is not implemented yet")
+
     source: MetadataSource | None = None
 
     def get_source() -> MetadataSource:
@@ -196,6 +209,7 @@ async def load_settings(
         health_probe_bind_address=probe_address,
         leader_elect=bool(flags.leader_elect),
         kubeconfig=flags.kubeconfig or None,
+        ignored=tuple(ignored),
     )
 
 

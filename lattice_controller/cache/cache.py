@@ -81,9 +81,6 @@ class Cache:
         store: Store[R] = self._stores[kind.group_kind]
         return store
 
-    def has_kind(self, kind: AnyKind) -> bool:
-        return kind.group_kind in self._stores
-
     def kinds(self) -> list[AnyKind]:
         return list(self._kinds.values())
 

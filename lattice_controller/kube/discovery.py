@@ -32,9 +32,6 @@ class ServedKinds:
 
     served: frozenset[tuple[str, str, str, str, bool]]
 
-    def is_served(self, kind: AnyKind) -> bool:
-        return self.resolve(kind) is not None
-
     def resolve(self, kind: AnyKind) -> AnyKind | None:
         """``kind`` at the first of its candidate versions that is served, or None."""
         for version in kind.candidate_versions:

@@ -5,8 +5,6 @@ Callers outside kube/ catch these, never ``kubernetes_asyncio`` types.
 
 from __future__ import annotations
 
-import json
-
 
 class KubeError(Exception):
     """A failed Kubernetes API call; ``status`` is the HTTP status (0 when no response arrived)."""
@@ -43,23 +41,3 @@ def error_from_status_object(status_obj: dict[str, object]) -> KubeError:
         str(status_obj.get("reason") or ""),
         str(status_obj.get("message") or ""),
     )
-
-
-def error_from_api_exception(exc: Exception) -> KubeError:
-    """Translate a ``kubernetes_asyncio`` ``ApiException`` (duck-typed: status, reason, body)."""
-    status = getattr(exc, "status", 0) or 0
-    reason = str(getattr(exc, "reason", "") or "")
-    body = getattr(exc, "body", None)
-    message = ""
-    if isinstance(body, bytes):
-        body = body.decode("utf-8", "replace")
-    if isinstance(body, str) and body:
-        try:
-            parsed = json.loads(body)
-        except ValueError:
-            message = body[:500]
-        else:
-            if isinstance(parsed, dict):
-                message = str(parsed.get("message") or "")
-                reason = str(parsed.get("reason") or reason)
-    return error_for(int(status), reason, message)

@@ -21,7 +21,6 @@ JSON = dict[str, Any]
 Query = Sequence[tuple[str, str]]
 
 MERGE_PATCH = "application/merge-patch+json"
-JSON_PATCH = "application/json-patch+json"
 _MAX_WATCH_LINE = 64 * 1024 * 1024
 _TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
 

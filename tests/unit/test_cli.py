@@ -121,3 +121,20 @@ def test_python_dash_m_entry_point() -> None:
     )
     assert done.returncode == 0
     assert done.stdout.strip() == f"lattice-controller {__version__}"
+
+
+def test_ignored_settings_are_one_warning_line_each_at_start_up(
+    env: None, fake_app: list[Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import structlog
+
+    import lattice_controller.runtime.logs as logs
+
+    monkeypatch.setattr(logs, "configure_logging", lambda *args: None)
+    monkeypatch.setenv("WEBHOOK_ENABLED", "true")
+    with structlog.testing.capture_logs() as logged:
+        assert cli.main(["run"]) == 0
+    warnings = [e for e in logged if e["log_level"] == "warning"]
+    assert [e["event"] for e in warnings] == [
+        "WEBHOOK_ENABLED=true ignored: the pod readiness-gate webhook is not implemented yet"
+    ]

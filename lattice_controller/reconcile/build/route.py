@@ -81,12 +81,6 @@ class RouteBuild:
     problems: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
-    @property
-    def accepted_parents(self) -> tuple[RouteParentStatus, ...]:
-        return tuple(
-            p for p in self.parents if any(x.type == c.ACCEPTED and x.status == "True" for x in p.conditions)
-        )
-
 
 def _service_name(route: Route) -> tuple[str, str | None]:
     annotations = route.meta.annotations.as_dict()

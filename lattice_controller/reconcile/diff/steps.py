@@ -273,7 +273,8 @@ class Plan:
 
     ``conflict``: the Lattice service belongs to someone else (status ``Accepted=False/Conflicted``
     with this message); the plan then has no steps. ``waits``: resources in a transitional state
-    (requeue ~10 s). ``missing``: things that must exist first (e.g. a service network; backoff).
+    (requeue ~10 s). ``missing``: things someone else must create first (a service network, an
+    imported target group): requeue ~10 s, and the retry re-lists them instead of the cycle's listing.
     """
 
     steps: tuple[Step, ...] = ()

@@ -15,7 +15,7 @@ from lattice_controller.reconcile.observe.networks import (
     find_service_network,
     service_network_candidates,
 )
-from lattice_controller.reconcile.observe.route import observe_route, observed_counts
+from lattice_controller.reconcile.observe.route import observe_route
 
 __all__ = [
     "CERTIFICATE_NOT_FOUND_REQUEUE_SECONDS",
@@ -25,6 +25,5 @@ __all__ = [
     "discover_certificate",
     "find_service_network",
     "observe_route",
-    "observed_counts",
     "service_network_candidates",
 ]

@@ -50,7 +50,6 @@ from lattice_controller.reconcile.observe.networks import service_network_candid
 from lattice_controller.reconcile.observe.target_groups import TargetGroupObserver
 
 Json = dict[str, Any]
-_TRANSITIONAL = frozenset({"CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS"})
 _ROUTE_SOURCE_TYPES = frozenset(
     {tag_keys.SOURCE_TYPE_HTTP_ROUTE, tag_keys.SOURCE_TYPE_GRPC_ROUTE, tag_keys.SOURCE_TYPE_TLS_ROUTE}
 )
@@ -293,14 +292,3 @@ async def observe_route(
         observer.service_networks(associations),
     )
     return ObservedRouteState(service, associations, listeners, target_groups, networks)
-
-
-def observed_counts(observed: ObservedRouteState) -> dict[str, int]:
-    """Sizes of an observation, for logs."""
-    return {
-        "associations": len(observed.associations),
-        "listeners": len(observed.listeners),
-        "rules": sum(len(listener.rules) for listener in observed.listeners),
-        "target_groups": len(observed.target_groups),
-        "targets": sum(len(tg.targets) for tg in observed.target_groups),
-    }
