@@ -19,6 +19,8 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
+
 from lattice_controller.kube.errors import Conflict, NotFound
 from lattice_controller.kube.kinds import AnyKind
 from lattice_controller.kube.merge_patch import is_noop_merge_patch, merge_patch_between
@@ -133,14 +135,16 @@ class KubeWriter:
         return True
 
     async def _retry_on_conflict(self, what: str, attempt: Callable[[], Awaitable[T]]) -> T:
-        for tries in range(self.conflict_retries):
-            try:
-                return await attempt()
-            except Conflict:
-                if tries + 1 == self.conflict_retries:
-                    raise
-                log.debug("conflict writing %s; retrying with a fresh read", what)
-        raise AssertionError("unreachable")
+        """Run ``attempt`` (a fresh read and a locked write) again on 409, ``conflict_retries`` times
+        in all, without waiting: the conflict means the object changed, and the next read sees it."""
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(Conflict),
+            stop=stop_after_attempt(self.conflict_retries),
+            before_sleep=lambda _state: log.debug("conflict writing %s; retrying with a fresh read", what),
+            reraise=True,
+        )
+        result: T = await retrying(attempt)
+        return result
 
 
 def _resource_version(obj: Mapping[str, Any]) -> str:
