@@ -1,6 +1,6 @@
 """Immutable settings, parsed once at start-up from the environment and the command line.
 
-Environment variables (names, defaults and meaning as in the reference controller v2.1.3, §1.1):
+Environment variables (names, defaults and meaning as in the Go controller v2.1.x; docs/operations.md):
 
 =================================== ========================== =============================================
 ``REGION``                          EC2 metadata               AWS region

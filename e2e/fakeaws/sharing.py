@@ -5,7 +5,7 @@ account A, in the network's region:
 * B's `GetServiceNetwork` finds it by ARN or id; B's `ListServiceNetworks` lists it after B's own networks
   (AWS: "Lists the service networks owned by or shared with this account") unless the share was made with
   `listed=False`, which models a caller that finds the network only through its VPC association (the
-  reference controller's FindServiceNetwork fallback, §3.1 step 4);
+  reference controller's service network lookup fallback);
 * B can create VPC and service associations with it by ARN or id. They live in B's state (B's ARNs, B's
   lists show the shared network's name/id/ARN); the owner sees them only in the network's
   `numberOfAssociated*` counts and in `DeleteServiceNetwork`'s "still associated" conflict;

@@ -1,4 +1,4 @@
-"""GatewayClass and Gateway status against service networks in the fake account (§2, §3).
+"""GatewayClass and Gateway status against service networks in the fake account (docs/compatibility.md).
 
 The networks are created before the controller starts. Networks shared from another account (RAM)
 are covered by test_shared_network.py.

@@ -1,4 +1,4 @@
-"""HTTPRoute → Lattice rules and target groups (reference §4.7-4.10, §14 httproute_* scenarios)."""
+"""HTTPRoute → Lattice rules and target groups (docs/compatibility.md: routing behaviour)."""
 
 from __future__ import annotations
 

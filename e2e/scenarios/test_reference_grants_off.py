@@ -1,5 +1,5 @@
 """ENFORCE_REFERENCE_GRANTS=false restores the reference behaviour: a cross-namespace backendRef without
-a ReferenceGrant is followed, and the route gets a Warning event saying so (decisions.md)."""
+a ReferenceGrant is followed, and the route gets a Warning event saying so (docs/compatibility.md)."""
 
 from __future__ import annotations
 

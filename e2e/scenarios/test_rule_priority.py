@@ -1,4 +1,4 @@
-"""Rule priorities pinned by `application-networking.k8s.aws/rule-<N>-priority` (§4.8, §14)."""
+"""Rule priorities pinned by `application-networking.k8s.aws/rule-<N>-priority` (docs/compatibility.md)."""
 
 from __future__ import annotations
 

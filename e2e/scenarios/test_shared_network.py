@@ -1,4 +1,4 @@
-"""Service networks owned by another account and shared with the controller's (AWS RAM, §3.1).
+"""Service networks owned by another account and shared with the controller's (AWS RAM).
 
 The fake models RAM with `FakeAwsAdmin.share_service_network` (see e2e/fakeaws/README.md): a shared
 network is listed in the controller account's ListServiceNetworks, as on AWS, unless shared with

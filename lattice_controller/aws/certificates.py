@@ -1,4 +1,4 @@
-"""ACM certificate discovery for a custom domain (reference §4.6).
+"""ACM certificate discovery for a custom domain (docs/compatibility.md).
 
 One ``ListCertificates(ISSUED)`` serves every lookup for ``ttl_seconds`` (~60 s). Candidates are
 matched on their subject alternative names (the domain name when a summary lists none): an exact,

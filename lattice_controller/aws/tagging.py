@@ -1,4 +1,5 @@
-"""Reading and writing tags of Lattice resources, in both lookup modes of the reference (§7.3).
+"""Reading and writing tags of Lattice resources, in both lookup modes of the Go
+controller (tagging API, or Lattice calls only).
 
 * Tagging-API mode (default): ``tag:GetResources`` with resource-type and tag filters, ARN lists in
   chunks of 100, ``tag:TagResources`` / ``tag:UntagResources``.
@@ -141,7 +142,7 @@ class TagStore:
         return {str(m["ResourceARN"]): _tag_list(m) for m in await self._get_resources(**params)}
 
     async def find_target_groups(self, tags: Mapping[str, str], *, vpc_id: str) -> dict[str, Tags]:
-        """``arn → tags`` of target groups carrying all ``tags``, the reference's lookup (§7.3).
+        """``arn → tags`` of target groups carrying all ``tags``, the Go controller's lookup.
 
         An empty filter matches nothing. The tagging API does not filter by VPC; callers that need
         the VPC compare ``vpcIdentifier`` from the target group itself (the inventory does)."""

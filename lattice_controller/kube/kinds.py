@@ -108,7 +108,7 @@ SERVICE_EXPORT: Kind[Any] = _aws("serviceexports", "ServiceExport")
 SERVICE_IMPORT: Kind[ServiceImport] = _aws("serviceimports", "ServiceImport")
 SERVICE_NETWORK: Kind[Any] = _aws("servicenetworks", "ServiceNetwork", namespaced=False)
 
-# The reference refuses to start without these (reference §1.3).
+# Start-up fails without these, as with the Go controller (docs/compatibility.md).
 REQUIRED_KINDS: tuple[Kind[Any], ...] = (GATEWAY, GATEWAY_CLASS, HTTP_ROUTE, GRPC_ROUTE, TLS_ROUTE)
 # Watched only when discovery shows them served.
 OPTIONAL_KINDS: tuple[Kind[Any], ...] = (

@@ -54,7 +54,7 @@ class ServiceSpec:
     allow_takeover_from: str | None = None
     discover_certificate: bool = False
     """A Terminate listener matched without a certificate-arn option: the apply layer looks one up
-    in ACM for ``custom_domain`` (§4.6) and fills ``certificate_arn``."""
+    in ACM for ``custom_domain`` (docs/compatibility.md) and fills ``certificate_arn``."""
 
     @property
     def controller_tags(self) -> dict[str, str]:
@@ -78,7 +78,7 @@ class AssociationSpec:
 
 @dataclass(frozen=True, slots=True)
 class TargetGroupIdentity:
-    """The tag fields that identify a target group (reference §4.9 lookup)."""
+    """The tag fields that identify a target group: target groups are found by tags, never by name."""
 
     cluster: str
     service_name: str
@@ -112,7 +112,7 @@ class TargetGroupIdentity:
 
 @dataclass(frozen=True, slots=True)
 class ImportedTargetGroup:
-    """A ServiceImport backend (§4.11): an external TG ARN, or the first ServiceExport TG with
+    """A ServiceImport backend: an external TG ARN, or the first ServiceExport TG with
     these tags (cluster / vpc only filter when set). Never created, tagged or deleted by a route."""
 
     export_name: str
@@ -210,7 +210,7 @@ class HealthCheckSpec:
     unhealthy_threshold: int | None = None
 
     def with_defaults(self, tg_protocol: str, tg_protocol_version: str) -> HealthCheckSpec:
-        """Fill unset fields with the reference's defaults for the TG (§4.9 update)."""
+        """Fill unset fields with the Go controller's defaults for the target group."""
         d = default_health_check(tg_protocol, tg_protocol_version)
         return HealthCheckSpec(
             enabled=d.enabled if self.enabled is None else self.enabled,

@@ -125,7 +125,7 @@ def rule_name(match_key: str, priority: int) -> str:
     """``k8s-<10 hex of the match>-rule-<priority>``, set at creation only.
 
     The reference puts a timestamp where we put a hash of the rule's match; matches are unique per
-    listener, so the name is unique there and stable across retries (decisions.md: names stable).
+    listener, so the name is unique there and stable across retries (docs/compatibility.md: rules).
     """
     return f"k8s-{hashlib.sha256(match_key.encode()).hexdigest()[:10]}-rule-{priority}"
 

@@ -1,6 +1,6 @@
 """Tag keys and values written on Lattice resources, the additional-tags annotation, tag diffs.
 
-Keys and values are part of the drop-in contract (reference §7): resources created by the Go
+Keys and values are part of the drop-in contract (docs/compatibility.md): resources created by the Go
 controller must look exactly like ours.
 """
 
@@ -59,7 +59,7 @@ def is_controller_key(key: str) -> bool:
 
 
 def parse_tags_annotation(value: str | None) -> dict[str, str]:
-    """Parse ``k1=v1,k2=v2`` exactly as the reference does (§7.2), then drop controller keys.
+    """Parse ``k1=v1,k2=v2`` as the Go controller does, then drop controller keys.
 
     Pairs are trimmed and split on the first ``=``; pairs with an empty key or value, a key over
     128 or value over 256 bytes, or characters outside letters/separators/numbers/``_.:/=+-@``

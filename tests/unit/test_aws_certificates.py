@@ -1,4 +1,4 @@
-"""Certificate discovery rules (reference §4.6) and the finder's caching and AccessDenied backoff."""
+"""Certificate discovery rules and the finder's caching and AccessDenied backoff."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""find_service_network (reference §3.1): local name/id matches, conflicts, RAM-shared networks."""
+"""find_service_network: local name/id matches, conflicts, RAM-shared networks."""
 
 from __future__ import annotations
 

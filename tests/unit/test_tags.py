@@ -1,4 +1,4 @@
-"""Tag keys, the additional-tags annotation parser (§7.2) and the UpdateTags diff."""
+"""Tag keys, the additional-tags annotation parser and the UpdateTags diff."""
 
 from __future__ import annotations
 

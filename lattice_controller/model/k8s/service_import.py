@@ -12,7 +12,8 @@ from lattice_controller.model.k8s.common import Meta, parse_meta
 @dataclass(frozen=True, slots=True)
 class ServiceImport:
     """Its annotations (export-name, aws-vpc, aws-eks-cluster-name, target-group-arn) drive the
-    target group lookup (§4.11); ports are informational (backendRef ports are ignored)."""
+    target group lookup (docs/compatibility.md: ServiceImport backends); ports are informational
+    (backendRef ports are ignored)."""
 
     meta: Meta
     ports: tuple[int, ...] = ()

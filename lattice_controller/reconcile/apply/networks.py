@@ -1,4 +1,4 @@
-"""The default service network (``DEFAULT_SERVICE_NETWORK``, reference §1.1): created with our
+"""The default service network (``DEFAULT_SERVICE_NETWORK``, docs/operations.md): created with our
 ManagedBy tag when absent, and associated with the cluster VPC when the VPC has no association.
 
 A VPC can be associated with one service network only: when it already is associated with a

@@ -1,4 +1,4 @@
-"""Which gateways are ours, and which gateway listeners a route's parentRef attaches to (§4.2).
+"""Which gateways are ours, and which gateway listeners a route's parentRef attaches to.
 
 Differences from the reference, on purpose: each parentRef is evaluated against *its own*
 gateway (the reference uses the first controlled gateway for all), and a parentRef without a

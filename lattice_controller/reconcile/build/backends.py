@@ -1,7 +1,7 @@
-"""backendRefs → target-group identities, TG specs and targets (§4.9-4.11, ReferenceGrants).
+"""backendRefs → target-group identities, TG specs and targets (ReferenceGrants: docs/compatibility.md).
 
 A Service referenced several times in one route (e.g. with different ports) maps to one TG whose
-target set is the union of what each reference selects — the reference lets them fight (§16.21).
+target set is the union of what each reference selects — the Go controller lets them fight.
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ def resolve_backend(
 
 def allowed_slice_port_names(service: Service, ports: Iterable[int | None]) -> set[str] | None:
     """Names of EndpointSlice ports to use; None = all. An unset port, or a matching unnamed Service
-    port, allows all; a port matching no Service port allows nothing (§4.10)."""
+    port, allows all; a port matching no Service port allows nothing."""
     names: set[str] = set()
     for port in ports:
         if port is None or port == 0:

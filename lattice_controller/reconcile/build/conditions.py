@@ -1,4 +1,4 @@
-"""Condition types, reasons and messages (reference §3, §4.2, §4.12, plus ours from decisions.md)."""
+"""Condition types, reasons and messages (docs/operations.md: troubleshooting by reason)."""
 
 from __future__ import annotations
 

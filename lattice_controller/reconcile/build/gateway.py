@@ -1,7 +1,7 @@
-"""GatewayClass and Gateway status, computed purely (§2, §3.2-3.4).
+"""GatewayClass and Gateway status, computed purely.
 
 Ours differs on purpose in one place: ``Accepted`` reflects validation honestly (the reference
-always ends at True, §16.5). Reasons and messages are otherwise the reference's.
+always ends at True; docs/compatibility.md). Reasons and messages are otherwise the reference's.
 """
 
 from __future__ import annotations

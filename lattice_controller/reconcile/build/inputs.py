@@ -39,7 +39,7 @@ class BuildSettings:
 
     @property
     def override_active(self) -> bool:
-        """Override mode needs both the flag and a default service network (§1.1)."""
+        """Override mode needs both the flag and a default service network (docs/operations.md)."""
         return self.service_network_override and bool(self.default_service_network)
 
 

@@ -1,4 +1,4 @@
-"""Route rules → Lattice rule matches and priorities (§4.8), with what Lattice cannot express.
+"""Route rules → Lattice rule matches and priorities, with what Lattice cannot express.
 
 Each converter returns either a ``RuleMatch`` or a message that says what to change; a route with
 any such message is not accepted (``Accepted=False/UnsupportedValue``) and nothing of it is built.
@@ -73,7 +73,8 @@ def _http_match(match: RouteMatch, headers: tuple[HeaderMatchSpec, ...], where: 
 def _grpc_match(match: RouteMatch, headers: tuple[HeaderMatchSpec, ...], where: str) -> RuleMatch | str:
     method = match.grpc_method
     if method is None or (not method.service and not method.method):
-        # Header-only match: the reference dereferences nil here (§16.20); prefix / + POST is intended.
+        # Header-only match: the Go controller crashes here; prefix / + POST is intended
+        # (docs/compatibility.md).
         return RuleMatch(path_kind="prefix", path="/", method="POST", headers=headers)
     if (method.type or "Exact") != "Exact":
         return f"{where}.method.type: {method.type} is not supported by VPC Lattice: use Exact"
@@ -87,7 +88,7 @@ def _grpc_match(match: RouteMatch, headers: tuple[HeaderMatchSpec, ...], where: 
 
 
 def rule_priorities(rule_count: int, annotations: Mapping[str, str]) -> tuple[list[int], list[str]]:
-    """Priorities per rule index, and warnings for non-integer annotation values (§4.8, §16.17).
+    """Priorities per rule index, and warnings for non-integer annotation values.
 
     Pinned rules (``rule-<i>-priority``) are placed first in index order; each unpinned rule, in
     index order, then gets the priority of the most recently placed rule + 1 (1 if none).

@@ -1,4 +1,4 @@
-"""Gateway → service network lookup and status (reference §3; ``Accepted`` is honest, decisions.md).
+"""Gateway → service network lookup and status (``Accepted`` is honest: docs/compatibility.md).
 
 No AWS write: the service network's lifecycle belongs to DEFAULT_SERVICE_NETWORK or to its owner.
 Deletion is blocked (finalizer kept) while any route still names the gateway as a parent.

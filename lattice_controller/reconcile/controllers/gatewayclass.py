@@ -1,4 +1,4 @@
-"""GatewayClass: classes with our controllerName get ``Accepted=True`` (reference §2)."""
+"""GatewayClass: classes with our controllerName get ``Accepted=True`` (docs/compatibility.md)."""
 
 from __future__ import annotations
 

@@ -51,7 +51,7 @@ class RouteReconciler:
     def __init__(
         self, ctx: ControllerContext, route_type: RouteType, certificates: CertificateFinder | None = None
     ) -> None:
-        """``certificates``: ACM discovery (§4.6); without it, discovery is skipped (no cert)."""
+        """``certificates``: ACM discovery; without it, discovery is skipped (no cert)."""
         self.ctx = ctx
         self.certificates = certificates
         self.route_type = route_type

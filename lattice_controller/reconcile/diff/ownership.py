@@ -1,4 +1,4 @@
-"""Who owns an existing Lattice service (§7.4), decided from its tags only."""
+"""Who owns an existing Lattice service, decided from its tags only."""
 
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ def plan_route(desired: RouteLatticeState, observed: ObservedRouteState) -> Plan
         ownership = service_ownership(spec, current, deleting=False)
         if not ownership.owned:
             return Plan(conflict=ownership.conflict)
-        # While allow-takeover-from is set, children get ManagedBy rewritten on every reconcile (§7.4).
+        # While allow-takeover-from is set, children get ManagedBy rewritten on every reconcile.
         takeover = ownership.takeover or bool(spec.allow_takeover_from)
         service_ref = current.arn
         service_steps = tag_steps(

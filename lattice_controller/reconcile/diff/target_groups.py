@@ -61,7 +61,7 @@ def _config_matches(spec: TargetGroupSpec, observed: ObservedTargetGroup) -> boo
 def find_target_group(
     spec: TargetGroupSpec, observed: Iterable[ObservedTargetGroup]
 ) -> ObservedTargetGroup | None:
-    """The reference's lookup (§4.9): identity tags equal, immutable config equal, not CREATE_FAILED;
+    """The Go controller's lookup: identity tags equal, immutable config equal, not CREATE_FAILED;
     a usable one is preferred over one in transition."""
     candidates = [
         tg

@@ -1,4 +1,4 @@
-"""ACM certificate discovery for a route's service (reference §4.6), before observe → plan.
+"""ACM certificate discovery for a route's service (docs/compatibility.md), before observe → plan.
 
 When the build asks for discovery (an HTTPS Terminate listener matched without a certificate-arn
 option and the route has hostnames), the certificate for ``custom_domain`` (hostname[0]) is looked

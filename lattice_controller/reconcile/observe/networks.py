@@ -1,4 +1,4 @@
-"""Finding service networks by name or id (reference §3.1 FindServiceNetwork).
+"""Finding service networks by name or id (as the Go controller finds them; docs/compatibility.md).
 
 Account-local networks come from the shared ``ListServiceNetworks``; networks shared with us (RAM)
 are only visible through the cluster VPC's ACTIVE service-network-VPC associations.
@@ -63,7 +63,8 @@ async def service_network_candidates(
 async def find_service_network(
     name_or_id: str, inventory: LatticeInventory, *, vpc_id: str | None
 ) -> ServiceNetworkLookup:
-    """§3.1 FindServiceNetwork without the override step (callers apply override mode first)."""
+    """The Go controller's service network lookup without the override step (callers apply override
+    mode first)."""
     candidates = await service_network_candidates(name_or_id, inventory, vpc_id)
     if len(candidates) > 1:
         return ServiceNetworkLookup(
