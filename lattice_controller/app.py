@@ -76,7 +76,11 @@ async def run(settings: Settings) -> int:
         register_process_collectors(registry)
         resync = float(settings.reconcile_default_resync_seconds)
         async with open_aws_edge(
-            AwsConfig(region=settings.region, lattice_endpoint=settings.lattice_endpoint or None),
+            AwsConfig(
+                region=settings.region,
+                lattice_endpoint=settings.lattice_endpoint or None,
+                calls_per_second=settings.aws_api_rate_limit,
+            ),
             registry=registry,
             use_tagging_api=not settings.disable_tagging_service_api,
             inventory_max_age_seconds=0.8 * resync if resync else 300.0,

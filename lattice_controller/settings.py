@@ -26,6 +26,7 @@ Ours:
 ``POLICY_MAX_CONCURRENT_RECONCILES``        1                policy controller workers (none exist yet)
 ``POD_NAMESPACE``                           service-account namespace file, else ``default``: lease namespace
 ``SHUTDOWN_GRACE_SECONDS``                  25               time in-flight reconciles get on SIGTERM
+``AWS_API_RATE_LIMIT``                      10               requests/s per AWS API operation (0 = off)
 =========================================== ================ ==============================================
 
 Flags: ``--metrics-bind-address`` (``:8080``; ``0`` disables), ``--health-probe-bind-address`` (``:8081``;
@@ -73,6 +74,10 @@ class MetadataSource(Protocol):
 # 4 → 10.6 s, 8 → 6.0 s; under a 10 calls/s per-operation limit 8 workers is no faster than 4 and gets
 # throttled. Gateway reconciles make no AWS writes and share their reads: 1 is enough.
 DEFAULT_ROUTE_WORKERS = 4
+# AWS throttles each API operation of an account separately. The controller paces itself per operation at
+# this rate (burst = rate) so a burst of routes waits for its turn instead of being refused and backing off;
+# python -m e2e.bench.convergence measures it against a server-side limit of 10 requests/s per operation.
+DEFAULT_AWS_API_RATE_LIMIT = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +111,7 @@ class Settings:
     enforce_reference_grants: bool = True
     pod_namespace: str = "default"
     shutdown_grace_seconds: float = 25.0
+    aws_api_rate_limit: float = DEFAULT_AWS_API_RATE_LIMIT
     metrics_bind_address: BindAddress | None = BindAddress("", 8080)
     health_probe_bind_address: BindAddress | None = BindAddress("", 8081)
     leader_elect: bool = False
@@ -162,6 +168,7 @@ async def load_settings(
     enforce_grants = env.boolean("ENFORCE_REFERENCE_GRANTS", True)
     pod_namespace = env.text("POD_NAMESPACE") or _namespace_from_file(namespace_file)
     grace = env.non_negative_float("SHUTDOWN_GRACE_SECONDS", 25.0)
+    rate_limit = env.rate("AWS_API_RATE_LIMIT", DEFAULT_AWS_API_RATE_LIMIT)
     metrics_address = parse_bind_address("--metrics-bind-address", flags.metrics_bind_address)
     probe_address = parse_bind_address("--health-probe-bind-address", flags.health_probe_bind_address)
 
@@ -205,6 +212,7 @@ async def load_settings(
         enforce_reference_grants=enforce_grants,
         pod_namespace=pod_namespace,
         shutdown_grace_seconds=grace,
+        aws_api_rate_limit=rate_limit,
         metrics_bind_address=metrics_address,
         health_probe_bind_address=probe_address,
         leader_elect=bool(flags.leader_elect),
@@ -283,6 +291,20 @@ class _Env:
             number = -1.0
         if not 0 <= number < float("inf"):
             raise SettingsError(f"{name} must be a number of seconds >= 0, got {value!r}")
+        return number
+
+    def rate(self, name: str, default: float) -> float:
+        value = self.text(name)
+        if value == "":
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            number = -1.0
+        if not 0 <= number <= 10_000:
+            raise SettingsError(
+                f"{name} must be a number of requests per second from 0 (no limit) to 10000, got {value!r}"
+            )
         return number
 
     def log_level(self, name: str) -> str:

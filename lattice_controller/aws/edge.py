@@ -14,6 +14,7 @@ from lattice_controller.aws.lattice import LatticeApi
 from lattice_controller.aws.metrics import AwsMetrics
 from lattice_controller.aws.session import SERVICES, AwsClients, AwsConfig
 from lattice_controller.aws.tagging import TagStore
+from lattice_controller.aws.throttle import OperationPacer
 from lattice_controller.aws.transport import BotocoreTransport
 
 
@@ -29,6 +30,7 @@ class AwsEdge:
     inventory: LatticeInventory
     acm: AcmApi
     ec2: Ec2Api
+    pacer: OperationPacer
 
 
 @asynccontextmanager
@@ -46,11 +48,12 @@ async def open_aws_edge(
     ``aws_api_*`` series are registered (the process registry in the controller, a fresh one in tests).
     """
     metrics = AwsMetrics(registry)
-    async with AwsClients(config, metrics=metrics, services=services) as clients:
+    pacer = OperationPacer(config.calls_per_second, metrics=metrics)
+    async with AwsClients(config, metrics=metrics, services=services, pacer=pacer) as clients:
         transport = BotocoreTransport(clients, metrics)
         lattice = LatticeApi(transport)
         tags = TagStore(lattice, transport, use_tagging_api=use_tagging_api)
         inventory = LatticeInventory(lattice, tags, max_age_seconds=inventory_max_age_seconds)
         yield AwsEdge(
-            clients, metrics, transport, lattice, tags, inventory, AcmApi(transport), Ec2Api(transport)
+            clients, metrics, transport, lattice, tags, inventory, AcmApi(transport), Ec2Api(transport), pacer
         )

@@ -10,6 +10,9 @@ Series (names and labels identical to the reference, subsystem ``aws``):
 * ``aws_api_requests_total{service,operation,status_code,error_code}`` — one per HTTP attempt.
 * ``aws_api_request_duration_seconds{service,operation}`` — one HTTP attempt, backoff excluded.
 
+Ours: ``aws_api_client_wait_seconds_total{service,operation}`` — time attempts waited for the client-side
+rate limit (``aws.throttle``).
+
 Per-attempt series come from botocore's ``request-created`` / ``response-received`` events, which
 aiobotocore emits once per attempt in the calling task; the start time travels in the request
 context dict that both events share. ``service`` is the model's service id ("VPC Lattice").
@@ -121,6 +124,12 @@ class AwsMetrics:
         self.request_duration_seconds = Histogram(
             "aws_api_request_duration_seconds",
             "Duration of one AWS HTTP attempt",
+            ("service", "operation"),
+            registry=registry,
+        )
+        self.client_wait_seconds = PromCounter(
+            "aws_api_client_wait_seconds",
+            "Seconds AWS HTTP attempts waited for the client-side per-operation rate limit or a retry-after",
             ("service", "operation"),
             registry=registry,
         )

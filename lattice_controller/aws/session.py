@@ -18,6 +18,7 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession, get_session
 
 from lattice_controller.aws.metrics import AwsMetrics
+from lattice_controller.aws.throttle import OperationPacer
 
 USER_AGENT_EXTRA = "amazon-vpc-lattice-gateway-api-controller"
 
@@ -31,7 +32,8 @@ SERVICES = (LATTICE, TAGGING, ACM, EC2, STS)
 
 @dataclass(frozen=True, slots=True)
 class AwsConfig:
-    """How to build the clients. ``max_attempts`` counts the first attempt (1 = never retry)."""
+    """How to build the clients. ``max_attempts`` counts the first attempt (1 = never retry);
+    ``calls_per_second``: client-side limit per API operation (0 = none; retry-after hints still apply)."""
 
     region: str
     lattice_endpoint: str | None = None
@@ -40,6 +42,7 @@ class AwsConfig:
     connect_timeout_seconds: float = 10.0
     read_timeout_seconds: float = 60.0
     max_pool_connections: int = 20
+    calls_per_second: float = 0.0
 
     def client_config(self) -> AioConfig:
         return AioConfig(
@@ -61,8 +64,9 @@ class AwsConfig:
 class AwsClients:
     """An async context manager holding one client per service; closes them all on exit.
 
-    ``metrics`` (optional) gets its per-attempt hooks installed on every client. ``services`` limits
-    which clients are built (the EC2 model alone takes ~0.5 s to load).
+    ``metrics`` (optional) gets its per-attempt hooks installed on every client, and so does ``pacer``
+    (the client-side rate limit; ``None``: none at all). ``services`` limits which clients are built (the
+    EC2 model alone takes ~0.5 s to load).
     """
 
     def __init__(
@@ -72,9 +76,11 @@ class AwsClients:
         metrics: AwsMetrics | None = None,
         session: AioSession | None = None,
         services: Sequence[str] = SERVICES,
+        pacer: OperationPacer | None = None,
     ) -> None:
         self.config = config
         self._metrics = metrics
+        self.pacer = pacer
         self._session = session or get_session()
         self._stack = AsyncExitStack()
         self._clients: dict[str, Any] = {}
@@ -92,6 +98,8 @@ class AwsClients:
                         config=client_config,
                     )
                 )
+                if self.pacer is not None:
+                    self.pacer.install(client)
                 if self._metrics is not None:
                     self._metrics.install_hooks(client)
                 self._clients[service] = client

@@ -15,6 +15,7 @@ from collections.abc import Hashable
 from typing import Protocol
 
 from lattice_controller._kits.clock import Clock
+from lattice_controller._kits.pacing import Pacer
 
 
 class RateLimiter(Protocol):
@@ -55,19 +56,10 @@ class BucketRateLimiter:
         if qps <= 0 or burst < 1:
             raise ValueError("need qps > 0 and burst >= 1")
         self._clock = clock
-        self._qps = qps
-        self._burst = float(burst)
-        self._tokens = float(burst)
-        self._last = clock.now()
+        self._pacer = Pacer(qps, burst)
 
     def when(self, key: Hashable) -> float:
-        now = self._clock.now()
-        self._tokens = min(self._burst, self._tokens + (now - self._last) * self._qps)
-        self._last = now
-        self._tokens -= 1.0
-        if self._tokens >= 0:
-            return 0.0
-        return -self._tokens / self._qps
+        return self._pacer.reserve(self._clock.now())
 
     def forget(self, key: Hashable) -> None:
         return None

@@ -80,6 +80,7 @@ async def test_defaults_match_the_reference() -> None:
     assert settings.enforce_reference_grants is True
     assert settings.pod_namespace == "default"
     assert settings.shutdown_grace_seconds == 25.0
+    assert settings.aws_api_rate_limit == 10.0
     assert settings.metrics_bind_address == BindAddress("", 8080)
     assert settings.health_probe_bind_address == BindAddress("", 8081)
     assert settings.leader_elect is False
@@ -104,6 +105,7 @@ async def test_every_variable_is_read() -> None:
         "ENFORCE_REFERENCE_GRANTS": "false",
         "POD_NAMESPACE": "lattice",
         "SHUTDOWN_GRACE_SECONDS": "7.5",
+        "AWS_API_RATE_LIMIT": "2.5",
     }
     settings = await load(
         env,
@@ -128,6 +130,7 @@ async def test_every_variable_is_read() -> None:
     assert settings.lattice_endpoint == "http://127.0.0.1:5000"
     assert settings.enforce_reference_grants is False
     assert settings.pod_namespace == "lattice"
+    assert settings.aws_api_rate_limit == 2.5
     assert settings.shutdown_grace_seconds == 7.5
     assert settings.metrics_bind_address == BindAddress("127.0.0.1", 9090)
     assert settings.health_probe_bind_address is None
@@ -178,6 +181,9 @@ async def test_resync_accepts_zero_or_at_least_60(value: str, expected: int) -> 
         ("SHUTDOWN_GRACE_SECONDS", "-1", "must be a number of seconds >= 0, got '-1'"),
         ("SHUTDOWN_GRACE_SECONDS", "soon", "got 'soon'"),
         ("SHUTDOWN_GRACE_SECONDS", "inf", "got 'inf'"),
+        ("AWS_API_RATE_LIMIT", "fast", "must be a number of requests per second from 0 (no limit)"),
+        ("AWS_API_RATE_LIMIT", "-1", "got '-1'"),
+        ("AWS_API_RATE_LIMIT", "nan", "got 'nan'"),
     ],
 )
 async def test_invalid_values_stop_with_one_line_naming_the_variable(
