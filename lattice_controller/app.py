@@ -95,6 +95,7 @@ async def run(settings: Settings) -> int:
                 inventory=edge.inventory,
                 settings=build_settings(settings),
             )
+            ctx.details.follow_writes(edge.lattice)
             manager = _manager(settings, rest, cache, ctx, edge, registry)
             manager.install_signal_handlers()
             cache_task = asyncio.create_task(cache.run(), name="cache")

@@ -21,8 +21,8 @@ floor, calls by operation, throttled calls, reconcile failures, CPU seconds of t
 seconds its attempts waited for the client-side limit. `--json PATH` writes every figure.
 `--profile DIR` attaches py-spy to the controller during each run and prints its top functions.
 
-Budgets (exit 1 if missed; 2 if a run failed): every run within 1.25× its floor; no reconcile failure;
-linear in N: seconds per route of the largest N within 1.25× of the smallest N's.
+Budgets (exit 1 if missed; 2 if a run failed): every run within 1.25x its floor; no reconcile failure;
+linear in N: seconds per route of the largest N within 1.25x of the smallest N's.
 """
 
 from __future__ import annotations
@@ -253,7 +253,9 @@ class ConvergenceBench:
                 break
             if now - began > timeout:
                 missing = {k.split(":")[1]: f"{ok.get(k, 0)}/{n}" for k, n in want.items()}
-                raise TimeoutError(f"{workload.label}, W={workers}: not converged after {timeout:.0f} s: {missing}")
+                raise TimeoutError(
+                    f"{workload.label}, W={workers}: not converged after {timeout:.0f} s: {missing}"
+                )
         assert began is not None
         cpu = stack.metric("process_cpu_seconds_total") - cpu_began
         rss = _rss_peak_mib(controller.process.pid)
@@ -263,7 +265,9 @@ class ConvergenceBench:
             if profiler.path.exists():
                 _, costs = top_functions(profiler.path, 25, by_self=True)
                 profile = [asdict(c) for c in costs]
-        floor, floor_op = floor_of(ok, self.args.throttle, self.args.throttle) if self.args.throttle else (0, "-")
+        floor, floor_op = (
+            floor_of(ok, self.args.throttle, self.args.throttle) if self.args.throttle else (0, "-")
+        )
         return Run(
             workload.label,
             workload.routes,
@@ -347,7 +351,10 @@ def report(runs: list[Run], args: argparse.Namespace) -> bool:
         if r.profile:
             print(f"\nprofile {r.workload} W={r.workers}: top functions by self share (inclusive share)")
             for cost in r.profile[:15]:
-                print(f"  {100 * cost['self_share']:5.1f}% ({100 * cost['inclusive']:5.1f}%)  {cost['function']}")
+                print(
+                    f"  {100 * cost['self_share']:5.1f}% ({100 * cost['inclusive']:5.1f}%)  "
+                    f"{cost['function']}"
+                )
     print()
     ok = True
     if args.throttle:
@@ -372,9 +379,11 @@ def report(runs: list[Run], args: argparse.Namespace) -> bool:
             small, large = series[0], series[-1]
             per_small, per_large = small.seconds / small.routes, large.seconds / large.routes
             ok &= verdict(
-                f"linear in N (W={workers}): s/route at {large.routes} within {LINEAR_BUDGET}x of {small.routes}",
+                f"linear in N (W={workers}): s/route at N={large.routes} within {LINEAR_BUDGET}x of "
+                f"N={small.routes}",
                 per_large <= LINEAR_BUDGET * per_small,
-                f"{1000 * per_small:.0f} ms/route at {small.routes}, {1000 * per_large:.0f} at {large.routes}",
+                f"{1000 * per_small:.0f} ms/route at {small.routes}, "
+                f"{1000 * per_large:.0f} at {large.routes}",
             )
     return ok
 
@@ -420,11 +429,14 @@ def main(argv: list[str] | None = None) -> int:
             for workers in args.workers:
                 run = bench.run(workload, workers, args.profile)
                 if workers == 0:
-                    run.workers = int(stack.metric("controller_runtime_max_concurrent_reconciles", controller="httproute"))
+                    run.workers = int(
+                        stack.metric("controller_runtime_max_concurrent_reconciles", controller="httproute")
+                    )
                 runs.append(run)
                 print(
                     f"{workload.label}, W={run.workers}: {run.seconds:.1f} s "
-                    f"(floor {run.floor_seconds:.1f} s, {run.ratio:.2f}x), {sum(run.throttled.values())} throttled",
+                    f"(floor {run.floor_seconds:.1f} s, {run.ratio:.2f}x), "
+                    f"{sum(run.throttled.values())} throttled",
                     flush=True,
                 )
     except Exception as exc:

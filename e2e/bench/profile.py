@@ -47,8 +47,10 @@ class Profiler:
         if binary is None:
             raise RuntimeError("py-spy is not installed (pip install py-spy)")
         self._process = subprocess.Popen(
-            [binary, "record", "--pid", str(self.pid), "--rate", str(self.rate), "--format", "raw"]
-            + ["--nonblocking", "--output", str(self.path)],
+            [
+                *(binary, "record", "--pid", str(self.pid), "--rate", str(self.rate), "--format", "raw"),
+                *("--nonblocking", "--output", str(self.path)),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -73,7 +75,9 @@ def _short(frame: str) -> str:
     where = where.rstrip(")")
     for marker in ("site-packages/", "lattice_controller/", "lib/python3"):
         if marker in where:
-            where = where.split(marker, 1)[1] if marker != "lattice_controller/" else where[where.index(marker) :]
+            where = (
+                where.split(marker, 1)[1] if marker != "lattice_controller/" else where[where.index(marker) :]
+            )
             break
     return f"{name} ({where})"
 

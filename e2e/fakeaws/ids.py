@@ -28,6 +28,12 @@ def now() -> float:
     return time.time()
 
 
+def touched(previous: float) -> float:
+    """The ``lastUpdatedAt`` of an update: now, and always at least 1 ms (the shown resolution) after the
+    previous stamp, so every update moves the stamp a reader sees, as Lattice's does."""
+    return max(now(), previous + 0.001)
+
+
 def iso(ts: float) -> str:
     """ISO-8601 with milliseconds and a `Z`, as AWS returns timestamps."""
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

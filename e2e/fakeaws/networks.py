@@ -7,7 +7,7 @@ from typing import Any
 from e2e.fakeaws import lookup, sharing, validate
 from e2e.fakeaws.errors import conflict, not_found, validation_error
 from e2e.fakeaws.idempotency import create_once
-from e2e.fakeaws.ids import iso, new_id, now, resolve_id
+from e2e.fakeaws.ids import iso, new_id, now, resolve_id, touched
 from e2e.fakeaws.pagination import paginate
 from e2e.fakeaws.records import ServiceNetwork, ServiceNetworkServiceAssociation, ServiceNetworkVpcAssociation
 from e2e.fakeaws.registry import Args, Reply, drop_none, operation, required
@@ -101,7 +101,7 @@ def _owner_state(state: LatticeState, sn: ServiceNetwork) -> LatticeState:
 def update_service_network(state: LatticeState, args: Args) -> Reply:
     sn = lookup.service_network(state, args.get("serviceNetworkIdentifier"))
     sn.auth_type = validate.enum(required(args, "authType"), "authType", AUTH_TYPES)
-    sn.updated_at = now()
+    sn.updated_at = touched(sn.updated_at)
     return 200, {"id": sn.id, "name": sn.name, "arn": sn.arn, "authType": sn.auth_type}
 
 
@@ -330,7 +330,7 @@ def update_sn_vpc_association(state: LatticeState, args: Args) -> Reply:
         assoc.private_dns_enabled = bool(args["privateDnsEnabled"])
     if args.get("dnsOptions") is not None:
         assoc.dns_options = args["dnsOptions"]
-    assoc.updated_at = now()
+    assoc.updated_at = touched(assoc.updated_at)
     view = _snva_view(state, assoc)
     keys = ("id", "arn", "status", "createdBy", "securityGroupIds", "privateDnsEnabled", "dnsOptions")
     return 200, {k: view[k] for k in keys if k in view}

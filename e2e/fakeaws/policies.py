@@ -7,7 +7,7 @@ from typing import Any
 from e2e.fakeaws import lookup, validate
 from e2e.fakeaws.errors import conflict, not_found, validation_error
 from e2e.fakeaws.idempotency import create_once
-from e2e.fakeaws.ids import iso, new_id, now, resolve_id
+from e2e.fakeaws.ids import iso, new_id, now, resolve_id, touched
 from e2e.fakeaws.pagination import paginate
 from e2e.fakeaws.records import AccessLogSubscription, AuthPolicy, Service, ServiceNetwork
 from e2e.fakeaws.registry import Args, Reply, drop_none, operation, required
@@ -174,7 +174,7 @@ def update_access_log_subscription(state: LatticeState, args: Args) -> Reply:
         raise validation_error(
             "The destination type of an access log subscription cannot change", "destinationArn"
         )
-    sub.destination_arn, sub.updated_at = destination, now()
+    sub.destination_arn, sub.updated_at = destination, touched(sub.updated_at)
     view = _als_view(sub)
     return 200, {k: view[k] for k in ("id", "arn", "resourceId", "resourceArn", "destinationArn")}
 

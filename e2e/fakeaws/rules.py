@@ -7,7 +7,7 @@ from typing import Any
 from e2e.fakeaws import knobs, lookup, validate
 from e2e.fakeaws.errors import LatticeError, conflict, quota_exceeded, validation_error
 from e2e.fakeaws.idempotency import create_once
-from e2e.fakeaws.ids import iso, new_id, now
+from e2e.fakeaws.ids import iso, new_id, now, touched
 from e2e.fakeaws.pagination import paginate
 from e2e.fakeaws.records import Listener, Rule
 from e2e.fakeaws.registry import Args, Reply, drop_none, operation, required
@@ -159,7 +159,7 @@ def _checked_update(state: LatticeState, rule: Rule, update: Args) -> dict[str, 
 def _apply(rule: Rule, changes: dict[str, Any]) -> None:
     for key, value in changes.items():
         setattr(rule, key, value)
-    rule.updated_at = now()
+    rule.updated_at = touched(rule.updated_at)
 
 
 @operation("UpdateRule")

@@ -8,7 +8,7 @@ from typing import Any
 from e2e.fakeaws import knobs, lookup, validate
 from e2e.fakeaws.errors import conflict, quota_exceeded, validation_error
 from e2e.fakeaws.idempotency import create_once
-from e2e.fakeaws.ids import iso, new_id, now
+from e2e.fakeaws.ids import iso, new_id, now, touched
 from e2e.fakeaws.pagination import paginate
 from e2e.fakeaws.records import Listener, Service
 from e2e.fakeaws.registry import Args, Reply, drop_none, operation, optional_int, required
@@ -132,7 +132,7 @@ def update_service(state: LatticeState, args: Args) -> Reply:
         svc.certificate_arn = certificate_arn
     if args.get("idleTimeoutSeconds") is not None:
         svc.idle_timeout_seconds = optional_int(args, "idleTimeoutSeconds")
-    svc.updated_at = now()
+    svc.updated_at = touched(svc.updated_at)
     return 200, _pick(
         _service_view(svc),
         "id",
@@ -262,7 +262,7 @@ def get_listener(state: LatticeState, args: Args) -> Reply:
 def update_listener(state: LatticeState, args: Args) -> Reply:
     listener = lookup.listener(state, args.get("serviceIdentifier"), args.get("listenerIdentifier"))
     listener.default_action = validate.rule_action(state, required(args, "defaultAction"), "defaultAction")
-    listener.updated_at = now()
+    listener.updated_at = touched(listener.updated_at)
     return 200, _pick(
         _listener_view(listener),
         "arn",

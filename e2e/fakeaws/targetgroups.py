@@ -13,7 +13,7 @@ from typing import Any
 from e2e.fakeaws import knobs, lookup, validate
 from e2e.fakeaws.errors import conflict, validation_error
 from e2e.fakeaws.idempotency import create_once
-from e2e.fakeaws.ids import iso, new_id, now
+from e2e.fakeaws.ids import iso, new_id, now, touched
 from e2e.fakeaws.pagination import paginate
 from e2e.fakeaws.records import Target, TargetGroup
 from e2e.fakeaws.registry import Args, Reply, drop_none, operation, required
@@ -193,7 +193,7 @@ def update_target_group(state: LatticeState, args: Args) -> Reply:
     tg.config["healthCheck"] = _health_check(
         tg.config.get("healthCheck") or {}, required(args, "healthCheck")
     )
-    tg.updated_at = now()
+    tg.updated_at = touched(tg.updated_at)
     return 200, _pick(_tg_view(state, tg), "id", "arn", "name", "type", "config", "status")
 
 

@@ -129,6 +129,7 @@ class Harness:
         self.edge = edge
         self.fake = fake
         self.details = DetailCache()
+        self.details.follow_writes(edge.lattice)
         self.network_id = ""
 
     async def make_network(self) -> None:

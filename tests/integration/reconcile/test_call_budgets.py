@@ -2,13 +2,15 @@
 
 Run with ``-s`` to see the table. Asserted: the create budget (≤ 8 calls, 6 writes, from a cold
 inventory cycle), warm create and no-op resyncs without writes, and rule changes costing at most
-R + 2 writes on a listener with R rules.
+R + 2 writes on a listener with R rules — and at most R + 2 rule calls (ListRules, GetRule and rule
+writes) even in a new cycle: rules we wrote are not read back, only rules changed by someone else.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from e2e.harness.lattice_view import lattice_client
 from lattice_controller.aws.inventory_tags import MANAGED_RESOURCE_TYPES
 from lattice_controller.model import tags as tag_keys
 from lattice_controller.model.keys import ObjectKey
@@ -16,6 +18,7 @@ from lattice_controller.model.lattice import RouteLatticeState, RuleMatch, RuleS
 from tests.integration.reconcile.harness import MANAGED_BY, Calls, Harness, route_state
 
 R = 5
+RULE_OPERATIONS = ("ListRules", "GetRule", "CreateRule", "UpdateRule", "DeleteRule", "BatchUpdateRule")
 
 
 def _line(name: str, calls: Calls) -> str:
@@ -76,10 +79,45 @@ async def test_rule_changes_cost_at_most_r_plus_2_writes(harness: Harness) -> No
         changed = await harness.reconcile(desired)
         table.append(_line(f"R={R}: {label}", changed.calls))
         assert changed.calls.write_count <= R + 2, changed.plan.describe()
+        assert _rule_calls(changed.calls) <= R + 2, changed.calls
+        assert "GetRule" not in changed.calls.reads, changed.calls
         harness.new_cycle()
         assert not await harness.plan(desired)
     weight = await harness.reconcile(current)
     print("\n" + "\n".join(table) + "\n" + _line("(revert)", weight.calls))
+
+
+def _rule_calls(calls: Calls) -> int:
+    return sum({**calls.reads, **calls.writes}.get(op, 0) for op in RULE_OPERATIONS)
+
+
+async def test_only_rules_changed_by_someone_else_are_read_again(harness: Harness) -> None:
+    """Rules created or updated by us are known from our write responses; an out-of-band update moves
+    the rule's lastUpdatedAt, and exactly that rule is read (GetRule) at the next cycle, and repaired."""
+    paths = [f"/p{i}" for i in range(R)]
+    desired = rules_state(paths)
+    created = await harness.reconcile(desired)
+    assert created.calls.writes.get("CreateRule") == R
+    harness.new_cycle()
+    resync = await harness.reconcile(desired)
+    assert "GetRule" not in resync.calls.reads
+    assert resync.calls.write_count == 0
+    (listener,) = resync.observed.listeners
+    victim = next(r for r in listener.rules if not r.is_default and r.priority == 3)
+    assert resync.observed.service is not None
+    lattice_client(str(harness.fake.endpoint)).update_rule(  # someone else, with another client
+        serviceIdentifier=resync.observed.service.id,
+        listenerIdentifier=listener.id,
+        ruleIdentifier=victim.id,
+        match={"httpMatch": {"pathMatch": {"match": {"prefix": "/out-of-band"}, "caseSensitive": True}}},
+    )
+    harness.new_cycle()
+    repaired = await harness.reconcile(desired)
+    print(f"\n{_line('out-of-band change of 1 of R=5 rules', repaired.calls)}")
+    assert repaired.calls.reads.get("GetRule") == 1
+    assert repaired.calls.write_count == 2  # the changed rule is replaced
+    harness.new_cycle()
+    assert not await harness.plan(desired)
 
 
 async def test_name_taken_by_an_untagged_service_is_adopted_after_one_failed_create(harness: Harness) -> None:
