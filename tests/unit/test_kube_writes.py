@@ -1,8 +1,7 @@
-"""Writes, events and discovery against a small in-memory stand-in for ``KubeRest``."""
+"""Writes, events and discovery against the in-memory API server (``kube.testing.MemoryRest``)."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import AsyncGenerator
 from typing import Any, cast
 
@@ -13,6 +12,7 @@ from lattice_controller.kube.discovery import MissingRequiredKinds, check_requir
 from lattice_controller.kube.errors import Conflict, NotFound
 from lattice_controller.kube.events import EventRecorder, InvolvedObject
 from lattice_controller.kube.rest import KubeRest, _decode_lines
+from lattice_controller.kube.testing import MemoryRest
 from lattice_controller.kube.writes import KubeWriter
 from lattice_controller.model.keys import ObjectKey
 
@@ -20,47 +20,8 @@ JSON = dict[str, Any]
 ROUTE_PATH = "/apis/gateway.networking.k8s.io/v1/namespaces/ns/httproutes/r"
 
 
-class FakeRest:
-    def __init__(self) -> None:
-        self.objects: dict[str, JSON] = {}
-        self.calls: list[tuple[str, str, Any]] = []
-        self.conflicts_before_patch = 0
-
-    async def get(self, path: str, query: Any = ()) -> JSON:
-        self.calls.append(("GET", path, None))
-        if path not in self.objects:
-            raise NotFound(404, "NotFound")
-        return copy.deepcopy(self.objects[path])
-
-    async def post(self, path: str, body: JSON, query: Any = ()) -> JSON:
-        self.calls.append(("POST", path, body))
-        self.objects[f"{path}/{body['metadata']['name']}"] = copy.deepcopy(body)
-        return body
-
-    async def patch(self, path: str, body: JSON, content_type: str = "") -> JSON:
-        self.calls.append(("PATCH", path, body))
-        if self.conflicts_before_patch:
-            self.conflicts_before_patch -= 1
-            raise Conflict(409, "Conflict")
-        base = path.removesuffix("/status")
-        if base not in self.objects:
-            raise NotFound(404, "NotFound")
-        target = self.objects[base]
-        for section, values in body.items():
-            if section == "metadata":
-                values = {n: v for n, v in values.items() if n != "resourceVersion"}
-            merged = {**target.get(section, {}), **values} if isinstance(values, dict) else values
-            target[section] = (
-                {n: v for n, v in merged.items() if v is not None} if isinstance(merged, dict) else merged
-            )
-        return target
-
-    def writes(self) -> list[tuple[str, str, Any]]:
-        return [c for c in self.calls if c[0] != "GET"]
-
-
-def writer_with_route(**status: Any) -> tuple[KubeWriter, FakeRest]:
-    fake = FakeRest()
+def writer_with_route(**status: Any) -> tuple[KubeWriter, MemoryRest]:
+    fake = MemoryRest()
     fake.objects[ROUTE_PATH] = {
         "metadata": {"name": "r", "namespace": "ns", "resourceVersion": "7", "finalizers": ["other"]},
         "status": status,
@@ -128,7 +89,7 @@ async def test_patch_annotations() -> None:
 
 
 async def test_events_are_created_then_aggregated_and_recreated_when_expired() -> None:
-    fake = FakeRest()
+    fake = MemoryRest()
     recorder = EventRecorder(cast(KubeRest, fake), "lattice-controller", now=lambda: "2026-01-01T00:00:00Z")
     ref = InvolvedObject(k.HTTP_ROUTE, KEY, uid="u1")
     await recorder.warning(ref, "FailedDeployModel", "Failed deploy model due to boom")
@@ -158,7 +119,7 @@ async def test_events_are_created_then_aggregated_and_recreated_when_expired() -
 
 
 async def test_event_write_failures_are_swallowed(caplog: pytest.LogCaptureFixture) -> None:
-    fake = FakeRest()
+    fake = MemoryRest()
 
     async def failing_post(path: str, body: JSON, query: Any = ()) -> JSON:
         raise Conflict(403, "Forbidden")
@@ -174,7 +135,7 @@ def resource_list(*resources: tuple[str, str, bool]) -> JSON:
 
 
 async def test_discovery_resolves_fallback_versions_and_reports_missing_kinds() -> None:
-    fake = FakeRest()
+    fake = MemoryRest()
     gw = "/apis/gateway.networking.k8s.io"
     fake.objects[f"{gw}/v1"] = resource_list(
         ("gateways", "Gateway", True),
