@@ -13,21 +13,18 @@ from dataclasses import dataclass, field, replace
 import structlog
 
 from lattice_controller.aws.certificates import CertificateFinder
-from lattice_controller.aws.listings import Listing
 from lattice_controller.model.k8s import Condition, Route
 from lattice_controller.model.k8s.route import RouteType
 from lattice_controller.model.keys import ObjectKey
-from lattice_controller.model.lattice_observed import ObservedRouteState
 from lattice_controller.model.outcomes import Outcome, RequeueAfter, Success
-from lattice_controller.reconcile.apply import WAIT_SECONDS, ApplyResult, apply_plan
+from lattice_controller.reconcile.apply import WAIT_SECONDS
 from lattice_controller.reconcile.build import RouteBuild, build_route
 from lattice_controller.reconcile.build import conditions as c
 from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, ControllerContext
-from lattice_controller.reconcile.diff import Plan, plan_route
+from lattice_controller.reconcile.controllers.deploy import deploy
 from lattice_controller.reconcile.observe import (
     CERTIFICATE_NOT_FOUND_REQUEUE_SECONDS,
     discover_certificate,
-    observe_route,
 )
 from lattice_controller.reconcile.status import route_status
 
@@ -92,16 +89,15 @@ class RouteReconciler:
         return deployment.outcome
 
     async def _deploy(self, build: RouteBuild, generation: int) -> Deployment:
-        observed = await self._observe(build)
-        plan = plan_route(build.desired, observed)
+        deployed = await deploy(self.ctx, build.desired)
+        observed, plan, result = deployed.observed, deployed.plan, deployed.result
         if plan.conflict:
             return Deployment(
                 overrides=(c.condition(c.ACCEPTED, c.REASON_CONFLICTED, plan.conflict, generation),)
             )
-        result = await self._apply(plan)
         outcome: Outcome = Success()
-        if plan.waits or plan.missing or result.waits:
-            log.info("route waiting", waits=[*plan.waits, *plan.missing, *result.waits])
+        if deployed.waits:
+            log.info("route waiting", waits=list(deployed.waits))
             outcome = RequeueAfter(max(WAIT_SECONDS, result.requeue_after or 0))
         annotations: dict[str, str | None] = {}
         arn = result.service_arn or (observed.service.arn if observed.service else None)
@@ -135,31 +131,10 @@ class RouteReconciler:
 
     async def _delete(self, route: Route, build: RouteBuild) -> Outcome:
         ctx, key = self.ctx, route.meta.key
-        plan = plan_route(build.desired, await self._observe(build))
-        result = await self._apply(plan)
+        deployed = await deploy(ctx, build.desired)
+        plan, result = deployed.plan, deployed.result
         if plan.waits or result.waits:
             log.info("route deletion waiting", waits=[*plan.waits, *result.waits])
             return RequeueAfter(max(WAIT_SECONDS, result.requeue_after or 0))
         await ctx.writer.remove_finalizer(ctx.kind(self.kind), key, self.route_type.finalizer)
         return Success()
-
-    async def _observe(self, build: RouteBuild) -> ObservedRouteState:
-        ctx = self.ctx
-        return await observe_route(
-            build.desired, ctx.inventory, ctx.tags, lattice=ctx.lattice, details=ctx.details
-        )
-
-    async def _apply(self, plan: Plan) -> ApplyResult:
-        result = await apply_plan(plan, self.ctx.lattice, self.ctx.tags, inventory=self.ctx.inventory)
-        if plan.waits or result.waits:
-            # What we wait for (draining targets, associations settling) changes without our writes:
-            # the retry must see it, not the cycle's cached listing.
-            self.ctx.inventory.invalidate(Listing.TARGETS)
-            self.ctx.inventory.invalidate(Listing.SERVICE_ASSOCIATIONS)
-        if plan.missing:
-            # Missing service networks / imported target groups are created by someone else: the
-            # retry must re-list them rather than wait for the next resync cycle's fresh listing.
-            self.ctx.inventory.invalidate(Listing.SERVICE_NETWORKS)
-            self.ctx.inventory.invalidate(Listing.TARGET_GROUPS)
-            self.ctx.inventory.invalidate(Listing.TARGET_GROUP_TAGS)
-        return result

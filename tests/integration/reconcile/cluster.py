@@ -38,6 +38,8 @@ class Cluster:
     def __init__(self, settings: BuildSettings, edge: AwsEdge, details: DetailCache | None = None) -> None:
         self.rest = MemoryRest()
         api = cast(KubeRest, self.rest)
+        details = details or DetailCache()
+        details.follow_writes(edge.lattice)  # as the app wires it
         self.stores: dict[str, Store[Any]] = {}
         self.woken: set[Trigger] = set()
         self._paths: dict[str, AnyKind] = {}
@@ -50,7 +52,7 @@ class Cluster:
             lattice=edge.lattice,
             tags=edge.tags,
             inventory=edge.inventory,
-            details=details or DetailCache(),
+            details=details,
             now=lambda: NOW,
         )
         for kind in CACHED_KINDS:

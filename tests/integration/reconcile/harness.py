@@ -1,4 +1,5 @@
-"""Desired states of one route and a harness running observe → plan → apply on the real AWS edge."""
+"""Desired states of one route, and a harness deploying them on the real AWS edge through the route
+reconciler's own deploy step (``reconcile/controllers/deploy.py``), counting the calls the fake saw."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ from dataclasses import dataclass, replace
 
 from e2e.fakeaws.fixtures import FakeAws
 from lattice_controller.aws.edge import AwsEdge
+from lattice_controller.aws.inventory import LatticeInventory
+from lattice_controller.aws.lattice import LatticeApi
+from lattice_controller.aws.metrics import is_read_operation
+from lattice_controller.aws.tagging import TagStore
 from lattice_controller.model import tags as tag_keys
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.model.lattice import (
@@ -25,7 +30,8 @@ from lattice_controller.model.lattice import (
 )
 from lattice_controller.model.lattice_observed import ObservedRouteState
 from lattice_controller.model.naming import lattice_service_name, listener_name
-from lattice_controller.reconcile.apply import ApplyResult, apply_plan
+from lattice_controller.reconcile.apply import ApplyResult
+from lattice_controller.reconcile.controllers.deploy import deploy
 from lattice_controller.reconcile.diff import Plan, plan_route
 from lattice_controller.reconcile.observe import DetailCache, observe_route
 
@@ -110,10 +116,6 @@ class Calls:
         return f"{self.read_count} reads {self.reads} + {self.write_count} writes {self.writes}"
 
 
-def _is_read(operation: str) -> bool:
-    return operation.startswith(("Get", "List", "Describe"))
-
-
 @dataclass(slots=True)
 class Reconcile:
     observed: ObservedRouteState
@@ -123,7 +125,20 @@ class Reconcile:
 
 
 class Harness:
-    """observe → plan → apply with a process-wide DetailCache, counting the AWS calls the fake saw."""
+    """The route reconciler's deploy step with a process-wide DetailCache, counting the AWS calls the
+    fake saw. It is the ``LatticeSide`` the deploy step needs."""
+
+    @property
+    def lattice(self) -> LatticeApi:
+        return self.edge.lattice
+
+    @property
+    def tags(self) -> TagStore:
+        return self.edge.tags
+
+    @property
+    def inventory(self) -> LatticeInventory:
+        return self.edge.inventory
 
     def __init__(self, edge: AwsEdge, fake: FakeAws) -> None:
         self.edge = edge
@@ -150,7 +165,7 @@ class Harness:
         writes: dict[str, int] = {}
         for key, count in sorted(counters.items()):
             operation = key.split(":", 1)[-1]
-            (reads if _is_read(operation) else writes)[operation] = count
+            (reads if is_read_operation(operation) else writes)[operation] = count
         return Calls(reads, writes)
 
     async def observe(self, desired: RouteLatticeState) -> ObservedRouteState:
@@ -169,7 +184,5 @@ class Harness:
 
     async def reconcile(self, desired: RouteLatticeState) -> Reconcile:
         self.fake.admin.reset_counters()
-        observed = await self.observe(desired)
-        plan = plan_route(desired, observed)
-        result = await apply_plan(plan, self.edge.lattice, self.edge.tags, inventory=self.edge.inventory)
-        return Reconcile(observed, plan, result, self.calls())
+        deployed = await deploy(self, desired)
+        return Reconcile(deployed.observed, deployed.plan, deployed.result, self.calls())

@@ -56,6 +56,16 @@ async def test_create_budget_and_resyncs(harness: Harness) -> None:
     deleted = await harness.reconcile(route_state(deleting=True))
     table.append(_line("delete (cold cycle)", deleted.calls))
     print("\n" + "\n".join(table))
+    # One delete per resource the route owned, children first; nothing is left to plan.
+    assert deleted.calls.writes == {
+        "DeleteListener": 1,
+        "DeleteService": 1,
+        "DeleteServiceNetworkServiceAssociation": 1,
+        "DeleteTargetGroup": 1,
+        "DeregisterTargets": 1,
+    }
+    assert not deleted.result.waits
+    assert not await harness.plan(route_state(deleting=True))
 
 
 async def test_rule_changes_cost_at_most_r_plus_2_writes(harness: Harness) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from e2e.fakeaws.fixtures import FakeAws
 from lattice_controller.aws.edge import AwsEdge
+from lattice_controller.aws.metrics import is_read_operation
 from lattice_controller.model import tags as tag_keys
 from lattice_controller.reconcile.apply import DefaultNetworkResult, ensure_default_service_network
 from lattice_controller.reconcile.observe import find_service_network
@@ -32,7 +33,7 @@ async def test_default_network_is_created_and_associated_once(edge: AwsEdge, fak
     second = await ensure(edge, "default-net")
     assert not second.created_network
     assert not second.created_association
-    writes = [k for k in fake_aws.admin.counters() if not k.split(":")[1].startswith(("List", "Get"))]
+    writes = [k for k in fake_aws.admin.counters() if not is_read_operation(k.split(":")[1])]
     assert writes == []
     found = await find_service_network(network.id, edge.inventory, vpc_id=OTHER_VPC)
     assert found.network == network

@@ -17,8 +17,8 @@ from e2e.fakeaws.fixtures import FakeAws
 from lattice_controller.aws.edge import AwsEdge
 from lattice_controller.aws.metrics import is_read_operation
 from lattice_controller.kube import kinds as k
-from lattice_controller.model.k8s import RouteType
 from lattice_controller.model import tags as tag_keys
+from lattice_controller.model.k8s import RouteType
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.model.outcomes import RequeueAfter, Success
 from lattice_controller.reconcile.build import BuildSettings
