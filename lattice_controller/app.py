@@ -21,6 +21,7 @@ from lattice_controller.aws.session import AwsConfig
 from lattice_controller.cache.cache import Cache
 from lattice_controller.cache.controller_kinds import register_controller_kinds
 from lattice_controller.kube import kinds as k
+from lattice_controller.kube.access import Access, denied, needed_access, on_kind
 from lattice_controller.kube.discovery import MissingRequiredKinds, check_required_kinds
 from lattice_controller.kube.events import EventRecorder
 from lattice_controller.kube.kinds import AnyKind
@@ -40,11 +41,16 @@ from lattice_controller.runtime.http import HttpServer, Probes, metrics_app, pro
 from lattice_controller.runtime.leader import LEASE_NAME, LeaderElector
 from lattice_controller.runtime.manager import Manager
 from lattice_controller.runtime.metrics import RuntimeMetrics, register_process_collectors
+from lattice_controller.runtime.permissions import PermissionCheck
 from lattice_controller.runtime.resync import run_periodic_resync
 from lattice_controller.runtime.workers import WorkerPool
 from lattice_controller.settings import Settings
 
 CORE_KINDS: tuple[AnyKind, ...] = (k.SERVICE, k.ENDPOINT_SLICE, k.NAMESPACE)
+# Objects whose finalizers/annotations the controller patches, and those whose status it writes.
+_WRITTEN: tuple[AnyKind, ...] = (k.GATEWAY, *ROUTE_KINDS.values())
+WRITTEN_KINDS = frozenset(kind.group_kind for kind in _WRITTEN)
+STATUS_WRITTEN_KINDS = WRITTEN_KINDS | {k.GATEWAY_CLASS.group_kind}
 EVENT_COMPONENT = "lattice-controller"
 
 log = structlog.get_logger("lattice_controller.app")
@@ -70,6 +76,9 @@ async def run(settings: Settings) -> int:
             print(f"lattice-controller: {exc}", file=sys.stderr)
             return 2
         served = (*resolved.required, *resolved.optional, *CORE_KINDS)
+        permissions = permission_check(rest, settings, served)
+        await permissions.check()
+        served = tuple(kind for kind in served if not _denied_kind(kind, permissions.missing_optional))
         cache = Cache.for_api(rest)
         stores = register_controller_kinds(cache, served)
         registry = CollectorRegistry()
@@ -97,16 +106,52 @@ async def run(settings: Settings) -> int:
             )
             ctx.details.follow_writes(edge.lattice)
             manager = _manager(settings, rest, cache, ctx, edge, registry)
+            manager.probes.add_readiness_check("permissions", permissions.readiness)
             manager.install_signal_handlers()
             cache_task = asyncio.create_task(cache.run(), name="cache")
+            permissions_task = asyncio.create_task(permissions.watch(), name="permissions")
             try:
                 return await manager.run()
             finally:
-                cache_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await cache_task
+                for task in (permissions_task, cache_task):
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
     finally:
         await rest.close()
+
+
+def permission_check(rest: KubeRest, settings: Settings, served: tuple[AnyKind, ...]) -> PermissionCheck:
+    """Everything the controller uses on ``served`` kinds is required, except list+watch on ReferenceGrants
+    when ENFORCE_REFERENCE_GRANTS=false: then they are not needed and a denial only stops them being watched
+    (as with the reference controller's RBAC, which has no rule for them)."""
+    grants = [kind for kind in served if kind.group_kind == k.REFERENCE_GRANT.group_kind]
+    optional_kinds = [] if settings.enforce_reference_grants else grants
+    written = [kind for kind in served if kind.group_kind in WRITTEN_KINDS]
+    status_written = [kind for kind in served if kind.group_kind in STATUS_WRITTEN_KINDS]
+    required = needed_access(
+        watched=[kind for kind in served if kind not in optional_kinds],
+        patched=written,
+        status_patched=status_written,
+        lease_namespace=settings.pod_namespace if settings.leader_elect else None,
+    )
+    optional = [access for kind in optional_kinds for access in on_kind(kind, ("list", "watch"))]
+
+    async def review(accesses: Any) -> list[Access]:
+        return await denied(rest, accesses)
+
+    grants_hint = "or set ENFORCE_REFERENCE_GRANTS=false to follow cross-namespace backendRefs unchecked"
+    return PermissionCheck(
+        review,
+        required,
+        optional,
+        optional_note="ENFORCE_REFERENCE_GRANTS=false does not need them",
+        hints={(kind.group, kind.plural): grants_hint for kind in grants},
+    )
+
+
+def _denied_kind(kind: AnyKind, refused: tuple[Access, ...]) -> bool:
+    return any((a.group, a.resource) == (kind.group, kind.plural) for a in refused)
 
 
 def _manager(

@@ -1,8 +1,8 @@
 """The probe server (``/healthz``, ``/readyz``) and the metrics server (``/metrics``), on aiohttp.web.
 
 A probe answers 200 ``ok`` when every check registered for it passes, else 500 listing the failing checks;
-``?verbose`` lists every check. Checks are synchronous callables returning True when healthy; one that raises
-counts as failing.
+``?verbose`` lists every check. Checks are synchronous callables returning True when healthy, False when not,
+or a string saying why not (shown after the check's name); one that raises counts as failing.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-Check = Callable[[], bool]
+Check = Callable[[], bool | str]
 
 
 class Probes:
@@ -47,11 +47,12 @@ def _probe_handler(
     checks: Callable[[], dict[str, Check]],
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handler(request: web.Request) -> web.Response:
-        results = {name: _passes(check) for name, check in checks().items()}
-        failing = [name for name, ok in results.items() if not ok]
+        results = {name: _outcome(check) for name, check in checks().items()}
+        failing = [_named(name, why) for name, (ok, why) in results.items() if not ok]
         if "verbose" in request.query:
             lines = [
-                f"[{'+' if ok else '-'}]{name} {'ok' if ok else 'failed'}" for name, ok in results.items()
+                f"[+]{name} ok" if ok else f"[-]{_named(name, why)} failed"
+                for name, (ok, why) in results.items()
             ]
             lines.append("check passed" if not failing else "check failed")
             return web.Response(status=500 if failing else 200, text="\n".join(lines) + "\n")
@@ -62,11 +63,19 @@ def _probe_handler(
     return handler
 
 
-def _passes(check: Check) -> bool:
+def _outcome(check: Check) -> tuple[bool, str]:
+    """(passes, why not): a string result is a failure with that reason."""
     try:
-        return bool(check())
+        result = check()
     except Exception:
-        return False
+        return False, ""
+    if isinstance(result, str):
+        return False, result
+    return bool(result), ""
+
+
+def _named(name: str, why: str) -> str:
+    return f"{name} ({why})" if why else name
 
 
 class HttpServer:
