@@ -31,9 +31,7 @@ from e2e.bench.stack import (
     BenchStack,
     counter_delta,
     endpoint_slice_body,
-    forbidden,
     http_route_body,
-    kube_writes,
     pod_ip,
     print_table,
     route_rule,
@@ -41,6 +39,7 @@ from e2e.bench.stack import (
     verdict,
     wait_for,
 )
+from e2e.controlplane.audit import forbidden, kube_writes
 
 ROUTES = f"{GATEWAY_API}/namespaces/{NAMESPACE}/httproutes"
 ACCOUNT_WIDE_LISTS = (

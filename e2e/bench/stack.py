@@ -10,7 +10,6 @@ precise start time and no kube-controller-manager or kwok is needed.
 
 from __future__ import annotations
 
-import json
 import shutil
 import signal
 import tempfile
@@ -21,6 +20,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from e2e.controlplane.audit import AuditLog
 from e2e.controlplane.plane import ControlPlane
 from e2e.controlplane.rest import ApiError, RestClient
 from e2e.fakeaws.client import FakeAwsAdmin
@@ -32,7 +32,6 @@ GATEWAY = "app-network"
 GATEWAY_API = "/apis/gateway.networking.k8s.io/v1"
 DISCOVERY = "/apis/discovery.k8s.io/v1"
 SERVICE_ARN_ANNOTATION = "application-networking.k8s.aws/lattice-service-arn"
-WRITE_VERBS = ("create", "update", "patch", "delete", "deletecollection")
 READ_PREFIXES = ("List", "Get", "Describe")
 
 
@@ -144,68 +143,6 @@ class AwsCalls:
 
     def describe(self) -> str:
         return ", ".join(f"{k.split(':', 1)[-1]}x{n}" for k, n in sorted(self.per_operation.items())) or "-"
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    verb: str
-    resource: str  # "httproutes/status", "events", ...
-    code: int
-    user: str
-
-
-@dataclass(slots=True)
-class AuditLog:
-    """The apiserver audit log (ServiceAccount users only), read incrementally from `mark()`."""
-
-    path: Path
-    offset: int = 0
-
-    def mark(self) -> None:
-        self.offset = self.path.stat().st_size if self.path.exists() else 0
-
-    def since_mark(self, user: str) -> list[AuditEntry]:
-        if not self.path.exists():
-            return []
-        with self.path.open("rb") as handle:
-            handle.seek(self.offset)
-            data = handle.read()
-        entries = []
-        for line in data.splitlines():
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if event.get("stage") != "ResponseComplete" or event.get("user", {}).get("username") != user:
-                continue
-            ref = event.get("objectRef", {})
-            resource = ref.get("resource", "?") + (f"/{ref['subresource']}" if ref.get("subresource") else "")
-            entries.append(
-                AuditEntry(
-                    event.get("verb", "?"),
-                    resource,
-                    int(event.get("responseStatus", {}).get("code", 0)),
-                    user,
-                )
-            )
-        return entries
-
-
-# Questions, not writes: the controller's start-up permission check creates these, nothing is stored.
-NOT_WRITES = frozenset({"selfsubjectaccessreviews"})
-
-
-def kube_writes(entries: list[AuditEntry]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for e in entries:
-        if e.verb in WRITE_VERBS and e.resource not in NOT_WRITES:
-            key = f"{e.verb} {e.resource}"
-            counts[key] = counts.get(key, 0) + 1
-    return counts
-
-
-def forbidden(entries: list[AuditEntry]) -> list[AuditEntry]:
-    return [e for e in entries if e.code == 403]
 
 
 # ----- the stack ---------------------------------------------------------------------------------------
