@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -41,7 +42,7 @@ from lattice_controller.runtime.http import HttpServer, Probes, metrics_app, pro
 from lattice_controller.runtime.leader import LEASE_NAME, LeaderElector
 from lattice_controller.runtime.manager import Manager
 from lattice_controller.runtime.metrics import RuntimeMetrics, register_process_collectors
-from lattice_controller.runtime.permissions import PermissionCheck
+from lattice_controller.runtime.permissions import PermissionCheck, Review
 from lattice_controller.runtime.resync import run_periodic_resync
 from lattice_controller.runtime.workers import WorkerPool
 from lattice_controller.settings import Settings
@@ -76,7 +77,7 @@ async def run(settings: Settings) -> int:
             print(f"lattice-controller: {exc}", file=sys.stderr)
             return 2
         served = (*resolved.required, *resolved.optional, *CORE_KINDS)
-        permissions = permission_check(rest, settings, served)
+        permissions = permission_check(functools.partial(denied, rest), settings, served)
         await permissions.check()
         served = tuple(kind for kind in served if not _denied_kind(kind, permissions.missing_optional))
         cache = Cache.for_api(rest)
@@ -121,7 +122,7 @@ async def run(settings: Settings) -> int:
         await rest.close()
 
 
-def permission_check(rest: KubeRest, settings: Settings, served: tuple[AnyKind, ...]) -> PermissionCheck:
+def permission_check(review: Review, settings: Settings, served: tuple[AnyKind, ...]) -> PermissionCheck:
     """Everything the controller uses on ``served`` kinds is required, except list+watch on ReferenceGrants
     when ENFORCE_REFERENCE_GRANTS=false: then they are not needed and a denial only stops them being watched
     (as with the reference controller's RBAC, which has no rule for them)."""
@@ -136,9 +137,6 @@ def permission_check(rest: KubeRest, settings: Settings, served: tuple[AnyKind, 
         lease_namespace=settings.pod_namespace if settings.leader_elect else None,
     )
     optional = [access for kind in optional_kinds for access in on_kind(kind, ("list", "watch"))]
-
-    async def review(accesses: Any) -> list[Access]:
-        return await denied(rest, accesses)
 
     grants_hint = "or set ENFORCE_REFERENCE_GRANTS=false to follow cross-namespace backendRefs unchecked"
     return PermissionCheck(

@@ -42,8 +42,8 @@ class PermissionCheck:
         logger: Any = None,
     ) -> None:
         self._review = review
-        self._required = tuple(required)
-        self._optional = tuple(optional)
+        self.required = tuple(required)
+        self.optional = tuple(optional)
         self._optional_note = optional_note
         self._hints = dict(hints or {})
         self._granted_by = granted_by
@@ -70,13 +70,13 @@ class PermissionCheck:
     async def check(self) -> None:
         """Ask once; log a change of what is missing (one line)."""
         try:
-            refused = set(await self._review((*self._required, *self._optional)))
+            refused = set(await self._review((*self.required, *self.optional)))
         except KubeError as exc:
             self._log.warning("could not check permissions; carrying on without the check", error=str(exc))
             return
         before, before_optional = self.missing, self.missing_optional
-        self.missing = tuple(a for a in self._required if a in refused)
-        self.missing_optional = tuple(a for a in self._optional if a in refused)
+        self.missing = tuple(a for a in self.required if a in refused)
+        self.missing_optional = tuple(a for a in self.optional if a in refused)
         if self.missing and self.missing != before:
             self._log.error(
                 f"{self.reason}; not ready until they are granted",

@@ -159,3 +159,28 @@ async def test_readyz_shows_the_reason() -> None:
             )
     finally:
         await server.stop()
+
+
+def _composed(review: Any, **settings: Any) -> PermissionCheck:
+    from lattice_controller.app import CORE_KINDS, permission_check
+    from lattice_controller.settings import Settings
+
+    served = (*k.REQUIRED_KINDS, k.REFERENCE_GRANT, *CORE_KINDS)
+    return permission_check(review, Settings("r", "vpc", "1", "c", **settings), served)
+
+
+async def test_the_app_needs_reference_grants_only_when_it_enforces_them() -> None:
+    rbac = Rbac(GRANTS_LIST)
+    enforcing = _composed(rbac.review, leader_elect=True, pod_namespace="system")
+    await enforcing.check()
+    assert enforcing.missing == tuple(GRANTS_LIST)
+    assert "or set ENFORCE_REFERENCE_GRANTS=false" in enforcing.reason
+    needed = describe(enforcing.required)
+    assert "patch httproutes/status.gateway.networking.k8s.io" in needed
+    assert "get, create, update leases.coordination.k8s.io in namespace system" in needed
+
+    relaxed = _composed(rbac.review, enforce_reference_grants=False)
+    await relaxed.check()
+    assert relaxed.readiness() is True
+    assert relaxed.missing_optional == tuple(GRANTS_LIST)
+    assert "leases" not in describe(relaxed.required)
