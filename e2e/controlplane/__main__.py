@@ -7,7 +7,10 @@
     python -m e2e.controlplane workloads [--dir DIR]      # add the workloads tier to a running plane
 
 `up` prints `dir=`, `server=` and `kubeconfig=` lines on stdout (progress goes to stderr); use the
-kubeconfig for kubectl or export it as LC_KUBECONFIG so pytest reuses this plane.
+kubeconfig for kubectl or export it as LC_KUBECONFIG so pytest reuses this plane. A failed or
+interrupted (SIGINT/SIGTERM/SIGHUP) `up` stops what it started and exits non-zero; a failure prints the
+component's reason on one line, then the tail of its log. `down` stops exactly the PIDs `up` recorded in
+`<dir>/state.json`, also those of an `up` that was killed. Commands on one directory run one at a time.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ import sys
 import time
 from pathlib import Path
 
+from e2e.controlplane import processes
 from e2e.controlplane.assets import AssetsUnavailable
-from e2e.controlplane.plane import ControlPlane, StartError
+from e2e.controlplane.plane import ControlPlane, PlaneBusy, StartError, dir_lock
 
 DEFAULT_DIR = Path(os.environ.get("LC_CONTROLPLANE_DIR", "/tmp/lattice-controller-controlplane"))
 
@@ -42,7 +46,10 @@ def _up(args: argparse.Namespace) -> int:
             print("control plane already running", file=sys.stderr)
             _print_plane(existing)
             return 0
-        existing.stop()  # half-dead leftovers of an earlier run: clear them before starting over
+        # Half-dead leftovers of an earlier run: clear them before starting over.
+        stuck = existing.stop()
+        if stuck:
+            raise StartError(f"leftovers of an earlier run would not stop: {', '.join(stuck)}")
     started = time.monotonic()
     plane = ControlPlane.start(args.dir, channel=args.channel, with_workloads=args.workloads)
     phases = ", ".join(f"{k} {v:.1f}s" for k, v in plane.timings.items())
@@ -57,11 +64,14 @@ def _down(args: argparse.Namespace) -> int:
         return 0
     plane = ControlPlane.load(args.dir)
     pids = {n: p.pid for n, p in plane.procs.items()}
-    plane.stop()
+    stuck = plane.stop()
     print(
         f"stopped: {', '.join(f'{n}={pid}' for n, pid in pids.items()) or 'nothing was recorded'}",
         file=sys.stderr,
     )
+    if stuck:
+        print(f"error: still running: {', '.join(stuck)}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -114,9 +124,17 @@ def main(argv: list[str] | None = None) -> int:
         "restart-apiserver": _restart_apiserver,
         "workloads": _workloads,
     }
+    if args.command == "status":
+        return _status(args)
+    processes.interrupt_on_signals()
     try:
-        return handlers[args.command](args)
-    except (StartError, AssetsUnavailable, TimeoutError, RuntimeError) as exc:
+        with dir_lock(args.dir):
+            return handlers[args.command](args)
+    except processes.Interrupted as exc:
+        cleaned = "; stopped what it had started" if args.command in ("up", "workloads") else ""
+        print(f"error: {args.command} {exc}{cleaned}", file=sys.stderr)
+        return 128 + exc.signum
+    except (StartError, PlaneBusy, AssetsUnavailable, TimeoutError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

@@ -2,18 +2,26 @@
 
 `ControlPlane.start()` generates certificates, starts etcd and kube-apiserver on free loopback ports,
 writes the admin kubeconfig, installs the Gateway API CRDs and records every child's PID in
-`<dir>/state.json`, so that another process (`python -m e2e.controlplane down`) can stop exactly those
-children later. It never stops a process it did not record, and never looks processes up by name.
+`<dir>/state.json` the moment it is started, so that another process (`python -m e2e.controlplane down`)
+can stop exactly those children later, also after a failed or killed start. It never stops a process it
+did not record, and never looks processes up by name. A failed start stops what it started before it
+raises; one command at a time works on a directory (`dir_lock`).
+
+Readiness is polled on health endpoints until a deadline that grows with the machine's load; a child
+that exits meanwhile fails the wait at once, with the reason read from its log.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,8 +35,10 @@ from e2e.controlplane.rest import RestClient
 
 SERVICE_CIDR = "10.96.0.0/16"
 POD_CIDR = "10.244.0.0/16"  # kwok hands out pod IPs from here; disjoint from SERVICE_CIDR
-ETCD_TIMEOUT = float(os.environ.get("LC_ETCD_START_TIMEOUT", "60"))
-APISERVER_TIMEOUT = float(os.environ.get("LC_APISERVER_START_TIMEOUT", "180"))
+# Readiness deadlines on an idle 2-core machine; `scaled_timeout` stretches them when it is busy.
+ETCD_TIMEOUT = float(os.environ.get("LC_ETCD_START_TIMEOUT", "45"))
+APISERVER_TIMEOUT = float(os.environ.get("LC_APISERVER_START_TIMEOUT", "120"))
+MAX_LOAD_FACTOR = 3.0
 PORT_ATTEMPTS = 3
 STOP_ORDER = ("binder", "kwok", "kube-controller-manager", "kube-apiserver", "etcd")
 
@@ -45,7 +55,65 @@ rules:
 
 
 class StartError(RuntimeError):
-    """A child did not become ready; the message carries the tail of its log."""
+    """A child did not become ready: a one-line `summary` (with the reason from its log), then `details`
+    (the tail of its log). `exited` tells an early exit (worth a retry on fresh ports) from a timeout."""
+
+    def __init__(self, summary: str, details: str = "", *, exited: bool = False) -> None:
+        super().__init__(f"{summary}\n{details}" if details else summary)
+        self.summary = summary
+        self.details = details
+        self.exited = exited
+
+
+class PlaneBusy(RuntimeError):
+    """Another command (in another process) is working on the same plane directory."""
+
+
+def scaled_timeout(base: float) -> float:
+    """`base` seconds, stretched by the run queue per core (1-minute load average), at most 3x."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return base
+    return base * min(MAX_LOAD_FACTOR, max(1.0, load / (os.cpu_count() or 1)))
+
+
+_held_locks: dict[Path, list[int]] = {}  # directory -> [fd, depth]
+
+
+@contextlib.contextmanager
+def dir_lock(directory: Path) -> Iterator[None]:
+    """Hold `<dir>/.lock` (flock) so that two commands never start or stop the same plane at once.
+
+    Re-entrant within a process; another process holding it makes this raise `PlaneBusy` at once.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    key = directory.resolve()
+    if key in _held_locks:
+        _held_locks[key][1] += 1
+        try:
+            yield
+        finally:
+            _held_locks[key][1] -= 1
+        return
+    fd = os.open(key / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+        os.close(fd)
+        raise PlaneBusy(
+            f"{key} is in use by another control-plane command (pid {holder}); "
+            f"wait for it, or stop it with `kill {holder}` (it stops what it started)"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    _held_locks[key] = [fd, 1]
+    try:
+        yield
+    finally:
+        del _held_locks[key]
+        os.close(fd)
 
 
 @dataclass
@@ -79,6 +147,13 @@ class ControlPlane:
         names = APISERVER_TIER + (workloads.BINARIES if with_workloads else ())
         assets = assets or resolve(names)
         directory = directory.resolve()
+        with dir_lock(directory):
+            return cls._start_locked(directory, channel, with_workloads, assets)
+
+    @classmethod
+    def _start_locked(
+        cls, directory: Path, channel: str, with_workloads: bool, assets: Assets
+    ) -> ControlPlane:
         _clean_dir(directory)
         files = PkiFiles.in_dir(directory)
         generate_pki(files)
@@ -101,8 +176,14 @@ class ControlPlane:
                 began = time.monotonic()
                 plane.ensure_workloads()
                 plane.timings["workloads"] = time.monotonic() - began
-        except BaseException:
-            plane.stop()
+        except BaseException as exc:
+            with processes.signals_deferred(drop=True):  # a second Ctrl-C must not cut the cleanup short
+                stuck = plane.stop()
+            if stuck:
+                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise StartError(
+                    f"{first}; and could not stop {', '.join(stuck)} (still recorded in state.json)"
+                ) from exc
             raise
         return plane
 
@@ -135,8 +216,9 @@ class ControlPlane:
     # ----- processes ----------------------------------------------------------------------------
 
     def _start_storage_and_apiserver(self, assets: Assets) -> None:
-        last: Exception | None = None
-        for _ in range(PORT_ATTEMPTS):
+        failures: list[str] = []
+        last: StartError | None = None
+        for attempt in range(1, PORT_ATTEMPTS + 1):
             self.ports = {"etcd": processes.free_port(), "etcd-peer": processes.free_port()}
             self.ports["apiserver"] = processes.free_port()
             self.server = f"https://127.0.0.1:{self.ports['apiserver']}"
@@ -149,40 +231,49 @@ class ControlPlane:
                 self._wait_apiserver()
                 self.timings["apiserver"] = time.monotonic() - began
             except StartError as exc:
-                # Ports taken meanwhile, or a child that died early on a loaded machine: start both
-                # again on fresh ports; the last error is kept for the final message.
+                if not exc.exited:
+                    raise  # a timeout: the machine is too slow for a retry to do better
+                # A port taken meanwhile, or a child that died early on a loaded machine: start both
+                # again on fresh ports and a fresh etcd data dir, once the old pair is gone.
+                failures.append(f"attempt {attempt}: {exc.summary}")
                 last = exc
-                for name in ("kube-apiserver", "etcd"):
-                    if name in self.procs:
-                        processes.stop(self.procs.pop(name))
-                self._save()
+                self._stop_storage_and_apiserver()
                 continue
             write_admin_kubeconfig(PkiFiles.in_dir(self.dir), self.server, self.kubeconfig)
             self._save()
             return
-        raise StartError(f"etcd + kube-apiserver failed {PORT_ATTEMPTS} times; last: {last}")
+        assert last is not None
+        raise StartError(
+            f"etcd + kube-apiserver failed to start {PORT_ATTEMPTS} times; last: {last.summary}",
+            "\n".join(failures) + "\n" + last.details,
+        )
+
+    def _stop_storage_and_apiserver(self) -> None:
+        """Stop the pair and wait until both are gone; then empty etcd's data dir for the next one."""
+        for name in ("kube-apiserver", "etcd"):
+            if name in self.procs:
+                proc = self.procs[name]
+                if not processes.stop(proc):
+                    raise StartError(f"{name} (pid {proc.pid}) did not stop; not starting another one")
+                del self.procs[name]
+                self._save()
+        shutil.rmtree(self.dir / "etcd-data", ignore_errors=True)
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> ManagedProcess:
-        proc = processes.spawn(name, argv, self.dir / "logs" / f"{name}.log", env=env)
-        self.procs[name] = proc
-        self._save()
+        """Start a child and record its PID in state.json before anything can interrupt us."""
+        with processes.signals_deferred():
+            proc = processes.spawn(name, argv, self.dir / "logs" / f"{name}.log", env=env)
+            self.procs[name] = proc
+            self._save()
         return proc
 
     def _start_etcd(self, binary: Path) -> None:
-        peer = f"http://127.0.0.1:{self.ports['etcd-peer']}"
+        old = self.procs.get("etcd")
+        if old is not None and processes.is_ours(old):
+            # Two etcds on one data dir: the second blocks on the first one's lock, forever.
+            raise StartError(f"etcd (pid {old.pid}) still holds {self.dir / 'etcd-data'}")
+        argv = etcd_argv(binary, self.dir / "etcd-data", self.ports["etcd"], self.ports["etcd-peer"])
         client = f"http://127.0.0.1:{self.ports['etcd']}"
-        argv = [
-            str(binary),
-            "--name=default",
-            f"--data-dir={self.dir / 'etcd-data'}",
-            f"--listen-client-urls={client}",
-            f"--advertise-client-urls={client}",
-            f"--listen-peer-urls={peer}",
-            f"--initial-advertise-peer-urls={peer}",
-            f"--initial-cluster=default={peer}",
-            "--unsafe-no-fsync=true",
-            "--log-level=warn",
-        ]
         proc = self._spawn("etcd", argv)
 
         def healthy() -> bool:
@@ -231,21 +322,30 @@ class ControlPlane:
             APISERVER_TIMEOUT,
         )
 
-    def _wait(self, what: str, check: Any, proc: ManagedProcess, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
+    def _wait(self, what: str, check: Callable[[], bool], proc: ManagedProcess, timeout: float) -> None:
+        """Poll `check` until it holds. Fails at once when any recorded child has exited, and after
+        `timeout` (scaled for the machine's load) with the reason `proc`'s log gives."""
+        limit = scaled_timeout(timeout)
+        deadline = time.monotonic() + limit
         while True:
             try:
                 if check():
                     return
             except Exception:  # not listening yet
                 pass
-            if not processes.is_ours(proc):
-                raise StartError(
-                    f"{proc.name} exited while waiting for {what}\n{processes.describe_failure(proc)}"
-                )
+            for child in list(self.procs.values()):
+                if not processes.is_ours(child):
+                    raise StartError(
+                        f"{child.name} (pid {child.pid}) {processes.state(child)} while waiting for "
+                        f"{what}: {processes.exit_reason(child)}",
+                        processes.log_section(child),
+                        exited=True,
+                    )
             if time.monotonic() > deadline:
                 raise StartError(
-                    f"timed out after {timeout:.0f}s: {what}\n{processes.describe_failure(proc)}"
+                    f"timed out after {limit:.0f}s waiting for {what}; "
+                    f"{proc.name} (pid {proc.pid}) last logged: {processes.exit_reason(proc)}",
+                    processes.log_section(proc),
                 )
             time.sleep(0.2)
 
@@ -253,7 +353,8 @@ class ControlPlane:
         """Stop kube-apiserver and start it again on the same port and etcd; return when ready."""
         self._require_owned_state("restart the apiserver")
         old = self.procs["kube-apiserver"]
-        processes.stop(old)
+        if not processes.stop(old):
+            raise RuntimeError(f"kube-apiserver (pid {old.pid}) did not stop")
         if downtime:
             time.sleep(downtime)
         self._spawn("kube-apiserver", list(old.argv))
@@ -263,16 +364,21 @@ class ControlPlane:
         """Start KCM, kwok and the binder and create the fake Node, unless they already run."""
         workloads.ensure(self)
 
-    def stop(self) -> None:
-        """Stop every recorded child (workloads first, etcd last). A no-op for an attached plane."""
+    def stop(self) -> list[str]:
+        """Stop every recorded child (workloads first, etcd last); a child leaves the state file only
+        once it is gone. Returns `name=pid` of those that would not stop. A no-op when attached."""
         if not self.owned:
-            return
-        for name in STOP_ORDER:
-            if name in self.procs:
-                processes.stop(self.procs[name])
-        for name in list(self.procs):
-            processes.stop(self.procs.pop(name))
-        self._save()
+            return []
+        order = [n for n in STOP_ORDER if n in self.procs] + [n for n in self.procs if n not in STOP_ORDER]
+        stuck = []
+        for name in order:
+            proc = self.procs[name]
+            if processes.stop(proc):
+                del self.procs[name]
+                self._save()
+            else:
+                stuck.append(f"{name}={proc.pid}")
+        return stuck
 
     def status(self) -> dict[str, Any]:
         alive = {name: processes.is_ours(p) for name, p in self.procs.items()}
@@ -335,6 +441,24 @@ class ControlPlane:
         tmp = self.dir / "state.json.tmp"
         tmp.write_text(json.dumps(state, indent=2))
         tmp.replace(self.dir / "state.json")
+
+
+def etcd_argv(binary: Path, data_dir: Path, client_port: int, peer_port: int) -> list[str]:
+    """A single-member etcd on loopback, without fsync (test data only)."""
+    peer = f"http://127.0.0.1:{peer_port}"
+    client = f"http://127.0.0.1:{client_port}"
+    return [
+        str(binary),
+        "--name=default",
+        f"--data-dir={data_dir}",
+        f"--listen-client-urls={client}",
+        f"--advertise-client-urls={client}",
+        f"--listen-peer-urls={peer}",
+        f"--initial-advertise-peer-urls={peer}",
+        f"--initial-cluster=default={peer}",
+        "--unsafe-no-fsync=true",
+        "--log-level=warn",
+    ]
 
 
 def _clean_dir(directory: Path) -> None:

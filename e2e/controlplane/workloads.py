@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from e2e.controlplane import processes
 from e2e.controlplane.assets import resolve
 from e2e.controlplane.pki import PkiFiles
-from e2e.controlplane.rest import ApiError
+from e2e.controlplane.rest import ApiError, RestClient
 
 if TYPE_CHECKING:
     from e2e.controlplane.plane import ControlPlane
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 BINARIES = ("kube-controller-manager", "kwok")
 NODE_NAME = "kwok-node-0"
 KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node"
-WORKLOADS_TIMEOUT = 180.0
+WORKLOADS_TIMEOUT = 120.0  # seconds on an idle 2-core machine; scaled with the load
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -106,7 +106,10 @@ def _node_ready(node: dict[str, Any]) -> bool:
 
 
 def ensure(plane: ControlPlane) -> None:
-    """Start whatever part of the tier is not running, create the Node, wait until all is usable."""
+    """Start whatever part of the tier is not running, create the Node, wait until all is usable.
+
+    On failure the processes started here are stopped again (the apiserver tier keeps running).
+    """
     client = plane.rest()
     if not plane.procs:
         # Attached to a plane without a state file: usable only if someone else runs the tier.
@@ -116,6 +119,19 @@ def ensure(plane: ControlPlane) -> None:
                 f"attached plane has no Ready node {NODE_NAME}; start it with `up --workloads`"
             )
         return
+    started: list[str] = []
+    try:
+        _start_and_wait(plane, client, started)
+    except BaseException:
+        with processes.signals_deferred(drop=True):
+            for name in reversed(started):
+                if name in plane.procs and processes.stop(plane.procs[name]):
+                    del plane.procs[name]
+                    plane._save()
+        raise
+
+
+def _start_and_wait(plane: ControlPlane, client: RestClient, started: list[str]) -> None:
     assets = None
     for name in ("kube-controller-manager", "kwok", "binder"):
         if name in plane.procs and processes.is_ours(plane.procs[name]):
@@ -136,6 +152,7 @@ def ensure(plane: ControlPlane) -> None:
         else:
             pythonpath = os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH")) if p)
             plane._spawn(name, _binder_argv(plane), env={"PYTHONPATH": pythonpath})
+        started.append(name)
     try:
         client.create("/api/v1/nodes", fake_node(), exist_ok=True)
     except ApiError as exc:
