@@ -16,6 +16,7 @@ component's reason on one line, then the tail of its log. `down` stops exactly t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -127,8 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "status":
         return _status(args)
     processes.interrupt_on_signals()
+    # Nothing to lock (or to create) when `down` & co. name a directory that does not exist.
+    lock = dir_lock(args.dir) if args.command == "up" or args.dir.is_dir() else contextlib.nullcontext()
     try:
-        with dir_lock(args.dir):
+        with lock:
             return handlers[args.command](args)
     except processes.Interrupted as exc:
         cleaned = "; stopped what it had started" if args.command in ("up", "workloads") else ""
