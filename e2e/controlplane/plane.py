@@ -457,7 +457,8 @@ def etcd_argv(binary: Path, data_dir: Path, client_port: int, peer_port: int) ->
         f"--initial-advertise-peer-urls={peer}",
         f"--initial-cluster=default={peer}",
         "--unsafe-no-fsync=true",
-        "--log-level=warn",
+        # info: etcd says at this level that another process holds its data dir (and nothing else does)
+        "--log-level=info",
     ]
 
 

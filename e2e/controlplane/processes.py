@@ -181,7 +181,7 @@ _REASONS = (
 
 
 def _one_line(line: str, limit: int = 240) -> str:
-    """A log line made readable on one line: zap JSON reduced to msg + error, klog's header dropped."""
+    """A log line made readable on one line: JSON (zap, slog) to msg + error, klog header dropped."""
     text = line.strip()
     if text.startswith("{"):
         try:
@@ -190,7 +190,7 @@ def _one_line(line: str, limit: int = 240) -> str:
             entry = None
         if isinstance(entry, dict) and "msg" in entry:
             text = str(entry["msg"])
-            detail = entry.get("error") or entry.get("path")
+            detail = entry.get("error") or entry.get("err") or entry.get("path")
             if detail:
                 text += f": {detail}"
     text = re.sub(r"^[IWEF]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] ", "", text)

@@ -191,3 +191,8 @@ def test_deadline_grows_with_load(monkeypatch: pytest.MonkeyPatch) -> None:
     for load, expected in ((0.5, 60.0), (2.0, 60.0), (4.0, 120.0), (50.0, 180.0)):
         monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
         assert plane.scaled_timeout(60.0) == expected
+
+
+def test_exit_reason_of_slog_json(tmp_path: Path) -> None:
+    line = json.dumps({"level": "ERROR", "msg": "Execute exit", "err": "unknown flag: --bogus"})
+    assert processes.exit_reason(_log(tmp_path, line)) == "Execute exit: unknown flag: --bogus"
