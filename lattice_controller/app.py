@@ -65,6 +65,7 @@ def build_settings(settings: Settings) -> BuildSettings:
         default_service_network=settings.default_service_network,
         service_network_override=settings.enable_service_network_override,
         enforce_reference_grants=settings.enforce_reference_grants,
+        adoption_allowed_namespaces=settings.adoption_allowed_namespaces,
     )
 
 

@@ -115,7 +115,14 @@ def add_plan_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--account", default="123456789012", help="AWS account id for the ManagedBy tag")
     parser.add_argument("--cluster", default="cluster", help="cluster name for tags")
     parser.add_argument("--vpc", default="vpc-00000000000000000", help="cluster VPC id")
-    parser.add_argument("--default-service-network", default="")
+    parser.add_argument(
+        "--default-service-network",
+        default="",
+        metavar="NAME",
+        help="as DEFAULT_SERVICE_NETWORK with ENABLE_SERVICE_NETWORK_OVERRIDE=true: every route that is "
+        "not standalone associates with the service network NAME only (default: each route associates "
+        "with the service networks its Gateways name)",
+    )
     parser.add_argument(
         "--no-reference-grants", action="store_true", help="as ENFORCE_REFERENCE_GRANTS=false"
     )
@@ -127,6 +134,7 @@ def plan_from_args(args: argparse.Namespace) -> int:
         cluster=args.cluster,
         vpc=args.vpc,
         default_service_network=args.default_service_network,
+        service_network_override=bool(args.default_service_network),
         enforce_reference_grants=not args.no_reference_grants,
     )
     return run_plan(args.filename, settings)

@@ -24,6 +24,9 @@ Ours:
 ``ENFORCE_REFERENCE_GRANTS``                true             false: follow cross-namespace refs unchecked
 ``GATEWAY_MAX_CONCURRENT_RECONCILES``       1                workers of the gateway controller (≥ 1)
 ``POLICY_MAX_CONCURRENT_RECONCILES``        1                policy controller workers (none exist yet)
+``ADOPTION_ALLOWED_NAMESPACES``             ""               namespaces (comma-separated, ``*``: any) whose
+                                                             routes may adopt/take over Lattice services
+                                                             this controller did not create
 ``POD_NAMESPACE``                           service-account namespace file, else ``default``: lease namespace
 ``SHUTDOWN_GRACE_SECONDS``                  25               time in-flight reconciles get on SIGTERM
 ``AWS_API_RATE_LIMIT``                      10               requests/s per AWS API operation (0 = off)
@@ -43,6 +46,7 @@ warning line for each at start-up instead of accepting it silently.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +56,7 @@ from urllib.parse import urlsplit
 SERVICE_ACCOUNT_NAMESPACE_FILE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 LOG_LEVELS = ("debug", "info", "warn", "error", "panic")
 _TRUE_FALSE = "true, false"
+_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
 class SettingsError(Exception):
@@ -109,6 +114,7 @@ class Settings:
     dev_mode: bool = False
     lattice_endpoint: str = ""
     enforce_reference_grants: bool = True
+    adoption_allowed_namespaces: tuple[str, ...] = ()
     pod_namespace: str = "default"
     shutdown_grace_seconds: float = 25.0
     aws_api_rate_limit: float = DEFAULT_AWS_API_RATE_LIMIT
@@ -166,6 +172,7 @@ async def load_settings(
     if endpoint:
         _check_url("LATTICE_ENDPOINT", endpoint)
     enforce_grants = env.boolean("ENFORCE_REFERENCE_GRANTS", True)
+    adoption_namespaces = env.namespaces("ADOPTION_ALLOWED_NAMESPACES")
     pod_namespace = env.text("POD_NAMESPACE") or _namespace_from_file(namespace_file)
     grace = env.non_negative_float("SHUTDOWN_GRACE_SECONDS", 25.0)
     rate_limit = env.rate("AWS_API_RATE_LIMIT", DEFAULT_AWS_API_RATE_LIMIT)
@@ -210,6 +217,7 @@ async def load_settings(
         dev_mode=dev_mode,
         lattice_endpoint=endpoint,
         enforce_reference_grants=enforce_grants,
+        adoption_allowed_namespaces=adoption_namespaces,
         pod_namespace=pod_namespace,
         shutdown_grace_seconds=grace,
         aws_api_rate_limit=rate_limit,
@@ -306,6 +314,16 @@ class _Env:
                 f"{name} must be a number of requests per second from 0 (no limit) to 10000, got {value!r}"
             )
         return number
+
+    def namespaces(self, name: str) -> tuple[str, ...]:
+        """A comma-separated list of namespace names, or ``*``."""
+        items = [item.strip() for item in self.text(name).split(",") if item.strip()]
+        for item in items:
+            if item != "*" and not _NAMESPACE.fullmatch(item):
+                raise SettingsError(
+                    f"{name} must be a comma-separated list of namespace names or *, got {item!r}"
+                )
+        return tuple(dict.fromkeys(items))
 
     def log_level(self, name: str) -> str:
         value = self.text(name).lower()

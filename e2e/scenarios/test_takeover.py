@@ -1,6 +1,7 @@
 """Service takeover: a Lattice service owned by another controller ("blue") is left alone until the
-route names that owner in `application-networking.k8s.aws/allow-takeover-from`; then ManagedBy is
-rewritten on the service, listener, rule and association, and the rule forwards to our target groups."""
+route names that owner in `application-networking.k8s.aws/allow-takeover-from` *and* the platform
+lists the route's namespace in ADOPTION_ALLOWED_NAMESPACES; then ManagedBy is rewritten on the
+service, listener, rule and association, and the rule forwards to our target groups."""
 
 from __future__ import annotations
 
@@ -114,6 +115,20 @@ def test_takeover_only_when_allowed(scenario: Scenario) -> None:
     assert {k: tags_of(s.client, arns[k]) for k in kinds} == before
 
     annotate(s.plane, "httproute", ns, "shop", allow_takeover_from=BLUE)
+    # Naming the owner is not enough: a route may not take over what it does not own by itself.
+    wait_value(
+        lambda: parent_conditions(s.route(ns, "shop"))[0]["Accepted"][2],
+        lambda m: "ADOPTION_ALLOWED_NAMESPACES" in m,
+        what="Conflicted saying what to set",
+    )
+    assert accepted(s.route(ns, "shop")) == [("False", "Conflicted")]
+    made = writes(s.fake.admin.counters())
+    assert set(made) <= {"vpc-lattice:CreateService"}, made
+    assert {k: tags_of(s.client, arns[k]) for k in kinds} == before
+
+    # The platform opts the namespace in.
+    assert s.controllers[0].stop() == 0
+    s.start_controller(RECONCILE_DEFAULT_RESYNC_SECONDS="60", ADOPTION_ALLOWED_NAMESPACES=f"other,{ns}")
     wait_value(lambda: accepted(s.route(ns, "shop")), lambda a: a == [("True", "Accepted")], what="Accepted")
 
     def taken_over() -> dict[str, Any] | None:
@@ -147,3 +162,4 @@ def test_takeover_only_when_allowed(scenario: Scenario) -> None:
     assert tags_of(s.client, arns["tg"])[MANAGED_BY_KEY] == BLUE  # the old owner's TG is not touched
     service_tags = tags_of(s.client, arns["service"])
     assert (service_tags[AN + "RouteName"], service_tags[AN + "RouteNamespace"]) == ("shop", ns)
+    assert service_tags[AN + "AdoptedFrom"] == BLUE

@@ -52,6 +52,8 @@ class ServiceSpec:
     certificate_arn: str | None = None
     additional_tags: Pairs = ()
     allow_takeover_from: str | None = None
+    adoption_allowed: bool = False
+    """The route's namespace is listed in ``ADOPTION_ALLOWED_NAMESPACES`` (see ``docs/operations.md``)."""
     discover_certificate: bool = False
     """A Terminate listener matched without a certificate-arn option: the apply layer looks one up
     in ACM for ``custom_domain`` (docs/compatibility.md) and fills ``certificate_arn``."""
@@ -296,7 +298,9 @@ class RouteLatticeState:
     ``deleting``: the route is going away; ``service`` then only names the service to remove (the
     diff deletes what the ownership tags say is ours). Otherwise ``service`` None means "build and
     change nothing" (no accepted parent, or the route is not valid): existing resources stay.
-    ``cluster``/``vpc`` identify this controller's target groups (for deleting unused ones)."""
+    ``cluster``/``vpc`` identify this controller's target groups (for deleting unused ones).
+    ``recorded_service_arn``: the route's ``lattice-service-arn`` annotation, a pointer to a service
+    the route used before its name changed (found by tags too, where the tagging API is used)."""
 
     route: ObjectKey
     route_type: str
@@ -308,3 +312,4 @@ class RouteLatticeState:
     deleting: bool = False
     cluster: str = ""
     vpc: str = ""
+    recorded_service_arn: str | None = None

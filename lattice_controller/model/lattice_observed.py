@@ -110,6 +110,16 @@ class ObservedTargetGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class ObservedStaleService:
+    """A service ManagedBy us and tagged with the route whose name is no longer the desired one (the
+    ``service-name-override`` changed): deleted, with what hangs off it, once the new one serves."""
+
+    service: ObservedService
+    associations: tuple[ObservedAssociation, ...] = ()
+    listener_arns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ObservedRouteState:
     """What exists in Lattice for one route, as the diff needs it:
 
@@ -121,6 +131,7 @@ class ObservedRouteState:
       ``SourceTypeKey=ServiceExport, ServiceName=<export>, ServiceNamespace=<ns>``; each with
       config, status, health check, serviceArns, tags and targets.
     * ``service_networks``: the networks named (by name or id) by the desired associations.
+    * ``stale_services``: the route's services under another name (see ``ObservedStaleService``).
     """
 
     service: ObservedService | None = None
@@ -128,3 +139,4 @@ class ObservedRouteState:
     listeners: tuple[ObservedListener, ...] = ()
     target_groups: tuple[ObservedTargetGroup, ...] = ()
     service_networks: tuple[ObservedServiceNetwork, ...] = ()
+    stale_services: tuple[ObservedStaleService, ...] = ()

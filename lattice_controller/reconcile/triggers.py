@@ -34,8 +34,9 @@ from lattice_controller.model.k8s import (
 )
 from lattice_controller.model.k8s.policy import PolicyView
 from lattice_controller.model.keys import ObjectKey
+from lattice_controller.reconcile.build.route import SERVICE_ARN_ANNOTATION
 from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, CacheView
-from lattice_controller.reconcile.controllers.route import ASSIGNED_DOMAIN_ANNOTATION, SERVICE_ARN_ANNOTATION
+from lattice_controller.reconcile.controllers.route import ASSIGNED_DOMAIN_ANNOTATION
 
 GATEWAY_CLASS_CONTROLLER = "gatewayclass"
 GATEWAY_CONTROLLER = "gateway"

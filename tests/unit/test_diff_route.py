@@ -8,7 +8,13 @@ from lattice_controller.model import tags as tag_keys
 from lattice_controller.model.k8s import parse_service_import
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.model.lattice import HealthCheckSpec, RouteLatticeState, TargetGroupConfig
-from lattice_controller.model.lattice_observed import ObservedService, ObservedTarget, ObservedTargetGroup
+from lattice_controller.model.lattice_observed import (
+    ObservedRouteState,
+    ObservedService,
+    ObservedStaleService,
+    ObservedTarget,
+    ObservedTargetGroup,
+)
 from lattice_controller.reconcile.build import TargetGroupPolicyConfig, build_route
 from lattice_controller.reconcile.diff import (
     BatchUpdateRule,
@@ -182,43 +188,133 @@ def test_additional_tags_sync_and_controller_keys_protected() -> None:
     assert all(s.tags == (("team", "b"),) for s in tags)
 
 
-def test_foreign_service_is_a_conflict_unless_takeover() -> None:
-    desired = desired_for()
+OURS = "123456789012/dev/vpc-0abc"
+TAKEOVER = {"application-networking.k8s.aws/allow-takeover-from": "999/other/vpc-x"}
+
+
+def _desired_with(adoption: tuple[str, ...] = (), **kwargs: object) -> RouteLatticeState:
+    settings = replace(SETTINGS, adoption_allowed_namespaces=adoption)
+    slices = kwargs.pop("slices", None)
+    r = route(**kwargs)  # type: ignore[arg-type]
+    return build_route(snapshot(r, slices=slices), settings).desired  # type: ignore[arg-type]
+
+
+def test_foreign_service_is_a_conflict_unless_takeover_is_named_and_opted_in() -> None:
     foreign = ObservedService(
         "svc-1", "arn:svc-1", "shop-front", tags=((tag_keys.MANAGED_BY, "999/other/vpc-x"),)
     )
     state = replace(FakeLattice().state, service=foreign)
-    plan = plan_route(desired, state)
+    plan = plan_route(desired_for(), state)
     assert plan.steps == ()
     assert plan.conflict == "Found existing resource not owned by controller: arn:svc-1"
 
-    takeover = desired_for(
-        annotations={"application-networking.k8s.aws/allow-takeover-from": "999/other/vpc-x"}
+    # allow-takeover-from alone is not enough: the owner or the platform must opt in.
+    plan = plan_route(desired_for(annotations=TAKEOVER), state)
+    assert plan.steps == ()
+    assert plan.conflict is not None
+    assert "is owned by 999/other/vpc-x" in plan.conflict
+    assert "ADOPTION_ALLOWED_NAMESPACES lists namespace front" in plan.conflict
+    assert "application-networking.k8s.aws/AllowAdoptionBy=front/shop" in plan.conflict
+
+    for desired, observed in (
+        (_desired_with(("front",), annotations=TAKEOVER), state),
+        (_desired_with(("*",), annotations=TAKEOVER), state),
+        (
+            desired_for(annotations=TAKEOVER),
+            replace(
+                state,
+                service=replace(
+                    foreign, tags=(*(foreign.tags or ()), (tag_keys.ALLOW_ADOPTION_BY, "front/shop"))
+                ),
+            ),
+        ),
+    ):
+        plan = plan_route(desired, observed)
+        assert plan.conflict is None
+        tag_step = next(s for s in plan.steps if isinstance(s, TagResource) and s.resource == "arn:svc-1")
+        assert dict(tag_step.tags)[tag_keys.MANAGED_BY] == OURS
+        assert dict(tag_step.tags)[tag_keys.ADOPTED_FROM] == "999/other/vpc-x"
+
+
+def test_untagged_service_is_adopted_only_with_an_opt_in() -> None:
+    untagged = ObservedService("svc-1", "arn:svc-1", "manual-svc", tags=())
+    state = replace(FakeLattice().state, service=untagged)
+    plan = plan_route(desired_for(), state)
+    assert plan.steps == ()
+    assert plan.conflict == (
+        "Lattice service manual-svc (arn:svc-1) was not created by us; route front/shop may adopt it only "
+        "if the controller setting ADOPTION_ALLOWED_NAMESPACES lists namespace front (or *), or the "
+        "service carries the tag application-networking.k8s.aws/AllowAdoptionBy=front/shop"
     )
-    plan = plan_route(takeover, state)
-    tag_step = next(s for s in plan.steps if isinstance(s, TagResource) and s.resource == "arn:svc-1")
-    assert dict(tag_step.tags)[tag_keys.MANAGED_BY] == "123456789012/dev/vpc-0abc"
+    # A tag naming another route is no opt-in for this one.
+    other = replace(untagged, tags=((tag_keys.ALLOW_ADOPTION_BY, "front/other"),))
+    assert plan_route(desired_for(), replace(state, service=other)).conflict is not None
 
-
-def test_untagged_service_is_adopted_and_name_clash_is_conflict() -> None:
-    untagged = ObservedService("svc-1", "arn:svc-1", "shop-front", tags=())
-    plan = plan_route(desired_for(), replace(FakeLattice().state, service=untagged))
-    first_service_write = next(s for s in plan.steps if getattr(s, "resource", None) == "arn:svc-1")
-    assert isinstance(first_service_write, TagResource)
-    assert dict(first_service_write.tags) == {
-        tag_keys.MANAGED_BY: "123456789012/dev/vpc-0abc",
-        tag_keys.ROUTE_NAME: "shop",
-        tag_keys.ROUTE_NAMESPACE: "front",
-        tag_keys.ROUTE_TYPE: "http",
-    }
+    opted_in = replace(untagged, tags=((tag_keys.ALLOW_ADOPTION_BY, "front/shop"),))
+    for desired, observed in (
+        (desired_for(), replace(state, service=opted_in)),
+        (_desired_with(("front",)), state),
+    ):
+        plan = plan_route(desired, observed)
+        first_service_write = next(s for s in plan.steps if getattr(s, "resource", None) == "arn:svc-1")
+        assert isinstance(first_service_write, TagResource)
+        assert dict(first_service_write.tags) == {
+            tag_keys.MANAGED_BY: OURS,
+            tag_keys.ADOPTED_FROM: "unmanaged",
+            tag_keys.ROUTE_NAME: "shop",
+            tag_keys.ROUTE_NAMESPACE: "front",
+            tag_keys.ROUTE_TYPE: "http",
+        }
     clash = ObservedService(
         "svc-1",
         "arn:svc-1",
         "shop-front",
-        tags=((tag_keys.MANAGED_BY, "123456789012/dev/vpc-0abc"), (tag_keys.ROUTE_NAME, "shop-x")),
+        tags=((tag_keys.MANAGED_BY, OURS), (tag_keys.ROUTE_NAME, "shop-x")),
     )
     plan = plan_route(desired_for(), replace(FakeLattice().state, service=clash))
     assert plan.conflict == "Found existing resource with conflicting service name: arn:svc-1"
+
+
+def _adopted(previous: str) -> ObservedService:
+    return ObservedService(
+        "svc-1",
+        "arn:svc-1",
+        "manual-svc",
+        tags=(
+            (tag_keys.ADOPTED_FROM, previous),
+            (tag_keys.ALLOW_ADOPTION_BY, "front/shop"),
+            (tag_keys.MANAGED_BY, OURS),
+            (tag_keys.ROUTE_NAME, "shop"),
+            (tag_keys.ROUTE_NAMESPACE, "front"),
+            (tag_keys.ROUTE_TYPE, "http"),
+        ),
+    )
+
+
+def test_route_deletion_releases_an_adopted_service_unless_the_platform_allowed_the_adoption() -> None:
+    lattice = converged(desired_for())
+    deleting = build_route(snapshot(route(deleting=True)), SETTINGS).desired
+    for previous, restore in (("unmanaged", []), ("999/other/vpc-x", ["TagResource"])):
+        state = replace(lattice.state, service=_adopted(previous))
+        plan = plan_route(deleting, state)
+        assert "DeleteService" not in kinds(plan)
+        assert kinds(plan)[:2] == ["DeleteServiceNetworkServiceAssociation", "DeleteListener"]
+        release = [s for s in plan.steps if getattr(s, "resource", None) == "arn:svc-1"]
+        assert [type(s).__name__ for s in release] == [*restore, "UntagResource"]
+        untag = release[-1]
+        assert isinstance(untag, UntagResource)
+        expected = {tag_keys.ADOPTED_FROM, tag_keys.ROUTE_NAME, tag_keys.ROUTE_NAMESPACE, tag_keys.ROUTE_TYPE}
+        if previous == "unmanaged":
+            expected.add(tag_keys.MANAGED_BY)
+        else:
+            assert dict(release[0].tags) == {tag_keys.MANAGED_BY: previous}  # type: ignore[union-attr]
+        assert set(untag.keys) == expected
+
+    allowed = build_route(
+        snapshot(route(deleting=True)), replace(SETTINGS, adoption_allowed_namespaces=("front",))
+    ).desired
+    plan = plan_route(allowed, replace(lattice.state, service=_adopted("unmanaged")))
+    assert "DeleteService" in kinds(plan)
 
 
 def test_delete_plan_removes_owned_service_and_unused_target_groups() -> None:
@@ -408,3 +504,47 @@ def test_tls_passthrough_default_action_follows_backends() -> None:
     assert isinstance(plan.steps[1], UpdateListener)
     lattice.apply(plan)
     assert plan_route(desired("svc2"), lattice.state).steps == ()
+
+
+def _stale_from(state: ObservedRouteState) -> ObservedStaleService:
+    assert state.service is not None
+    return ObservedStaleService(
+        state.service, state.associations, tuple(listener.arn for listener in state.listeners)
+    )
+
+
+def test_a_changed_service_name_deletes_the_former_service_once_the_new_one_serves() -> None:
+    old = converged(desired_for())
+    stale = _stale_from(old.state)
+    renamed = desired_for(annotations={"application-networking.k8s.aws/service-name-override": "new-name"})
+    # The new service does not exist yet: it is created, the former one stays (and is waited on).
+    first = replace(old.state, service=None, associations=(), listeners=(), stale_services=(stale,))
+    plan = plan_route(renamed, first)
+    assert kinds(plan)[0] == "CreateService"
+    assert "DeleteService" not in kinds(plan)
+    assert any("former service shop-front" in wait for wait in plan.waits)
+
+    new = FakeLattice(replace(first, stale_services=()))
+    new.apply(plan)
+    serving = replace(new.state, stale_services=(stale,))
+    plan = plan_route(renamed, serving)
+    assert kinds(plan) == ["DeleteServiceNetworkServiceAssociation", "DeleteListener", "DeleteService"]
+    assert plan.steps[-1] == DeleteService(stale.service.arn)
+    assert not plan.waits
+
+    # Deleting the route deletes the former service too.
+    deleting = build_route(
+        snapshot(
+            route(
+                deleting=True,
+                annotations={"application-networking.k8s.aws/service-name-override": "new-name"},
+            )
+        ),
+        SETTINGS,
+    ).desired
+    plan = plan_route(deleting, serving)
+    assert [s for s in plan.steps if isinstance(s, DeleteService)] == [
+        DeleteService(new.state.service.arn),  # type: ignore[union-attr]
+        DeleteService(stale.service.arn),
+    ]
+    assert "DeleteTargetGroup" in kinds(plan)

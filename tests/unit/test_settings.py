@@ -143,6 +143,15 @@ async def test_override_needs_a_default_service_network() -> None:
     assert settings.enable_service_network_override is False
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("", ()), ("*", ("*",)), (" team-a, b ,team-a,", ("team-a", "b"))],
+)
+async def test_adoption_allowed_namespaces_is_empty_by_default(value: str, expected: tuple[str, ...]) -> None:
+    settings = await load({**IDENTITY, "ADOPTION_ALLOWED_NAMESPACES": value})
+    assert settings.adoption_allowed_namespaces == expected
+
+
 async def test_pod_namespace_falls_back_to_the_service_account_file(tmp_path: Path) -> None:
     path = tmp_path / "namespace"
     path.write_text("aws-application-networking-system\n")
@@ -184,6 +193,7 @@ async def test_resync_accepts_zero_or_at_least_60(value: str, expected: int) -> 
         ("AWS_API_RATE_LIMIT", "fast", "must be a number of requests per second from 0 (no limit)"),
         ("AWS_API_RATE_LIMIT", "-1", "got '-1'"),
         ("AWS_API_RATE_LIMIT", "nan", "got 'nan'"),
+        ("ADOPTION_ALLOWED_NAMESPACES", "team-a,Team_B", "namespace names or *, got 'Team_B'"),
     ],
 )
 async def test_invalid_values_stop_with_one_line_naming_the_variable(

@@ -32,6 +32,11 @@ class BuildSettings:
     service_network_override: bool = False
     enforce_reference_grants: bool = True
     controller_name: str = CONTROLLER_NAME
+    adoption_allowed_namespaces: tuple[str, ...] = ()
+    """Namespaces whose routes may adopt/take over Lattice services we did not create (``*``: any)."""
+
+    def adoption_allowed(self, namespace: str) -> bool:
+        return "*" in self.adoption_allowed_namespaces or namespace in self.adoption_allowed_namespaces
 
     @property
     def managed_by(self) -> str:

@@ -59,6 +59,7 @@ from lattice_controller.reconcile.build.route_parts import (
 
 STANDALONE_ANNOTATION = "application-networking.k8s.aws/standalone"
 CERTIFICATE_ARN_OPTION = "application-networking.k8s.aws/certificate-arn"
+SERVICE_ARN_ANNOTATION = "application-networking.k8s.aws/lattice-service-arn"
 MAX_PROBLEMS_IN_MESSAGE = 3
 
 
@@ -104,6 +105,7 @@ def _service_spec(
         certificate_arn=certificate_arn,
         additional_tags=tuple(sorted(additional_tags(annotations).items())),
         allow_takeover_from=annotations.get(ALLOW_TAKEOVER_FROM_ANNOTATION) or None,
+        adoption_allowed=settings.adoption_allowed(route.meta.namespace),
     )
 
 
@@ -151,7 +153,14 @@ def build_route(snapshot: RouteSnapshot, settings: BuildSettings) -> RouteBuild:
     )
     name, override_problem = _service_name(route)
     rtype, managed_by = route.route_type.value, settings.managed_by
-    empty = RouteLatticeState(route.meta.key, rtype, managed_by, cluster=settings.cluster, vpc=settings.vpc)
+    empty = RouteLatticeState(
+        route.meta.key,
+        rtype,
+        managed_by,
+        cluster=settings.cluster,
+        vpc=settings.vpc,
+        recorded_service_arn=route.meta.annotations.get(SERVICE_ARN_ANNOTATION) or None,
+    )
     if route.meta.deleting:
         spec = _service_spec(route, name, settings, None)
         return RouteBuild(

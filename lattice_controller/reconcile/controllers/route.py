@@ -20,6 +20,7 @@ from lattice_controller.model.outcomes import Outcome, RequeueAfter, Success
 from lattice_controller.reconcile.apply import WAIT_SECONDS
 from lattice_controller.reconcile.build import RouteBuild, build_route
 from lattice_controller.reconcile.build import conditions as c
+from lattice_controller.reconcile.build.route import SERVICE_ARN_ANNOTATION
 from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, ControllerContext
 from lattice_controller.reconcile.controllers.deploy import deploy
 from lattice_controller.reconcile.observe import (
@@ -28,7 +29,6 @@ from lattice_controller.reconcile.observe import (
 )
 from lattice_controller.reconcile.status import route_status
 
-SERVICE_ARN_ANNOTATION = "application-networking.k8s.aws/lattice-service-arn"
 ASSIGNED_DOMAIN_ANNOTATION = "application-networking.k8s.aws/lattice-assigned-domain-name"
 
 log = structlog.get_logger(__name__)

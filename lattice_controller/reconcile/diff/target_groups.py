@@ -147,11 +147,12 @@ def plan_target_groups(
     state: RouteLatticeState,
     observed: tuple[ObservedTargetGroup, ...],
     our_service_arn: str | None,
+    also_ours: Iterable[str] = (),
 ) -> TargetGroupPlan:
     """Create/update/sync the desired TGs; delete this route's other TGs that only we (or nobody) use.
 
     ``our_service_arn``: the route's Lattice service, whose rules stop using the unwanted TGs in
-    this same plan (so it does not count as a user).
+    this same plan (so it does not count as a user); ``also_ours``: services deleted by this plan.
     """
     plan = TargetGroupPlan()
     kept: set[str] = set()
@@ -184,7 +185,7 @@ def plan_target_groups(
     for tg in sorted(observed, key=lambda t: t.arn):
         if tg.arn in kept or not _route_owns(state, tg) or tg.status == "DELETE_IN_PROGRESS":
             continue
-        users = set(tg.service_arns) - ({our_service_arn} if our_service_arn else set())
+        users = set(tg.service_arns) - ({our_service_arn} if our_service_arn else set()) - set(also_ours)
         if users:
             continue
         if any(t.status == DRAINING for t in tg.targets):

@@ -44,6 +44,7 @@ from lattice_controller.model.lattice_observed import (
     ObservedRule,
     ObservedService,
     ObservedServiceNetwork,
+    ObservedStaleService,
 )
 from lattice_controller.reconcile.observe.details import DetailCache
 from lattice_controller.reconcile.observe.networks import service_network_candidates
@@ -231,6 +232,68 @@ class _RouteObserver:
         certificate = detail.get("certificateArn")
         return None if certificate is None else str(certificate)
 
+    # -- the route's services under a former name ---------------------------------------------------
+
+    async def stale_services(self, current: ObservedService | None) -> tuple[ObservedStaleService, ...]:
+        """Services ManagedBy us, tagged with this route, not named as the desired service: found
+        in the shared ManagedBy listing (tagging API) and through the route's recorded service ARN."""
+        spec = self.desired.service
+        if spec is None:
+            return ()
+        route = (self.desired.route.name, self.desired.route.namespace)
+        candidates: list[str] = []
+        if self.tags.use_tagging_api:
+            managed = await self.inventory.managed(self._managed_tags())
+            candidates += [
+                arn
+                for arn, tags in managed.items()
+                if resource_type(arn) == SERVICE_RESOURCE_TYPE
+                and (tags.get(tag_keys.ROUTE_NAME), tags.get(tag_keys.ROUTE_NAMESPACE)) == route
+            ]
+        recorded = self.desired.recorded_service_arn
+        if recorded and (current is None or recorded != current.arn):
+            candidates.append(recorded)
+        candidates = [arn for arn in dict.fromkeys(candidates) if current is None or arn != current.arn]
+        if not candidates:
+            return ()
+        tags_by_arn = await self.inventory.tags_of_many(candidates, managed_tags=self._managed_tags())
+        out: list[ObservedStaleService] = []
+        for arn in candidates:
+            tags = tags_by_arn.get(arn) or {}
+            if (
+                tags.get(tag_keys.MANAGED_BY) != self.desired.managed_by
+                or (tags.get(tag_keys.ROUTE_NAME), tags.get(tag_keys.ROUTE_NAMESPACE)) != route
+            ):
+                continue
+            summary = await self.inventory.service(arn)
+            if summary is None or summary.get("name") == spec.name:
+                continue
+            service_id = str(summary["id"])
+            association_items, listener_items = await asyncio.gather(
+                self.inventory.service_associations(service_id), self.inventory.listeners(service_id)
+            )
+            service = ObservedService(
+                service_id,
+                str(summary["arn"]),
+                str(summary.get("name") or ""),
+                status=str(summary.get("status") or "ACTIVE"),
+                tags=_pairs(tags),
+            )
+            associations = tuple(
+                ObservedAssociation(
+                    str(a["id"]),
+                    str(a["arn"]),
+                    str(a.get("serviceNetworkId") or ""),
+                    str(a.get("serviceNetworkName") or ""),
+                    status=str(a.get("status") or "ACTIVE"),
+                )
+                for a in association_items
+            )
+            out.append(
+                ObservedStaleService(service, associations, tuple(str(i["arn"]) for i in listener_items))
+            )
+        return tuple(out)
+
     # -- service networks ------------------------------------------------------------------------
 
     async def service_networks(
@@ -285,10 +348,11 @@ async def observe_route(
     listeners: tuple[ObservedListener, ...] = ()
     if desired.service is not None:
         service, associations, listeners = await observer.service_part(desired.service)
+    stale = await observer.stale_services(service)
     target_groups, networks = await asyncio.gather(
         TargetGroupObserver(
             desired, inventory, api, cluster, vpc_id, cache, use_tagging_api=tags.use_tagging_api
         ).observe(),
         observer.service_networks(associations),
     )
-    return ObservedRouteState(service, associations, listeners, target_groups, networks)
+    return ObservedRouteState(service, associations, listeners, target_groups, networks, stale)
