@@ -91,6 +91,7 @@ async def run(settings: Settings) -> int:
                 region=settings.region,
                 lattice_endpoint=settings.lattice_endpoint or None,
                 calls_per_second=settings.aws_api_rate_limit,
+                max_attempts=settings.aws_max_attempts,
             ),
             registry=registry,
             use_tagging_api=not settings.disable_tagging_service_api,

@@ -27,6 +27,7 @@ Ours:
 ``ADOPTION_ALLOWED_NAMESPACES``             ""               namespaces (comma-separated, ``*``: any) whose
                                                              routes may adopt/take over Lattice services
                                                              this controller did not create
+``AWS_MAX_ATTEMPTS``                        20               attempts per AWS call, the first included
 ``POD_NAMESPACE``                           service-account namespace file, else ``default``: lease namespace
 ``SHUTDOWN_GRACE_SECONDS``                  25               time in-flight reconciles get on SIGTERM
 ``AWS_API_RATE_LIMIT``                      10               requests/s per AWS API operation (0 = off)
@@ -83,6 +84,9 @@ DEFAULT_ROUTE_WORKERS = 4
 # this rate (burst = rate) so a burst of routes waits for its turn instead of being refused and backing off;
 # python -m e2e.bench.convergence measures it against a server-side limit of 10 requests/s per operation.
 DEFAULT_AWS_API_RATE_LIMIT = 10.0
+# botocore's standard retry mode, 20 attempts per call (the reference's SDK retry budget); each failed
+# call then fails the reconcile, which the workqueue retries with its own backoff.
+DEFAULT_AWS_MAX_ATTEMPTS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +119,7 @@ class Settings:
     lattice_endpoint: str = ""
     enforce_reference_grants: bool = True
     adoption_allowed_namespaces: tuple[str, ...] = ()
+    aws_max_attempts: int = DEFAULT_AWS_MAX_ATTEMPTS
     pod_namespace: str = "default"
     shutdown_grace_seconds: float = 25.0
     aws_api_rate_limit: float = DEFAULT_AWS_API_RATE_LIMIT
@@ -173,6 +178,7 @@ async def load_settings(
         _check_url("LATTICE_ENDPOINT", endpoint)
     enforce_grants = env.boolean("ENFORCE_REFERENCE_GRANTS", True)
     adoption_namespaces = env.namespaces("ADOPTION_ALLOWED_NAMESPACES")
+    aws_attempts = env.positive_int("AWS_MAX_ATTEMPTS", DEFAULT_AWS_MAX_ATTEMPTS)
     pod_namespace = env.text("POD_NAMESPACE") or _namespace_from_file(namespace_file)
     grace = env.non_negative_float("SHUTDOWN_GRACE_SECONDS", 25.0)
     rate_limit = env.rate("AWS_API_RATE_LIMIT", DEFAULT_AWS_API_RATE_LIMIT)
@@ -218,6 +224,7 @@ async def load_settings(
         lattice_endpoint=endpoint,
         enforce_reference_grants=enforce_grants,
         adoption_allowed_namespaces=adoption_namespaces,
+        aws_max_attempts=aws_attempts,
         pod_namespace=pod_namespace,
         shutdown_grace_seconds=grace,
         aws_api_rate_limit=rate_limit,

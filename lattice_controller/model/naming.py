@@ -22,6 +22,9 @@ TARGET_GROUP_NAME_LENGTH = 55
 TARGET_GROUP_SUFFIX_LENGTH = 10
 
 _OVERRIDE_CHARS = re.compile(r"^[a-z0-9-]+$")
+_LATTICE_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+MAX_LISTENER_NAME_LENGTH = 63
+MAX_TARGET_GROUP_NAME_LENGTH = 128
 
 
 def truncate(name: str, length: int) -> str:
@@ -65,6 +68,16 @@ def service_name_problem(name: str) -> str | None:
         return "service name cannot end with a hyphen"
     if "--" in name:
         return "service name cannot contain double hyphens"
+    return None
+
+
+def lattice_name_problem(name: str, max_length: int) -> str | None:
+    """Why Lattice rejects ``name`` as a listener/target-group name (3-``max_length`` lowercase letters,
+    digits and single inner hyphens), or None."""
+    if not 3 <= len(name) <= max_length:
+        return f"it must be 3-{max_length} characters long"
+    if not _LATTICE_NAME.fullmatch(name):
+        return "only lowercase letters, digits and single hyphens, not at either end, are allowed"
     return None
 
 

@@ -366,3 +366,43 @@ def test_route_dependencies() -> None:
     assert deps.service_imports == (ObjectKey("front", "imp"),)
     assert deps.grant_namespaces == ("other",)
     assert deps.namespaces == ("front",)
+
+
+OVERRIDE = "application-networking.k8s.aws/service-name-override"
+
+
+@pytest.mark.parametrize(
+    ("name", "annotations", "fragment"),
+    [
+        ("b18.dotted.name", {}, "listener names b18.dotted.name-front-<port>-<protocol>"),
+        ("b18.dotted.name", {OVERRIDE: "dotted"}, "rename the route"),
+        ("a--b", {}, "listener names a--b-front-<port>-<protocol>"),
+        ("svc-payments", {}, "service name svc-payments-front derived from the route's name and namespace"),
+    ],
+)
+def test_derived_lattice_names_are_validated_before_anything_is_built(
+    name: str, annotations: dict[str, str], fragment: str
+) -> None:
+    build = build_route(snapshot(route(name=name, annotations=annotations)), SETTINGS)
+    (parent,) = build.parents
+    accepted = parent.conditions[0]
+    assert (accepted.status, accepted.reason) == ("False", "UnsupportedValue")
+    assert fragment in accepted.message
+    assert build.desired.service is None
+    if name == "svc-payments":
+        assert OVERRIDE in accepted.message
+
+
+def test_an_override_fixes_a_service_name_prefix_and_a_double_hyphen_service_is_rejected() -> None:
+    fixed = build_route(snapshot(route(name="svc-payments", annotations={OVERRIDE: "payments"})), SETTINGS)
+    assert fixed.parents[0].conditions[0].status == "True"
+    bad_backend = build_route(
+        snapshot(
+            route(rules=[{"backendRefs": [{"name": "a--b", "port": 80}]}]),
+            services=[service(name="a--b")],
+        ),
+        SETTINGS,
+    )
+    message = bad_backend.parents[0].conditions[0].message
+    assert "derived from Service front/a--b is invalid" in message
+    assert "rename the Service" in message

@@ -364,6 +364,12 @@ def test_missing_service_network_is_reported() -> None:
     empty = replace(FakeLattice().state, service_networks=())
     plan = plan_route(desired_for(), empty)
     assert plan.missing == ("service network gw not found",)
+    # Nothing is created for a service no network would reach (no orphan service, TG, targets).
+    assert plan.steps == ()
+    # An existing service keeps being updated; only the association waits for its network.
+    lattice = converged(desired_for())
+    plan = plan_route(desired_for(), replace(lattice.state, associations=(), service_networks=()))
+    assert plan.missing == ("service network gw not found",)
     assert not any(isinstance(s, CreateServiceNetworkServiceAssociation) for s in plan.steps)
 
 

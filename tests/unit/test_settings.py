@@ -194,6 +194,7 @@ async def test_resync_accepts_zero_or_at_least_60(value: str, expected: int) -> 
         ("AWS_API_RATE_LIMIT", "-1", "got '-1'"),
         ("AWS_API_RATE_LIMIT", "nan", "got 'nan'"),
         ("ADOPTION_ALLOWED_NAMESPACES", "team-a,Team_B", "namespace names or *, got 'Team_B'"),
+        ("AWS_MAX_ATTEMPTS", "0", "must be an integer of at least 1, got '0'"),
     ],
 )
 async def test_invalid_values_stop_with_one_line_naming_the_variable(

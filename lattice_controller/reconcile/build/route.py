@@ -35,12 +35,19 @@ from lattice_controller.model.lattice import (
     RuleSpec,
     ServiceNetworkRef,
     ServiceSpec,
+    TargetGroupIdentity,
 )
 from lattice_controller.model.naming import (
+    MAX_LISTENER_NAME_LENGTH,
+    MAX_TARGET_GROUP_NAME_LENGTH,
+    SERVICE_NAME_OVERRIDE_ANNOTATION,
     InvalidServiceNameOverrideError,
+    lattice_name_problem,
     lattice_service_name,
     listener_name,
     service_name_override,
+    service_name_problem,
+    target_group_name,
 )
 from lattice_controller.model.tags import ALLOW_TAKEOVER_FROM_ANNOTATION, additional_tags
 from lattice_controller.reconcile.build import conditions as c
@@ -107,6 +114,41 @@ def _service_spec(
         allow_takeover_from=annotations.get(ALLOW_TAKEOVER_FROM_ANNOTATION) or None,
         adoption_allowed=settings.adoption_allowed(route.meta.namespace),
     )
+
+
+def derived_name_problems(route: Route, backends: list[ResolvedBackend]) -> list[str]:
+    """Lattice names derived from Kubernetes names that Lattice would reject (Kubernetes accepts dots,
+    double hyphens and a ``svc-`` prefix; Lattice does not), each saying what to change."""
+    problems: list[str] = []
+    base = lattice_service_name(route.meta.name, route.meta.namespace)
+    listener_problem = lattice_name_problem(f"{base}-80-http", MAX_LISTENER_NAME_LENGTH)
+    if listener_problem:
+        problems.append(
+            f"the Lattice listener names {base}-<port>-<protocol> derived from the route's name and "
+            f"namespace are invalid ({listener_problem}): rename the route"
+        )
+    elif SERVICE_NAME_OVERRIDE_ANNOTATION not in route.meta.annotations.as_dict():
+        service_problem = service_name_problem(base)
+        if service_problem:
+            problems.append(
+                f"the Lattice service name {base} derived from the route's name and namespace is invalid "
+                f"({service_problem}): rename the route or set the annotation "
+                f"{SERVICE_NAME_OVERRIDE_ANNOTATION}"
+            )
+    seen: set[str] = set()
+    for backend in backends:
+        identity = backend.target_group
+        if not isinstance(identity, TargetGroupIdentity) or identity.service_name in seen:
+            continue
+        seen.add(identity.service_name)
+        name = target_group_name(identity.service_namespace, identity.service_name, identity.tags().items())
+        problem = lattice_name_problem(name, MAX_TARGET_GROUP_NAME_LENGTH)
+        if problem:
+            problems.append(
+                f"the Lattice target group name {name} derived from Service {identity.service_namespace}/"
+                f"{identity.service_name} is invalid ({problem}): rename the Service"
+            )
+    return problems
 
 
 def _lattice_protocol(listener: Listener) -> str | None:
@@ -180,6 +222,7 @@ def build_route(snapshot: RouteSnapshot, settings: BuildSettings) -> RouteBuild:
     if override_problem:
         problems.append(override_problem)
     problems += validate_rules(route)
+    problems += derived_name_problems(route, backends)
     problems += [b.accepted_problem for b in backends if b.accepted_problem]
     warnings = [b.warning for b in backends if b.warning]
     # Each problem is a build error in the reference: it gets a FailedBuildModel event too.

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field, replace
 import structlog
 
 from lattice_controller.aws.certificates import CertificateFinder
+from lattice_controller.aws.errors import AccessDenied, AwsError, ServiceQuotaExceeded, ValidationFailed
 from lattice_controller.model.k8s import Condition, Route
 from lattice_controller.model.k8s.route import RouteType
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.model.outcomes import Outcome, RequeueAfter, Success
-from lattice_controller.reconcile.apply import WAIT_SECONDS
+from lattice_controller.reconcile.apply import WAIT_SECONDS, ApplyFailed
 from lattice_controller.reconcile.build import RouteBuild, build_route
 from lattice_controller.reconcile.build import conditions as c
 from lattice_controller.reconcile.build.route import SERVICE_ARN_ANNOTATION
@@ -34,14 +35,37 @@ ASSIGNED_DOMAIN_ANNOTATION = "application-networking.k8s.aws/lattice-assigned-do
 log = structlog.get_logger(__name__)
 
 
+PERMANENT_AWS_ERRORS = (ServiceQuotaExceeded, ValidationFailed, AccessDenied)
+"""AWS answers that the same request will get again: reported as ``Programmed=False/DeployFailed``
+with a Warning event, retried with the worker's backoff (the quota may be raised, the IAM fixed)."""
+RETRY_EVENT_AFTER = 3
+"""Consecutive transient failures of one route before a Warning event says it keeps failing (then
+every ``RETRY_EVENT_EVERY``); each failure counts in ``controller_runtime_reconcile_errors_total``."""
+RETRY_EVENT_EVERY = 10
+
+
 @dataclass(frozen=True, slots=True)
 class Deployment:
-    """What one upsert did to Lattice, as the status/annotation/event report needs it."""
+    """What one upsert did to Lattice, as the status/annotation/event report needs it.
+
+    ``programmed``: whether this generation is live; ``error``: raised after the report, so the
+    worker retries with backoff; ``failure_event``: a Warning event to emit whether or not the
+    status changed (a transient failure that keeps repeating)."""
 
     outcome: Outcome = field(default_factory=Success)
     overrides: tuple[Condition, ...] = ()
     deployed: bool = False
     annotations: dict[str, str | None] = field(default_factory=dict)
+    programmed: Condition | None = None
+    error: Exception | None = None
+    failure_event: str | None = None
+
+
+def describe_aws_error(error: Exception) -> str:
+    """``<code>: <message> (<operation>)`` — what a user needs to look the error up."""
+    if isinstance(error, AwsError):
+        return f"{error.code}: {error.message or 'no message'} ({error.operation})"
+    return str(error)
 
 
 class RouteReconciler:
@@ -54,6 +78,7 @@ class RouteReconciler:
         self.route_type = route_type
         self.kind = ROUTE_KINDS[route_type]
         self.name = route_type.kind.lower()
+        self._failures: dict[ObjectKey, int] = {}
 
     async def reconcile(self, key: ObjectKey) -> Outcome:
         store = self.ctx.store(self.kind)
@@ -86,19 +111,30 @@ class RouteReconciler:
         else:
             deployment = Deployment()
         await self._report(route, build, deployment)
+        if deployment.error is not None:
+            raise deployment.error
+        self._failures.pop(key, None)
         return deployment.outcome
 
     async def _deploy(self, build: RouteBuild, generation: int) -> Deployment:
-        deployed = await deploy(self.ctx, build.desired)
+        try:
+            deployed = await deploy(self.ctx, build.desired)
+        except (AwsError, ApplyFailed) as error:
+            return self._failed(build.route, error, generation)
         observed, plan, result = deployed.observed, deployed.plan, deployed.result
         if plan.conflict:
             return Deployment(
                 overrides=(c.condition(c.ACCEPTED, c.REASON_CONFLICTED, plan.conflict, generation),)
             )
         outcome: Outcome = Success()
-        if deployed.waits:
-            log.info("route waiting", waits=list(deployed.waits))
+        pending = [*plan.missing, *plan.waits, *result.waits]
+        if pending:
+            log.info("route waiting", waits=pending)
             outcome = RequeueAfter(max(WAIT_SECONDS, result.requeue_after or 0))
+            message = f"generation {generation} is not fully applied yet: " + "; ".join(pending[:3])
+            programmed = c.condition(c.PROGRAMMED, c.REASON_PENDING, message, generation)
+        else:
+            programmed = c.condition(c.PROGRAMMED, c.REASON_PROGRAMMED, "", generation)
         annotations: dict[str, str | None] = {}
         arn = result.service_arn or (observed.service.arn if observed.service else None)
         dns = result.service_dns or (observed.service.dns_name if observed.service else None)
@@ -106,14 +142,40 @@ class RouteReconciler:
             annotations[SERVICE_ARN_ANNOTATION] = arn
         if dns:
             annotations[ASSIGNED_DOMAIN_ANNOTATION] = dns
-        return Deployment(outcome, deployed=bool(plan.steps), annotations=annotations)
+        return Deployment(outcome, deployed=bool(plan.steps), annotations=annotations, programmed=programmed)
+
+    def _failed(self, key: ObjectKey, error: Exception, generation: int) -> Deployment:
+        """An AWS failure: the route says its generation is not applied and why; the error is
+        raised after the report (backoff)."""
+        text = describe_aws_error(error)
+        failures = self._failures[key] = self._failures.get(key, 0) + 1
+        if isinstance(error, PERMANENT_AWS_ERRORS | ApplyFailed):
+            message = f"AWS rejected a change of generation {generation}: {text}; retrying with backoff"
+            programmed = c.condition(c.PROGRAMMED, c.REASON_DEPLOY_FAILED, message, generation)
+            return Deployment(programmed=programmed, error=error)
+        event = None
+        if failures == RETRY_EVENT_AFTER or (
+            failures > RETRY_EVENT_AFTER and failures % RETRY_EVENT_EVERY == 0
+        ):
+            event = f"Failed deploy model due to {text} ({failures} attempts in a row; retrying with backoff)"
+        # No attempt count in the condition: a retry must not rewrite an unchanged status.
+        message = f"generation {generation} is not applied yet: {text}; retrying with backoff"
+        programmed = c.condition(c.PROGRAMMED, c.REASON_PENDING, message, generation)
+        return Deployment(programmed=programmed, error=error, failure_event=event)
 
     async def _report(self, route: Route, build: RouteBuild, deployment: Deployment) -> None:
         """Status, annotations and events — each written only when it changes something."""
         ctx, key = self.ctx, route.meta.key
         kind = ctx.kind(self.kind)
         involved = ctx.involved(self.kind, key, route.meta.uid)
-        status = route_status(route, build, ctx.now(), deployment.overrides, ctx.settings.controller_name)
+        status = route_status(
+            route,
+            build,
+            ctx.now(),
+            deployment.overrides,
+            ctx.settings.controller_name,
+            programmed=deployment.programmed,
+        )
         if status.changed:
             await ctx.writer.patch_status(kind, key, status.payload)
             for warning in build.warnings:
@@ -123,6 +185,12 @@ class RouteReconciler:
             for override in deployment.overrides:
                 message = f"Failed deploy model due to {override.message}"
                 await ctx.recorder.warning(involved, "FailedDeployModel", message)
+            failed = deployment.programmed
+            if failed is not None and failed.reason == c.REASON_DEPLOY_FAILED:
+                message = f"Failed deploy model due to {describe_aws_error(deployment.error or Exception())}"
+                await ctx.recorder.warning(involved, "FailedDeployModel", message)
+        if deployment.failure_event is not None:
+            await ctx.recorder.warning(involved, "FailedDeployModel", deployment.failure_event)
         await ctx.writer.patch_annotations(
             kind, key, deployment.annotations, current=route.meta.annotations.as_dict()
         )

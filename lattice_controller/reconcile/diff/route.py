@@ -22,6 +22,7 @@ from lattice_controller.reconcile.diff.service import (
     plan_associations,
     plan_listeners,
     tag_steps,
+    unknown_networks,
 )
 from lattice_controller.reconcile.diff.steps import (
     CreateListener,
@@ -55,6 +56,10 @@ def plan_route(desired: RouteLatticeState, observed: ObservedRouteState) -> Plan
     takeover = False
     service_ref: Ref
     if current is None:
+        unknown = unknown_networks(desired.associations, observed)
+        if unknown:
+            # A service nobody can reach would be an orphan: create nothing until its networks exist.
+            return Plan(missing=tuple(unknown))
         service_ref = Pending("service", spec.name)
         tags = tuple(sorted(spec.create_tags.items()))
         service_steps: list[Step] = [CreateService(spec.name, tags, spec.custom_domain, spec.certificate_arn)]

@@ -98,6 +98,23 @@ def _find_network(ref: str, networks: tuple[ObservedServiceNetwork, ...]) -> lis
     return [n for n in networks if ref in (n.name, n.id)]
 
 
+def unknown_networks(desired: tuple[AssociationSpec, ...], observed: ObservedRouteState) -> list[str]:
+    """Desired service networks that exist neither as an association nor as exactly one network."""
+    out = []
+    for association in desired:
+        ref = association.service_network.name_or_id
+        if any(ref in (a.service_network_name, a.service_network_id) for a in observed.associations):
+            continue
+        networks = _find_network(ref, observed.service_networks)
+        if len(networks) != 1:
+            out.append(
+                f"service network {ref} not found"
+                if not networks
+                else f"found multiple VPC Lattice Service Networks matching {ref}"
+            )
+    return out
+
+
 def plan_associations(
     service_ref: Ref,
     desired: tuple[AssociationSpec, ...],

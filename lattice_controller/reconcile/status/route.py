@@ -27,12 +27,14 @@ def route_status(
     now: str,
     overrides: Sequence[Condition] = (),
     controller_name: str = CONTROLLER_NAME,
+    programmed: Condition | None = None,
 ) -> StatusUpdate:
     """The ``status`` body for a route and whether it differs from the stored one.
 
     ``overrides`` replace same-type conditions on all our entries, for outcomes known only after
     the diff/apply: e.g. ``Accepted=False/Conflicted`` (service owned by someone else) or
-    ``Accepted=False/CertificateNotFound``.
+    ``Accepted=False/CertificateNotFound``. ``programmed`` (whether this generation is live in
+    Lattice) is added to the entries that end up ``Accepted=True``.
     """
     namespace = route.meta.namespace
     ours = []
@@ -40,6 +42,8 @@ def route_status(
         conditions = entry.conditions
         for override in overrides:
             conditions = set_condition(conditions, override)
+        if programmed is not None and any(x.type == "Accepted" and x.status == "True" for x in conditions):
+            conditions = set_condition(conditions, programmed)
         previous = next(
             (
                 p
