@@ -99,6 +99,29 @@ INVALID_ROUTES: dict[str, tuple[str, dict[str, str] | None, tuple[str, ...]]] = 
         {f"{AN}/rule-0-priority": "101"},
         ("priority 101", "1-100", "rule-0-priority"),
     ),
+    "header-modifier": (
+        "    - matches:\n        - path: {type: PathPrefix, value: /h}\n"
+        "      filters:\n        - type: RequestHeaderModifier\n"
+        "          requestHeaderModifier: {set: [{name: x-a, value: b}]}\n"
+        "      backendRefs:\n        - {name: svc1, port: 80}\n",
+        None,
+        ("RequestHeaderModifier is not supported by VPC Lattice", "remove the filter"),
+    ),
+    "redirect-only": (
+        "    - matches:\n        - path: {type: PathPrefix, value: /old}\n"
+        "      filters:\n        - type: RequestRedirect\n"
+        "          requestRedirect: {hostname: example.com, statusCode: 301}\n",
+        None,
+        ("RequestRedirect is not supported by VPC Lattice",),
+    ),
+    "url-rewrite": (
+        "    - matches:\n        - path: {type: PathPrefix, value: /v1}\n"
+        "      filters:\n        - type: URLRewrite\n"
+        "          urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}\n"
+        "      backendRefs:\n        - {name: svc1, port: 80}\n",
+        None,
+        ("URLRewrite is not supported by VPC Lattice",),
+    ),
     "same-priority": (
         backend_rule("svc1", path="/a") + backend_rule("svc1", path="/b"),
         {f"{AN}/rule-0-priority": "7", f"{AN}/rule-1-priority": "7"},

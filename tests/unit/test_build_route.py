@@ -121,6 +121,15 @@ def test_grants_not_enforced_allows_with_warning() -> None:
         ({"matches": [{"path": {"value": "/a"}}, {"path": {"value": "/b"}}]}, "one match per rule"),
         ({"backendRefs": [{"name": "svc", "weight": 1000}]}, "weights are 0-999"),
         ({"backendRefs": [{"name": "svc"}] * 11}, "at most 10 target groups"),
+        (
+            {"filters": [{"type": "RequestHeaderModifier", "requestHeaderModifier": {}}], "backendRefs": []},
+            "spec.rules[0].filters: RequestHeaderModifier is not supported by VPC Lattice",
+        ),
+        (
+            {"filters": [{"type": "RequestRedirect", "requestRedirect": {}}]},
+            "RequestRedirect is not supported",
+        ),
+        ({"filters": [{"type": "URLRewrite", "urlRewrite": {}}]}, "URLRewrite is not supported"),
     ],
 )
 def test_unsupported_rules_are_not_accepted_and_nothing_is_built(rule: dict, fragment: str) -> None:  # type: ignore[type-arg]

@@ -61,6 +61,7 @@ from lattice_controller.reconcile.build.inputs import BuildSettings, RouteSnapsh
 from lattice_controller.reconcile.build.route_parts import (
     build_rules,
     build_target_groups,
+    filter_problems,
     validate_rules,
 )
 
@@ -222,6 +223,7 @@ def build_route(snapshot: RouteSnapshot, settings: BuildSettings) -> RouteBuild:
     if override_problem:
         problems.append(override_problem)
     problems += validate_rules(route)
+    problems += filter_problems(route)
     problems += derived_name_problems(route, backends)
     problems += [b.accepted_problem for b in backends if b.accepted_problem]
     warnings = [b.warning for b in backends if b.warning]

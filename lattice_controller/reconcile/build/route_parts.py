@@ -30,6 +30,17 @@ from lattice_controller.reconcile.build.rules import (
 MAX_BACKENDS_PER_RULE = 10
 
 
+def filter_problems(route: Route) -> list[str]:
+    """Lattice rules only match and forward: no filter (header modifiers, redirects, rewrites,
+    mirrors, extension refs) can be honoured, so a rule that has one is not accepted."""
+    return [
+        f"spec.rules[{i}].filters: {kind or 'a filter without type'} is not supported by VPC Lattice "
+        f"(its rules can only match and forward): remove the filter"
+        for i, rule in enumerate(route.rules)
+        for kind in dict.fromkeys(rule.filter_types)
+    ]
+
+
 def validate_rules(route: Route) -> list[str]:
     """Everything about the rules that Lattice cannot express, as messages saying what to change."""
     problems: list[str] = []
