@@ -257,6 +257,7 @@ def test_backend_refs_resolved_refs_and_reference_grants(
     ns1 = unique_ns("xa")
     ns2 = unique_ns("xb")
     local, remote = f"{ns1}/local", f"{ns2}/remote"
+    invalid = f"{ns1}/5xx-invalid-backends"
     apply(
         workloads,
         namespace_yaml(ns1)
@@ -266,31 +267,39 @@ def test_backend_refs_resolved_refs_and_reference_grants(
         + service_yaml(ns2, "remote", replicas=1)
         + route_yaml(ns1, "xref", backend_rule("local", remote))
         + route_yaml(ns1, "kind", UNKNOWN_KIND_RULE)
-        + route_yaml(ns1, "missing", backend_rule("local", "nosuch")),
+        + route_yaml(ns1, "missing", backend_rule("local", "nosuch"))
+        + route_yaml(
+            ns1,
+            "bad-port",
+            "    - backendRefs:\n        - {name: local, port: 80}\n        - {name: local, port: 9999}\n",
+        ),
     )
     try:
-        # Invalid backends: ResolvedRefs=False, no TG for them, the rule forwards to the valid one only.
+        # Invalid backends: ResolvedRefs=False; their share of the rule goes to a target group with no
+        # targets (Lattice answers it with a 5xx), the valid backend keeps its own share.
         expected = {
             "xref": ("RefNotPermitted", ("ReferenceGrant", ns2)),
             "kind": ("InvalidKind", ("ConfigMap", "use kind Service or ServiceImport")),
             "missing": ("BackendNotFound", (f"{ns1}/nosuch", "create it")),
+            "bad-port": ("BackendNotFound", ("port 9999", f"Service {ns1}/local has no port 9999")),
         }
         for name, (reason, words) in expected.items():
             resolved = wait_route_condition(workloads, ns1, name, "ResolvedRefs", "False", reason, timeout=30)
             for word in words:
                 assert word in resolved["message"], (name, resolved)
 
-        def only_local(v: LatticeView) -> bool:
+        def local_and_5xx(v: LatticeView) -> bool:
             for name in expected:
                 rules = rules_of(v, f"{name}-{ns1}")
-                if not rules or forwards(v, rules[0]) != {local: 1}:
+                if not rules or forwards(v, rules[0]) != {local: 1, invalid: 1}:
                     return False
-                if set(route_target_groups(v, ns1, name)) != {local}:
+                groups = route_target_groups(v, ns1, name)
+                if set(groups) != {local, invalid} or groups[invalid]["targets"]:
                     return False
             return True
 
         view = wait_value(
-            lambda: lattice(fake_aws), only_local, what="rules forwarding to the valid backend only"
+            lambda: lattice(fake_aws), local_and_5xx, what="rules forwarding to the valid backend and 5xx"
         )
         assert not any(tg["tags"].get(f"{AN}/ServiceNamespace") == ns2 for tg in view.target_groups)
 
@@ -302,6 +311,7 @@ def test_backend_refs_resolved_refs_and_reference_grants(
             lambda v: (
                 bool(rules := rules_of(v, f"missing-{ns1}"))
                 and forwards(v, rules[0]) == {local: 1, f"{ns1}/nosuch": 1}
+                and invalid not in route_target_groups(v, ns1, "missing")
             ),
             timeout=30,
             what="created Service joins the rule",
@@ -327,7 +337,7 @@ def test_backend_refs_resolved_refs_and_reference_grants(
         view = wait_value(lambda: lattice(fake_aws), both, timeout=30, what="remote TG with its pod")
         remote_tg = route_target_groups(view, ns1, "xref")[remote]["id"]
 
-        # Removing the grant revokes at once: backend out of the rule, targets deregistered.
+        # Removing the grant revokes at once: its share gets 5xx, its targets are deregistered.
         out = workloads.kubectl("delete", "referencegrant", f"allow-{ns1}", "-n", ns2)
         assert out.returncode == 0, out.stderr
         resolved = wait_route_condition(
@@ -339,7 +349,9 @@ def test_backend_refs_resolved_refs_and_reference_grants(
             rules = rules_of(v, f"xref-{ns1}")
             tg = v.target_group_by_id(remote_tg)
             return (
-                bool(rules) and forwards(v, rules[0]) == {local: 1} and (tg is None or not live_targets(tg))
+                bool(rules)
+                and forwards(v, rules[0]) == {local: 1, invalid: 1}
+                and (tg is None or not live_targets(tg))
             )
 
         wait_value(lambda: lattice(fake_aws), revoked, timeout=15, what="grant revoked in Lattice")

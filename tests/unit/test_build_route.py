@@ -89,15 +89,30 @@ def test_ab_weighted_with_cross_namespace_grant() -> None:
     )
 
 
-def test_ab_without_grant_is_ref_not_permitted_and_builds_no_tg_for_it() -> None:
+def test_ab_without_grant_is_ref_not_permitted_and_its_share_goes_to_an_empty_target_group() -> None:
     result = build_route(ab_snapshot(with_grant=False), SETTINGS)
     status, reason, message = conds(result.parents)["ResolvedRefs"]
     assert (status, reason) == ("False", "RefNotPermitted")
     assert "create a ReferenceGrant in namespace backend" in message
     assert conds(result.parents)["Accepted"][1] == "Accepted"
-    assert [tg.identity.service_name for tg in result.desired.target_groups] == ["cart-v1"]
+    # No target group for the refused backend: its 25 % goes to a target group without targets (5xx).
+    names = [tg.identity.service_name for tg in result.desired.target_groups]
+    assert names == ["cart-v1", "5xx-invalid-backends"]
+    invalid = result.desired.target_groups[1]
+    assert invalid.targets == ()
+    assert invalid.name.startswith("k8s-front-5xx-invalid-backends-")
     (rule,) = result.desired.listeners[0].rules
-    assert [w.weight for w in rule.action.forward] == [75]
+    assert [(w.target_group, w.weight) for w in rule.action.forward] == [
+        (result.desired.target_groups[0].identity, 75),
+        (invalid.identity, 25),
+    ]
+
+
+def test_a_rule_with_only_invalid_backends_is_a_fixed_500() -> None:
+    result = build_route(snapshot(route(rules=[{"backendRefs": [{"name": "ghost", "port": 80}]}])), SETTINGS)
+    (rule,) = result.desired.listeners[0].rules
+    assert rule.action == RuleAction.fixed(500)
+    assert result.desired.target_groups == ()
 
 
 def test_grants_not_enforced_allows_with_warning() -> None:
@@ -273,10 +288,19 @@ def test_targets_skip_terminating_keep_not_ready() -> None:
     assert [(t.ip, t.ready) for t in tg.targets or ()] == [("10.0.0.1", False)]
 
 
-def test_backend_port_matching_no_service_port_gives_no_targets() -> None:
-    r = route(rules=[{"backendRefs": [{"name": "svc", "port": 9999}]}])
-    (tg,) = build_route(snapshot(r), SETTINGS).desired.target_groups
-    assert tg.targets == ()
+def test_backend_port_matching_no_service_port_is_backend_not_found_naming_the_port() -> None:
+    r = route(
+        rules=[{"backendRefs": [{"name": "svc", "port": 9999, "weight": 10}, {"name": "svc", "port": 80}]}]
+    )
+    result = build_route(snapshot(r), SETTINGS)
+    status, reason, message = conds(result.parents)["ResolvedRefs"]
+    assert (status, reason) == ("False", "BackendNotFound")
+    assert "backendRef svc port 9999: Service front/svc has no port 9999 (its ports: 80)" in message
+    (rule,) = result.desired.listeners[0].rules
+    assert [(w.target_group.service_name, w.weight) for w in rule.action.forward] == [  # type: ignore[union-attr]
+        ("svc", 1),
+        ("5xx-invalid-backends", 10),
+    ]
 
 
 def test_grpc_route_https_listener_and_tls_passthrough() -> None:

@@ -155,6 +155,13 @@ def resolve_backend(
             accepted_problem=f"{c.MSG_DUAL_STACK}: set spec.ipFamilyPolicy to SingleStack and "
             f"spec.ipFamilies to [IPv4] or [IPv6] on Service {key}",
         )
+    if ref.port is not None and not any(p.port == ref.port for p in service.ports):
+        ports = ", ".join(str(p.port) for p in service.ports) or "none"
+        message = (
+            f"backendRef {ref.name} port {ref.port}: Service {key} has no port {ref.port} (its ports: "
+            f"{ports}): fix the backendRef's port"
+        )
+        return ResolvedBackend(ref, resolved_refs=(c.REASON_BACKEND_NOT_FOUND, message))
     protocol_version = target_group_protocol(route.route_type, snapshot.target_group_policies.get(key))[1]
     identity = TargetGroupIdentity(
         cluster=settings.cluster,

@@ -5,9 +5,10 @@ Our choices where the reference is loose or buggy (each also listed in the repor
   service-name-override and dual-stack Services make every otherwise-accepted parent
   ``Accepted=False/UnsupportedValue`` with a message saying what to change; then nothing is
   built or changed for the route (existing Lattice resources are left as they are).
-* Backend problems (unknown kind, missing Service, missing ReferenceGrant) give
-  ``ResolvedRefs=False``; the route is still built, the bad backend dropped from its rule's
-  forward action (fixed 500 when none is left).
+* Backend problems (unknown kind, missing Service or Service port, missing ReferenceGrant) give
+  ``ResolvedRefs=False``; the route is still built, and the bad backend's weight goes to a target
+  group with no targets, so that share of the traffic gets a 5xx (a fixed 500 when no valid
+  backend is left in the rule).
 * The "primary" gateway (listeners, certificate) is the first *accepted* controlled parent.
 """
 
@@ -62,6 +63,7 @@ from lattice_controller.reconcile.build.route_parts import (
     build_rules,
     build_target_groups,
     filter_problems,
+    invalid_backends_target_group,
     validate_rules,
 )
 
@@ -271,7 +273,7 @@ def build_route(snapshot: RouteSnapshot, settings: BuildSettings) -> RouteBuild:
         AssociationSpec(ServiceNetworkRef(n), service.additional_tags) for n in network_names
     )
 
-    rules, rule_warnings = build_rules(route, backends)
+    rules, rule_warnings = build_rules(route, backends, settings)
     warnings += rule_warnings
     listeners: dict[int, ListenerSpec] = {}
     for listener in primary_listeners:
@@ -297,6 +299,7 @@ def build_route(snapshot: RouteSnapshot, settings: BuildSettings) -> RouteBuild:
             )
 
     target_groups = build_target_groups(route, backends, snapshot, settings)
+    target_groups += invalid_backends_target_group(route, rules, settings)
     desired = replace(
         empty,
         service=service,

@@ -28,6 +28,35 @@ from lattice_controller.reconcile.build.rules import (
 )
 
 MAX_BACKENDS_PER_RULE = 10
+INVALID_BACKENDS_SERVICE_NAME = "5xx-invalid-backends"
+"""``ServiceName`` of the route's target group that stands for its invalid backendRefs: it never has
+targets, so Lattice answers the share of traffic weighted to them with a 5xx (503), as Gateway API
+requires. A Kubernetes Service name cannot start with a digit, so it never names a real one."""
+
+
+def invalid_backends_identity(route: Route, settings: BuildSettings) -> TargetGroupIdentity:
+    return TargetGroupIdentity(
+        cluster=settings.cluster,
+        service_name=INVALID_BACKENDS_SERVICE_NAME,
+        service_namespace=route.meta.namespace,
+        source_type=route.kind,
+        protocol_version=target_group_protocol(route.route_type, None)[1],
+        route_name=route.meta.name,
+        route_namespace=route.meta.namespace,
+    )
+
+
+def invalid_backends_target_group(
+    route: Route, rules: list[RuleSpec], settings: BuildSettings
+) -> tuple[TargetGroupSpec, ...]:
+    """The empty target group of the invalid backends' share, when a rule forwards to it."""
+    identity = invalid_backends_identity(route, settings)
+    if not any(w.target_group == identity for rule in rules for w in rule.action.forward):
+        return ()
+    protocol, version = target_group_protocol(route.route_type, None)
+    extra = tuple(sorted(additional_tags(route.meta.annotations.as_dict()).items()))
+    config = TargetGroupConfig(settings.vpc, "IPV4", protocol, version)
+    return (TargetGroupSpec(identity, config, settings.managed_by, additional_tags=extra, targets=()),)
 
 
 def filter_problems(route: Route) -> list[str]:
@@ -70,7 +99,9 @@ def validate_rules(route: Route) -> list[str]:
     return problems
 
 
-def _forward(backends: list[ResolvedBackend]) -> RuleAction:
+def _forward(backends: list[ResolvedBackend], invalid: TargetGroupIdentity) -> RuleAction:
+    """Weighted forward to the valid backends; the invalid ones' weight goes to ``invalid`` (no
+    targets: 5xx). No valid backend at all: a fixed 500."""
     weights: dict[TargetGroupIdentity | ImportedTargetGroup, int] = {}
     for backend in backends:
         if backend.target_group is not None:
@@ -79,16 +110,22 @@ def _forward(backends: list[ResolvedBackend]) -> RuleAction:
             )
     if not weights:
         return RuleAction.fixed(500)
+    dropped = sum(b.ref.effective_weight for b in backends if b.target_group is None)
+    if dropped:
+        weights[invalid] = dropped
     return RuleAction(tuple(WeightedTargetGroup(tg, w) for tg, w in weights.items()))
 
 
-def build_rules(route: Route, backends: list[ResolvedBackend]) -> tuple[list[RuleSpec], list[str]]:
+def build_rules(
+    route: Route, backends: list[ResolvedBackend], settings: BuildSettings
+) -> tuple[list[RuleSpec], list[str]]:
     """One RuleSpec per route rule (identical matches collapse onto the first), with priorities.
 
     ``backends`` is the flat list of resolved backendRefs in rule order. Call only for a route
     that passed ``validate_rules``.
     """
     priorities, warnings = rule_priorities(len(route.rules), route.meta.annotations.as_dict())
+    invalid = invalid_backends_identity(route, settings)
     rules: list[RuleSpec] = []
     seen: dict[str, int] = {}
     offset = 0
@@ -103,7 +140,7 @@ def build_rules(route: Route, backends: list[ResolvedBackend]) -> tuple[list[Rul
             warnings.append(f"spec.rules[{i}] has the same match as spec.rules[{seen[key]}]; it is ignored")
             continue
         seen[key] = i
-        rules.append(RuleSpec(priorities[i], match, _forward(rule_backends)))
+        rules.append(RuleSpec(priorities[i], match, _forward(rule_backends, invalid)))
     return rules, warnings
 
 
