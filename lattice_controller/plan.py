@@ -80,6 +80,7 @@ def describe_route(view: CacheView, route: Route) -> str:
         )
         lines.append(f"  parent {parent.parent_ref.name}: {conditions}")
     lines += [f"  warning: {w}" for w in build.warnings]
+    lines += [f"  note: {n}" for n in build.notes]
     networks = tuple(
         ObservedServiceNetwork(
             f"sn-{a.service_network.name_or_id}",

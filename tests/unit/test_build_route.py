@@ -439,3 +439,28 @@ def test_an_override_fixes_a_service_name_prefix_and_a_double_hyphen_service_is_
     message = bad_backend.parents[0].conditions[0].message
     assert "derived from Service front/a--b is invalid" in message
     assert "rename the Service" in message
+
+
+def test_an_ignored_duplicate_rule_gets_no_target_group_and_the_caveat_is_in_accepted() -> None:
+    rules = [
+        {"matches": [{"path": {"value": "/a"}}], "backendRefs": [{"name": "svc", "port": 80}]},
+        {"matches": [{"path": {"value": "/a"}}], "backendRefs": [{"name": "other", "port": 80}]},
+        {"matches": [{"path": {"value": "/z"}}], "backendRefs": [{"name": "svc", "port": 80, "weight": 0}]},
+    ]
+    result = build_route(snapshot(route(rules=rules), services=[service(), service(name="other")]), SETTINGS)
+    status, reason, message = conds(result.parents)["Accepted"]
+    assert (status, reason) == ("True", "Accepted")
+    assert "spec.rules[1] has the same match as spec.rules[0]; it is ignored" in message
+    assert "spec.rules[2]: every backendRef has weight 0, so the rule forwards no traffic" in message
+    assert [tg.identity.service_name for tg in result.desired.target_groups] == ["svc"]
+    assert not any("same match" in w for w in result.warnings)
+    assert len(result.notes) == 2
+
+
+def test_second_hostname_is_reported() -> None:
+    result = build_route(snapshot(route(hostnames=["a.example.com", "b.example.com"])), SETTINGS)
+    status, _, message = conds(result.parents)["Accepted"]
+    assert status == "True"
+    assert "a.example.com is used and b.example.com ignored" in message
+    assert result.desired.service is not None
+    assert result.desired.service.custom_domain == "a.example.com"

@@ -91,6 +91,9 @@ class RouteBuild:
     desired: RouteLatticeState
     problems: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    """Accepted with a caveat (an ignored duplicate rule, all weights 0): in the ``Accepted``
+    message and an ``AcceptedWithCaveat`` Warning event, not a build failure."""
 
 
 def _service_name(route: Route) -> tuple[str, str | None]:
@@ -273,8 +276,8 @@ def build_route(snapshot: RouteSnapshot, settings: BuildSettings) -> RouteBuild:
         AssociationSpec(ServiceNetworkRef(n), service.additional_tags) for n in network_names
     )
 
-    rules, rule_warnings = build_rules(route, backends, settings)
-    warnings += rule_warnings
+    rules, rule_notes = build_rules(route, backends, settings)
+    notes = rule_notes + _zero_weight_notes(route) + _hostname_notes(route)
     listeners: dict[int, ListenerSpec] = {}
     for listener in primary_listeners:
         protocol = _lattice_protocol(listener)
@@ -300,14 +303,56 @@ def build_route(snapshot: RouteSnapshot, settings: BuildSettings) -> RouteBuild:
 
     target_groups = build_target_groups(route, backends, snapshot, settings)
     target_groups += invalid_backends_target_group(route, rules, settings)
+    # Only what a rule forwards to: an ignored rule's backends get no target group (nor targets).
+    used = {w.target_group for rule in rules for w in rule.action.forward}
     desired = replace(
         empty,
         service=service,
         associations=associations,
         listeners=tuple(listeners.values()),
-        target_groups=target_groups,
+        target_groups=tuple(tg for tg in target_groups if tg.identity in used),
     )
-    return RouteBuild(route.meta.key, route.route_type, True, tuple(parents), desired, (), tuple(warnings))
+    if notes:
+        parents = [_with_notes(parent, notes) for parent in parents]
+    return RouteBuild(
+        route.meta.key,
+        route.route_type,
+        True,
+        tuple(parents),
+        desired,
+        (),
+        tuple(warnings),
+        tuple(notes),
+    )
+
+
+def _zero_weight_notes(route: Route) -> list[str]:
+    return [
+        f"spec.rules[{i}]: every backendRef has weight 0, so the rule forwards no traffic "
+        "(VPC Lattice answers its requests with an error)"
+        for i, rule in enumerate(route.rules)
+        if rule.backend_refs and all(ref.effective_weight == 0 for ref in rule.backend_refs)
+    ]
+
+
+def _hostname_notes(route: Route) -> list[str]:
+    if len(route.hostnames) < 2:
+        return []
+    ignored = ", ".join(route.hostnames[1:])
+    return [
+        f"spec.hostnames: a VPC Lattice service has one custom domain name; {route.hostnames[0]} is "
+        f"used and {ignored} ignored: use one route per hostname"
+    ]
+
+
+def _with_notes(parent: RouteParentStatus, notes: list[str]) -> RouteParentStatus:
+    """An accepted parent's ``Accepted`` message tells what was accepted with a caveat."""
+    message = "; ".join(notes[:MAX_PROBLEMS_IN_MESSAGE])
+    conditions = tuple(
+        replace(x, message=message) if x.type == c.ACCEPTED and x.status == "True" else x
+        for x in parent.conditions
+    )
+    return replace(parent, conditions=conditions)
 
 
 def _with_discovery(service: ServiceSpec) -> ServiceSpec:

@@ -182,6 +182,8 @@ class RouteReconciler:
                 await ctx.recorder.warning(
                     involved, "FailedBuildModel", f"Failed build model due to {warning}"
                 )
+            for note in build.notes:
+                await ctx.recorder.warning(involved, "AcceptedWithCaveat", note)
             for override in deployment.overrides:
                 message = f"Failed deploy model due to {override.message}"
                 await ctx.recorder.warning(involved, "FailedDeployModel", message)
