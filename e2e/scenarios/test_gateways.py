@@ -6,12 +6,12 @@ are covered by test_shared_network.py.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.fixtures import FakeAws
 from e2e.scenarios.helpers import apply, eventually, kubectl_json, wait_value
+from e2e.scenarios.support_lifecycle import events
 from e2e.scenarios.support_routes import (
     AN,
     CONFLICT_MESSAGE,
@@ -159,9 +159,27 @@ def test_gateway_class_and_gateway_status(
             )
 
             # Deleting the Gateway while routes name it: the finalizer stays until the routes are gone.
+            # The Gateway says so: Programmed=False/DeleteBlocked naming the routes, and a Warning event.
             out = workloads.kubectl("delete", "gateway", gateways["named"], "-n", ns, "--wait=false")
             assert out.returncode == 0, out.stderr
-            time.sleep(3)
+            blocked = eventually(
+                lambda: (
+                    (c := gateway_condition(workloads, ns, gateways["named"], "Programmed"))
+                    and c["reason"] == "DeleteBlocked"
+                    and c
+                ),
+                timeout=30,
+                what="Programmed=False/DeleteBlocked",
+            )
+            assert blocked["status"] == "False", blocked
+            assert f"{ns}/r1, {ns}/r3" in blocked["message"], blocked
+            eventually(
+                lambda: [
+                    e for e in events(workloads, ns, gateways["named"]) if e["reason"] == "DeleteBlocked"
+                ],
+                timeout=30,
+                what="DeleteBlocked event",
+            )
             gw = get_json(workloads, "gateway", ns, gateways["named"]) or {}
             assert gw["metadata"].get("deletionTimestamp"), gw["metadata"]
             assert GATEWAY_FINALIZER in gw["metadata"].get("finalizers", [])

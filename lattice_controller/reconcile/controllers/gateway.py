@@ -10,15 +10,20 @@ import structlog
 
 from lattice_controller.aws.listings import Listing
 from lattice_controller.kube import kinds as k
+from lattice_controller.model.k8s import Gateway
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.model.outcomes import Outcome, RequeueAfter, Success
 from lattice_controller.reconcile.build import ServiceNetworkLookup, build_gateway
+from lattice_controller.reconcile.build import conditions as c
 from lattice_controller.reconcile.controllers.context import ControllerContext
 from lattice_controller.reconcile.observe import find_service_network
 from lattice_controller.reconcile.status import gateway_status
+from lattice_controller.reconcile.status.conditions import merge_conditions
 
 GATEWAY_FINALIZER = "gateway.k8s.aws/resources"
 DELETE_BLOCKED_RETRY_SECONDS = 30.0
+REASON_DELETE_BLOCKED = "DeleteBlocked"
+MAX_ROUTES_IN_MESSAGE = 5
 NETWORK_PENDING_RETRY_SECONDS = 60.0
 
 log = structlog.get_logger(__name__)
@@ -41,9 +46,10 @@ class GatewayReconciler:
         if gateway.meta.deleting:
             if GATEWAY_FINALIZER not in gateway.meta.finalizers:
                 return Success()
-            users = [r for r in ctx.routes_of_gateway(key)]
+            users = sorted(str(r.meta.key) for r in ctx.routes_of_gateway(key))
             if users:
-                log.info("gateway deletion blocked", routes=[str(r.meta.key) for r in users[:5]])
+                log.info("gateway deletion blocked", routes=users[:5])
+                await self._report_delete_blocked(gateway, users)
                 return RequeueAfter(DELETE_BLOCKED_RETRY_SECONDS)
             await ctx.writer.remove_finalizer(kind, key, GATEWAY_FINALIZER)
             return Success()
@@ -69,3 +75,23 @@ class GatewayReconciler:
         if update.changed:
             await ctx.writer.patch_status(kind, key, update.payload)
         return RequeueAfter(NETWORK_PENDING_RETRY_SECONDS) if found.not_found else Success()
+
+    async def _report_delete_blocked(self, gateway: Gateway, routes: list[str]) -> None:
+        """``Programmed=False/DeleteBlocked`` naming the routes, and a Warning event, when it changes."""
+        ctx, key = self.ctx, gateway.meta.key
+        shown = ", ".join(routes[:MAX_ROUTES_IN_MESSAGE]) + (
+            " …" if len(routes) > MAX_ROUTES_IN_MESSAGE else ""
+        )
+        message = (
+            f"deletion waits for {len(routes)} route(s) still attached: {shown}; delete them or remove "
+            "this Gateway from their parentRefs"
+        )
+        blocked = c.condition(c.PROGRAMMED, REASON_DELETE_BLOCKED, message, gateway.meta.generation)
+        conditions = merge_conditions(gateway.conditions, (blocked,), ctx.now(), keep_others=True)
+        if conditions == gateway.conditions:
+            return
+        await ctx.writer.patch_status(
+            ctx.kind(k.GATEWAY), key, {"conditions": [x.to_k8s() for x in conditions]}
+        )
+        involved = ctx.involved(k.GATEWAY, key, gateway.meta.uid)
+        await ctx.recorder.warning(involved, REASON_DELETE_BLOCKED, message)
