@@ -38,7 +38,7 @@ from lattice_controller.reconcile.controllers.gateway import GatewayReconciler
 from lattice_controller.reconcile.controllers.gatewayclass import GatewayClassReconciler
 from lattice_controller.reconcile.controllers.route import RouteReconciler
 from lattice_controller.reconcile.triggers import triggers
-from lattice_controller.runtime.http import HttpServer, Probes, metrics_app, probe_app
+from lattice_controller.runtime.http import BindFailed, HttpServer, Probes, metrics_app, probe_app
 from lattice_controller.runtime.leader import LEASE_NAME, LeaderElector
 from lattice_controller.runtime.manager import Manager
 from lattice_controller.runtime.metrics import RuntimeMetrics, register_process_collectors
@@ -115,6 +115,9 @@ async def run(settings: Settings) -> int:
             permissions_task = asyncio.create_task(permissions.watch(), name="permissions")
             try:
                 return await manager.run()
+            except BindFailed as exc:
+                print(f"lattice-controller: {exc}", file=sys.stderr)
+                return 2
             finally:
                 for task in (permissions_task, cache_task):
                     task.cancel()
@@ -210,9 +213,11 @@ def _manager(
     probes = Probes()
     servers = []
     if settings.health_probe_bind_address:
-        servers.append(HttpServer(probe_app(probes), *_host_port(settings.health_probe_bind_address)))
+        host, port = _host_port(settings.health_probe_bind_address)
+        servers.append(HttpServer(probe_app(probes), host, port, "--health-probe-bind-address"))
     if settings.metrics_bind_address:
-        servers.append(HttpServer(metrics_app(registry), *_host_port(settings.metrics_bind_address)))
+        host, port = _host_port(settings.metrics_bind_address)
+        servers.append(HttpServer(metrics_app(registry), host, port, "--metrics-bind-address"))
     elector = (
         LeaderElector(KubeLeaseStore(rest, settings.pod_namespace, LEASE_NAME), clock)
         if settings.leader_elect

@@ -78,13 +78,19 @@ def _named(name: str, why: str) -> str:
     return f"{name} ({why})" if why else name
 
 
-class HttpServer:
-    """One aiohttp application on ``host:port``; port 0 picks a free port, read ``port`` once started."""
+class BindFailed(Exception):
+    """A server could not listen on its address (busy port, unknown host): one line naming the flag."""
 
-    def __init__(self, app: web.Application, host: str, port: int) -> None:
+
+class HttpServer:
+    """One aiohttp application on ``host:port``; port 0 picks a free port, read ``port`` once started.
+    ``flag``: the command-line flag that set the address, named when binding fails."""
+
+    def __init__(self, app: web.Application, host: str, port: int, flag: str = "") -> None:
         self._app = app
         self._host = host or None
         self._requested_port = port
+        self._flag = flag
         self._runner: web.AppRunner | None = None
         self.port = port
 
@@ -92,7 +98,12 @@ class HttpServer:
         self._runner = web.AppRunner(self._app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._requested_port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            await self.stop()
+            address = f"{self._host or ''}:{self._requested_port}"
+            raise BindFailed(f"{self._flag or 'listen'} {address}: {exc.strerror or exc}") from None
         addresses = self._runner.addresses
         if addresses:
             self.port = int(addresses[0][1])

@@ -78,9 +78,9 @@ class Manager:
 
     async def run(self) -> int:
         """Run until stopped; the exit status for the process."""
-        for server in self._servers:
-            await server.start()
         try:
+            for server in self._servers:
+                await server.start()
             return await self._run_started()
         finally:
             for server in reversed(self._servers):

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from prometheus_client import CollectorRegistry
 
-from lattice_controller.runtime.http import HttpServer, Probes, metrics_app, probe_app
+from lattice_controller.runtime.http import BindFailed, HttpServer, Probes, metrics_app, probe_app
 from lattice_controller.runtime.metrics import RuntimeMetrics, register_process_collectors
 
 
@@ -108,3 +108,20 @@ async def test_process_collectors_add_the_process_series(http: aiohttp.ClientSes
         "python_gc_collections_total",
     ):
         assert name in names, name
+
+
+async def test_a_busy_port_is_one_line_naming_the_flag() -> None:
+    taken = HttpServer(metrics_app(CollectorRegistry()), "127.0.0.1", 0)
+    await taken.start()
+    try:
+        second = HttpServer(
+            metrics_app(CollectorRegistry()), "127.0.0.1", taken.port, "--metrics-bind-address"
+        )
+        with pytest.raises(BindFailed) as caught:
+            await second.start()
+        text = str(caught.value)
+        assert text.startswith(f"--metrics-bind-address 127.0.0.1:{taken.port}: ")
+        assert "in use" in text
+        assert "\n" not in text
+    finally:
+        await taken.stop()
