@@ -3,8 +3,10 @@
 Starts etcd + kube-apiserver + kube-controller-manager + kwok (one fake node), the fake AWS endpoint
 and the controller (with DEFAULT_SERVICE_NETWORK=app-network, which it creates), applies
 manifests/gatewayclass.yaml and manifests/examples/ab-test/ab-test.yaml with kubectl, waits until the
-route is programmed and all four pods are registered, prints the route status and the Lattice
-resources, then stops everything. `--keep` leaves it running and prints how to reach it.
+route is programmed with its full weighted rule (checkout 25, checkout-v2 75) and all four pods
+are registered, prints the route status and the Lattice resources, then stops everything. `--keep`
+leaves the control plane, the fake AWS endpoint and the controller running, detached from the demo,
+and prints how to reach and stop them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from e2e.harness.controller import REPO_ROOT, ControllerProcess, controller_env
 from e2e.harness.lattice_view import LatticeView
 
 SERVICE_NAME = "checkout-store"  # trunc20(route)-trunc18(namespace)
+WANTED_WEIGHTS = {"checkout": 25, "checkout-v2": 75}
+SERVICE_NAME_TAG = "application-networking.k8s.aws/ServiceName"
 
 
 def _step(text: str) -> None:
@@ -36,18 +40,37 @@ def _route_status(plane: ControlPlane) -> dict[str, Any]:
     return json.loads(out.stdout) if out.returncode == 0 else {}
 
 
+def _rule_weights(view: LatticeView) -> dict[str, int]:
+    """``{Service name: weight}`` of the service's first non-default rule ({} before it exists)."""
+    service = view.service(SERVICE_NAME)
+    for listener in (service or {}).get("listeners", []):
+        for rule in listener["rules"]:
+            if rule.get("isDefault"):
+                continue
+            out = {}
+            for ref in rule.get("action", {}).get("forward", {}).get("targetGroups", []):
+                tg = view.target_group_by_id(ref["targetGroupIdentifier"]) or {}
+                out[tg.get("tags", {}).get(SERVICE_NAME_TAG, "?")] = ref["weight"]
+            return out
+    return {}
+
+
+def _programmed(route: dict[str, Any]) -> bool:
+    return any(
+        c["type"] == "Programmed" and c["status"] == "True"
+        for parent in route.get("status", {}).get("parents", [])
+        for c in parent.get("conditions", [])
+    )
+
+
 def _wait_converged(plane: ControlPlane, endpoint: str, timeout: float) -> LatticeView:
     deadline = time.monotonic() + timeout
     view = LatticeView.read(endpoint)
     while time.monotonic() < deadline:
         view = LatticeView.read(endpoint)
-        annotations = _route_status(plane).get("metadata", {}).get("annotations", {})
+        route = _route_status(plane)
         registered = sum(len(tg["targets"]) for tg in view.target_groups)
-        if (
-            view.service(SERVICE_NAME)
-            and registered >= 4
-            and "application-networking.k8s.aws/lattice-service-arn" in annotations
-        ):
+        if _rule_weights(view) == WANTED_WEIGHTS and registered >= 4 and _programmed(route):
             return view
         time.sleep(1)
     raise TimeoutError(f"not converged within {timeout:.0f} s; Lattice now:\n{view.describe()}")
@@ -64,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     _step("starting etcd, kube-apiserver, kube-controller-manager and kwok on loopback")
     plane = ControlPlane.start(directory, with_workloads=True)
     _step("starting the fake AWS endpoint")
-    fake_process, endpoint = start_fake_aws()
+    fake_process, endpoint = start_fake_aws(detached=args.keep)
     fake = FakeAws(endpoint, REGION, FakeAwsAdmin(endpoint), fake_process.pid)
     controller: ControllerProcess | None = None
     try:
@@ -86,10 +109,12 @@ def main(argv: list[str] | None = None) -> int:
         print(view.describe())
         print(f"\nconverged in {time.monotonic() - started:.1f} s (including control-plane start)")
         if args.keep:
-            print(f"\nkubeconfig: {plane.kubeconfig}\nfake AWS:   {endpoint}")
+            print(f"\nkubeconfig:     {plane.kubeconfig}\nfake AWS:       {endpoint}")
+            print(f"controller:     health {controller.url('/healthz')}, ready {controller.url('/readyz')}")
+            print(f"                metrics {controller.url('/metrics')}")
             print(f"controller log: {controller.log_path}")
             pids = f"{fake_process.pid} {controller.process.pid}"
-            print(f"stop with: python -m e2e.controlplane down --dir {directory}; kill {pids}")
+            print(f"stop with: kill {pids}; python -m e2e.controlplane down --dir {directory}")
             return 0
         return 0
     except Exception as exc:  # the demo reports, it does not hide

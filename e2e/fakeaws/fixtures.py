@@ -76,20 +76,25 @@ class FakeAwsProcess:
         self.log_path.unlink(missing_ok=True)
 
 
-def start_fake_aws(env: dict[str, str] | None = None, timeout: float = 30.0) -> FakeAwsProcess:
+def start_fake_aws(
+    env: dict[str, str] | None = None, timeout: float = 30.0, *, detached: bool = False
+) -> FakeAwsProcess:
     """Start the server on a free loopback port (`--port 0`, the real port read from its ready line).
 
     `env` adds environment variables, e.g. {"FAKEAWS_DRAINING_SECONDS": "0.5"}. Output goes to a log file.
+    The server stops with this process unless `detached` (its own session; stop it by its PID).
     """
     handle, name = tempfile.mkstemp(prefix="fakeaws-", suffix=".log")
     log_path = Path(name)
+    argv = [sys.executable, "-m", "e2e.fakeaws", "--host", "127.0.0.1", "--port", "0"]
     with os.fdopen(handle, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "e2e.fakeaws", "--host", "127.0.0.1", "--port", "0", "--exit-with-parent"],
+            argv if detached else [*argv, "--exit-with-parent"],
             cwd=_REPO_ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},
+            start_new_session=detached,
         )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
