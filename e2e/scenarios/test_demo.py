@@ -45,7 +45,9 @@ def test_demo_keep_leaves_everything_it_printed_running() -> None:
         fake = re.search(r"fake AWS:\s+(\S+)", out.stdout)
         health = re.search(r"health (\S+), ready (\S+)", out.stdout)
         metrics = re.search(r"metrics (\S+)", out.stdout)
-        assert fake and health and metrics, out.stdout
+        assert fake, out.stdout
+        assert health, out.stdout
+        assert metrics, out.stdout
         assert all(_alive(pid) for pid in pids), pids
         assert _get(fake.group(1) + "/_fakeaws/health") == 200
         assert _get(health.group(1)) == 200
