@@ -67,12 +67,20 @@ def route_state(
     *,
     targets: dict[str, tuple[str, ...]] | None = None,
     allow_takeover_from: str | None = None,
+    adoption_allowed: bool = False,
     deleting: bool = False,
     route: ObjectKey = ROUTE,
 ) -> RouteLatticeState:
     """One HTTP listener on port 80 with one prefix-``/`` rule forwarding to ``backends``."""
     name = lattice_service_name(route.name, route.namespace)
-    service = ServiceSpec(name, route, "http", MANAGED_BY, allow_takeover_from=allow_takeover_from)
+    service = ServiceSpec(
+        name,
+        route,
+        "http",
+        MANAGED_BY,
+        allow_takeover_from=allow_takeover_from,
+        adoption_allowed=adoption_allowed,
+    )
     action = RuleAction(tuple(WeightedTargetGroup(identity(tg, route), weight) for tg, weight in backends))
     listener = ListenerSpec(
         listener_name(route.name, route.namespace, 80, "HTTP"),

@@ -131,7 +131,7 @@ async def test_only_rules_changed_by_someone_else_are_read_again(harness: Harnes
 
 
 async def test_name_taken_by_an_untagged_service_is_adopted_after_one_failed_create(harness: Harness) -> None:
-    desired = route_state()
+    desired = route_state(adoption_allowed=True)  # ADOPTION_ALLOWED_NAMESPACES lists the namespace
     assert desired.service is not None
     await harness.edge.lattice.create_service(desired.service.name, client_token="untagged")
     harness.new_cycle()

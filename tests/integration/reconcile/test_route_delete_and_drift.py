@@ -152,8 +152,14 @@ async def test_service_owned_by_someone_else_is_a_conflict_without_writes(harnes
 
 async def test_takeover_from_the_named_owner(harness: Harness) -> None:
     arn = await _foreign_service(harness)
-    desired = route_state(allow_takeover_from=OTHER_OWNER)
-    assert (await harness.reconcile(desired)).calls.writes == {"CreateService": 1}  # name taken: wait
+    # Naming the owner is not enough without the platform's (or the owner's) opt-in.
+    refused = route_state(allow_takeover_from=OTHER_OWNER)
+    assert (await harness.reconcile(refused)).calls.writes == {"CreateService": 1}  # name taken: wait
+    again = await harness.reconcile(refused)
+    assert again.plan.conflict is not None
+    assert "ADOPTION_ALLOWED_NAMESPACES" in again.plan.conflict
+    assert again.calls.write_count == 0
+    desired = route_state(allow_takeover_from=OTHER_OWNER, adoption_allowed=True)
     taken = await harness.reconcile(desired)
     assert taken.plan.conflict is None
     assert taken.calls.writes["TagResources"] == 1
