@@ -84,6 +84,7 @@ class RouteReconciler:
         store = self.ctx.store(self.kind)
         route: Route | None = store.get(key) if store else None
         if route is None:
+            self._failures.pop(key, None)
             return Success()
         build = build_route(self.ctx.route_snapshot(route), self.ctx.settings)
         if route.meta.deleting:
