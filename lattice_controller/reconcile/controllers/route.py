@@ -150,7 +150,7 @@ class RouteReconciler:
         raised after the report (backoff)."""
         text = describe_aws_error(error)
         failures = self._failures[key] = self._failures.get(key, 0) + 1
-        if isinstance(error, PERMANENT_AWS_ERRORS | ApplyFailed):
+        if isinstance(error, (*PERMANENT_AWS_ERRORS, ApplyFailed)):
             message = f"AWS rejected a change of generation {generation}: {text}; retrying with backoff"
             programmed = c.condition(c.PROGRAMMED, c.REASON_DEPLOY_FAILED, message, generation)
             return Deployment(programmed=programmed, error=error)
