@@ -51,7 +51,7 @@ def _manual_service(s: Scenario, name: str) -> dict[str, str]:
         name="payments",
         priority=1,
         match={"httpMatch": {"pathMatch": {"match": {"prefix": "/payments"}, "caseSensitive": True}}},
-        action={"fixedResponse": {"statusCode": 200}},
+        action={"fixedResponse": {"statusCode": 404}},
     )
     return {"service": service["arn"], "service_id": service["id"], "listener": listener["arn"]}
 

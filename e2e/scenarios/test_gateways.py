@@ -172,7 +172,7 @@ def test_gateway_class_and_gateway_status(
                 what="Programmed=False/DeleteBlocked",
             )
             assert blocked["status"] == "False", blocked
-            assert f"{ns}/r1, {ns}/r3" in blocked["message"], blocked
+            assert f"1 route(s) still attached: {ns}/r1;" in blocked["message"], blocked
             eventually(
                 lambda: [
                     e for e in events(workloads, ns, gateways["named"]) if e["reason"] == "DeleteBlocked"

@@ -26,6 +26,7 @@ from e2e.scenarios.support_routes import (
     rules_of,
     service_yaml,
     unique_ns,
+    wait_route_condition,
 )
 
 HEADER_RULE = """    - matches:
@@ -143,7 +144,7 @@ def test_target_groups_per_route_and_backend_changes(
             return (
                 set(one) == {svc1, svc2}
                 and set(two) == {svc1}
-                and set(bad) == {svc1}
+                and set(bad) == set()
                 and live_targets(one[svc1]) == expected
                 and live_targets(two[svc1]) == expected
                 and bool(rules_of(v, f"badport-{ns}"))
@@ -152,11 +153,14 @@ def test_target_groups_per_route_and_backend_changes(
         view = wait_value(lambda: lattice(fake_aws), settled, what="TGs of three routes with svc1 targets")
         one, two, bad = (route_target_groups(view, ns, r) for r in ("one", "two", "badport"))
         # Two routes to the same Service: two distinct TGs, each with the pods.
-        assert len({one[svc1]["id"], two[svc1]["id"], bad[svc1]["id"]}) == 3
-        # A backendRef port matching no Service port: the service and TG exist, with zero targets.
-        assert bad[svc1]["targets"] == []
+        assert len({one[svc1]["id"], two[svc1]["id"]}) == 2
+        # A backendRef port matching no Service port: ResolvedRefs=False naming the port, no target
+        # group, and the rule (its only backend invalid) answers 500.
+        assert bad == {}
         (bad_rule,) = rules_of(view, f"badport-{ns}") or []
-        assert forwards(view, bad_rule) == {svc1: 1}
+        assert bad_rule["action"] == {"fixedResponse": {"statusCode": 500}}
+        resolved = wait_route_condition(workloads, ns, "badport", "ResolvedRefs", "False", "BackendNotFound")
+        assert f"Service {svc1} has no port 9999 (its ports: 80)" in resolved["message"], resolved
 
         # svc1+svc2 → svc1+svc3: svc2's TG is deleted (no leak), svc3's created, svc1's kept.
         patch = '[{"op":"replace","path":"/spec/rules/0/backendRefs/1/name","value":"svc3"}]'
@@ -191,6 +195,6 @@ def test_target_groups_per_route_and_backend_changes(
             k: tg["id"] for k, tg in now_one.items()
         }
         assert live_targets(route_target_groups(view, ns, "one")[svc1]) == expected
-        assert route_target_groups(view, ns, "badport")[svc1]["id"] == bad[svc1]["id"]
+        assert route_target_groups(view, ns, "badport") == {}
     finally:
         delete_namespaces(workloads, ns)
