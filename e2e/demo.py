@@ -3,7 +3,7 @@
 Starts etcd + kube-apiserver + kube-controller-manager + kwok (one fake node), the fake AWS endpoint
 and the controller (with DEFAULT_SERVICE_NETWORK=app-network, which it creates), applies
 manifests/gatewayclass.yaml and manifests/examples/ab-test/ab-test.yaml with kubectl, waits until the
-route is programmed with its full weighted rule (checkout 25, checkout-v2 75) and all four pods
+route is accepted and live with its full weighted rule (checkout 25, checkout-v2 75) and all four pods
 are registered, prints the route status and the Lattice resources, then stops everything. `--keep`
 leaves the control plane, the fake AWS endpoint and the controller running, detached from the demo,
 and prints how to reach and stop them.
@@ -56,10 +56,10 @@ def _rule_weights(view: LatticeView) -> dict[str, int]:
 
 
 def _programmed(route: dict[str, Any]) -> bool:
-    return any(
-        c["type"] == "Programmed" and c["status"] == "True"
-        for parent in route.get("status", {}).get("parents", [])
-        for c in parent.get("conditions", [])
+    """Accepted, and no ``Programmed=False`` (the controller sets it only while a change is not live)."""
+    conditions = [c for parent in route.get("status", {}).get("parents", []) for c in parent["conditions"]]
+    return any(c["type"] == "Accepted" and c["status"] == "True" for c in conditions) and not any(
+        c["type"] == "Programmed" and c["status"] == "False" for c in conditions
     )
 
 

@@ -20,7 +20,7 @@ REASON_REF_NOT_PERMITTED = "RefNotPermitted"
 REASON_UNSUPPORTED_VALUE = "UnsupportedValue"
 REASON_CONFLICTED = "Conflicted"
 REASON_CERTIFICATE_NOT_FOUND = "CertificateNotFound"
-# Route Programmed (ours; the reference sets none): is the route's current generation live in Lattice?
+# Route Programmed=False (ours; the reference sets none): the route's current generation is not live yet.
 REASON_DEPLOY_FAILED = "DeployFailed"
 
 MSG_NO_MATCHING_LISTENER_HOSTNAME = "No matching listener hostname for this route"

@@ -48,9 +48,9 @@ RETRY_EVENT_EVERY = 10
 class Deployment:
     """What one upsert did to Lattice, as the status/annotation/event report needs it.
 
-    ``programmed``: whether this generation is live; ``error``: raised after the report, so the
-    worker retries with backoff; ``failure_event``: a Warning event to emit whether or not the
-    status changed (a transient failure that keeps repeating)."""
+    ``programmed``: ``Programmed=False`` while this generation is not live (None once it is);
+    ``error``: raised after the report, so the worker retries with backoff; ``failure_event``: a
+    Warning event to emit whether or not the status changed (a transient failure that repeats)."""
 
     outcome: Outcome = field(default_factory=Success)
     overrides: tuple[Condition, ...] = ()
@@ -135,7 +135,9 @@ class RouteReconciler:
             message = f"generation {generation} is not fully applied yet: " + "; ".join(pending[:3])
             programmed = c.condition(c.PROGRAMMED, c.REASON_PENDING, message, generation)
         else:
-            programmed = c.condition(c.PROGRAMMED, c.REASON_PROGRAMMED, "", generation)
+            # Live: no Programmed condition, as a route of the AWS controller has none (so taking over
+            # its routes costs no status write).
+            programmed = None
         annotations: dict[str, str | None] = {}
         arn = result.service_arn or (observed.service.arn if observed.service else None)
         dns = result.service_dns or (observed.service.dns_name if observed.service else None)

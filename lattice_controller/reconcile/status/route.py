@@ -33,8 +33,8 @@ def route_status(
 
     ``overrides`` replace same-type conditions on all our entries, for outcomes known only after
     the diff/apply: e.g. ``Accepted=False/Conflicted`` (service owned by someone else) or
-    ``Accepted=False/CertificateNotFound``. ``programmed`` (whether this generation is live in
-    Lattice) is added to the entries that end up ``Accepted=True``.
+    ``Accepted=False/CertificateNotFound``. ``programmed`` (``Programmed=False``: this generation
+    is not live in Lattice yet) is added to the entries that end up ``Accepted=True``.
     """
     namespace = route.meta.namespace
     ours = []
