@@ -44,10 +44,12 @@ from e2e.scenarios.support_lifecycle import counter_delta, kube, short_id, to_ya
 
 IDENTITY = "lattice-controller-migration"
 RESYNC_SECONDS = 60
-# What the switch may write to Kubernetes, per (verb, resource, object): the Gateway's status once — the
-# Go controller took its address from the first route in its cache order, we take the first by
-# (kind, namespace, name) — and nothing else.
-ALLOWED_KUBE_WRITES = {("patch", "gateways/status", NETWORK): 1}
+# What the switch may write to Kubernetes, per (verb, resource, object): the Gateway's status — the Go
+# controller took its address from the first route in its cache order, we take the first by (kind,
+# namespace, name) — and nothing else. One change; the patch may be sent twice when a second reconcile of
+# the Gateway (queued by the initial listing of its routes) starts before the first write reached the
+# cache — the same payload again, a no-op for the API server.
+ALLOWED_KUBE_WRITES = {("patch", "gateways/status", NETWORK): (1, 2)}
 
 
 @pytest.fixture
@@ -146,6 +148,7 @@ def test_go_state_is_adopted_without_writes_and_cleaned_up(
         )
         go_lattice = lattice_fingerprint(client)
         go_routes = _route_metadata(plane, ns)
+        go_gateway_status = kubectl_json(plane, "get", "gateway", NETWORK, "-n", ns)["status"]
         _check_fixture(state, go_lattice)
 
         audit = AuditLog.of_plane_dir(plane.dir)
@@ -165,11 +168,13 @@ def test_go_state_is_adopted_without_writes_and_cleaned_up(
         assert lattice_fingerprint(client) == go_lattice  # to the last tag: rolling back finds its own state
         assert _route_metadata(plane, ns) == go_routes  # finalizers, annotations and status untouched
         kube_writes = _kube_writes(audit.since_mark(user), ns)
-        assert kube_writes == ALLOWED_KUBE_WRITES, kube_writes
+        assert set(kube_writes) == set(ALLOWED_KUBE_WRITES), kube_writes
+        assert all(low <= kube_writes[k] <= high for k, (low, high) in ALLOWED_KUBE_WRITES.items()), (
+            kube_writes
+        )
         gateway = kubectl_json(plane, "get", "gateway", NETWORK, "-n", ns)
-        assert gateway["status"]["addresses"] == [
-            {"type": "Hostname", "value": state.services["checkout"]["dnsEntry"]["domainName"]}
-        ]
+        address = {"type": "Hostname", "value": state.services["checkout"]["dnsEntry"]["domainName"]}
+        assert gateway["status"] == {**go_gateway_status, "addresses": [address]}  # the address, nothing else
         assert gateway["metadata"]["finalizers"] == ["gateway.k8s.aws/resources"]
 
         # 75/25 → 50/50: one UpdateRule, on the rule the Go controller named.
