@@ -1,7 +1,8 @@
-"""Auth policies and access log subscriptions of services and service networks."""
+"""Auth policies, resource policies and access log subscriptions of services and service networks."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from e2e.fakeaws import lookup, validate
@@ -15,8 +16,11 @@ from e2e.fakeaws.state import LatticeState
 
 
 def forget_policies_of(state: LatticeState, resource_id: str) -> None:
-    """Deleting a service or service network deletes its auth policy and access log subscriptions."""
+    """Deleting a service or service network deletes its auth policy, resource policy and access log
+    subscriptions."""
     state.auth_policies.pop(resource_id, None)
+    for arn in [arn for arn in state.resource_policies if arn.rsplit("/", 1)[-1] == resource_id]:
+        del state.resource_policies[arn]
     for sub_id in [s.id for s in state.access_log_subscriptions.values() if s.resource_id == resource_id]:
         del state.access_log_subscriptions[sub_id]
 
@@ -71,6 +75,44 @@ def delete_auth_policy(state: LatticeState, args: Args) -> Reply:
     resource = _sn_or_service(state, args.get("resourceIdentifier"))
     if state.auth_policies.pop(resource.id, None) is None:
         raise not_found("AUTH_POLICY", resource.id, "auth policy of")
+    return 204, None
+
+
+# --- resource policies (by ARN only, as Lattice: an id is refused) -----------------------------------------
+
+
+def _policy_owner(state: LatticeState, arn: Any) -> ServiceNetwork | Service:
+    if not isinstance(arn, str) or not arn.startswith("arn:"):
+        raise validation_error(f"Invalid resourceArn '{arn}': expected an ARN", "resourceArn")
+    return _sn_or_service(state, arn)
+
+
+@operation("PutResourcePolicy")
+def put_resource_policy(state: LatticeState, args: Args) -> Reply:
+    owner = _policy_owner(state, args.get("resourceArn"))
+    policy = required(args, "policy")
+    try:
+        json.loads(policy)
+    except ValueError:
+        raise validation_error("The policy is not valid JSON", "policy") from None
+    state.resource_policies[owner.arn] = policy
+    return 200, {}
+
+
+@operation("GetResourcePolicy")
+def get_resource_policy(state: LatticeState, args: Args) -> Reply:
+    owner = _policy_owner(state, args.get("resourceArn"))
+    policy = state.resource_policies.get(owner.arn)
+    if policy is None:
+        raise not_found("RESOURCE_POLICY", owner.id, "resource policy of")
+    return 200, {"policy": policy}
+
+
+@operation("DeleteResourcePolicy")
+def delete_resource_policy(state: LatticeState, args: Args) -> Reply:
+    owner = _policy_owner(state, args.get("resourceArn"))
+    if state.resource_policies.pop(owner.arn, None) is None:
+        raise not_found("RESOURCE_POLICY", owner.id, "resource policy of")
     return 204, None
 
 

@@ -46,6 +46,8 @@ class LatticeState:
     sn_vpc_associations: dict[str, ServiceNetworkVpcAssociation] = field(default_factory=dict)
     access_log_subscriptions: dict[str, AccessLogSubscription] = field(default_factory=dict)
     auth_policies: dict[str, AuthPolicy] = field(default_factory=dict)
+    # resource policies (sharing permissions) by the ARN of their service or service network
+    resource_policies: dict[str, str] = field(default_factory=dict)
     client_tokens: dict[tuple[str, str], IdempotencyEntry] = field(default_factory=dict)
     # sharing (see `sharing`): networks of this account shared with others, and others' shared with it
     shared_with: dict[str, set[str]] = field(default_factory=dict)

@@ -1,4 +1,4 @@
-"""Auth policies and access log subscriptions."""
+"""Auth policies, resource policies and access log subscriptions."""
 
 from __future__ import annotations
 
@@ -84,4 +84,57 @@ async def test_access_logs_go_with_their_resource(lattice_client: Any) -> None:
         lattice_client.get_access_log_subscription(accessLogSubscriptionIdentifier=created["id"]),
         "ResourceNotFoundException",
         404,
+    )
+
+
+async def test_auth_policy_on_a_service_network_follows_its_auth_type(lattice_client: Any) -> None:
+    sn = await service_network(lattice_client)
+    await lattice_client.update_service_network(serviceNetworkIdentifier=sn["id"], authType="AWS_IAM")
+    put = await lattice_client.put_auth_policy(resourceIdentifier=sn["id"], policy=POLICY)
+    assert put["state"] == "Active"
+    await lattice_client.update_service_network(serviceNetworkIdentifier=sn["id"], authType="NONE")
+    assert (await lattice_client.get_auth_policy(resourceIdentifier=sn["arn"]))["state"] == "Inactive"
+    await expect_error(
+        lattice_client.put_auth_policy(resourceIdentifier="tg-0123456789abcdefg", policy=POLICY),
+        "ValidationException",
+        400,
+    )
+    await lattice_client.delete_service_network(serviceNetworkIdentifier=sn["id"])
+    await expect_error(
+        lattice_client.get_auth_policy(resourceIdentifier=sn["id"]), "ResourceNotFoundException", 404
+    )
+
+
+async def test_resource_policy_lifecycle(lattice_client: Any) -> None:
+    sn = await service_network(lattice_client)
+    await expect_error(
+        lattice_client.get_resource_policy(resourceArn=sn["arn"]), "ResourceNotFoundException", 404
+    )
+    await lattice_client.put_resource_policy(resourceArn=sn["arn"], policy=POLICY)
+    assert (await lattice_client.get_resource_policy(resourceArn=sn["arn"]))["policy"] == POLICY
+    await expect_error(
+        lattice_client.put_resource_policy(resourceArn=sn["id"], policy=POLICY), "ValidationException", 400
+    )
+    await expect_error(
+        lattice_client.put_resource_policy(resourceArn=sn["arn"], policy="{not json"),
+        "ValidationException",
+        400,
+    )
+    response = await lattice_client.delete_resource_policy(resourceArn=sn["arn"])
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 204
+    await expect_error(
+        lattice_client.delete_resource_policy(resourceArn=sn["arn"]), "ResourceNotFoundException", 404
+    )
+
+
+async def test_resource_policy_goes_with_its_resource(lattice_client: Any) -> None:
+    svc = await service(lattice_client)
+    await lattice_client.put_resource_policy(resourceArn=svc["arn"], policy=POLICY)
+    await lattice_client.delete_service(serviceIdentifier=svc["id"])
+    sn = await service_network(lattice_client)
+    await expect_error(
+        lattice_client.get_resource_policy(resourceArn=svc["arn"]), "ResourceNotFoundException", 404
+    )
+    await expect_error(
+        lattice_client.get_resource_policy(resourceArn=sn["arn"]), "ResourceNotFoundException", 404
     )
