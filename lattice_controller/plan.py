@@ -21,9 +21,9 @@ from lattice_controller.kube import kinds as k
 from lattice_controller.kube.kinds import AnyKind
 from lattice_controller.model.k8s import Route
 from lattice_controller.model.lattice_observed import ObservedRouteState, ObservedServiceNetwork
-from lattice_controller.reconcile.build import BuildSettings, build_route
+from lattice_controller.reconcile.build import BuildSettings, RouteBuild, build_route
 from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, CacheView
-from lattice_controller.reconcile.diff import plan_route
+from lattice_controller.reconcile.diff import Plan, plan_route
 
 PLANNED_KINDS: tuple[AnyKind, ...] = (
     k.GATEWAY_CLASS,
@@ -68,8 +68,26 @@ def load_view(documents: Iterable[Mapping[str, Any]], settings: BuildSettings) -
     return CacheView(stores, {kind.group_kind: kind for kind in PLANNED_KINDS}, settings)
 
 
-def describe_route(view: CacheView, route: Route) -> str:
+NETWORK_ID_PREFIX = "sn-"
+
+
+def plan_from_empty(view: CacheView, route: Route) -> tuple[RouteBuild, Plan]:
+    """The route's build and its plan against an empty account in which every service network the
+    route associates with exists, with id ``sn-<name or id>`` (``NETWORK_ID_PREFIX``)."""
     build = build_route(view.route_snapshot(route), view.settings)
+    networks = tuple(
+        ObservedServiceNetwork(
+            f"{NETWORK_ID_PREFIX}{a.service_network.name_or_id}",
+            f"arn:sn/{a.service_network.name_or_id}",
+            a.service_network.name_or_id,
+        )
+        for a in build.desired.associations
+    )
+    return build, plan_route(build.desired, ObservedRouteState(service_networks=networks))
+
+
+def describe_route(view: CacheView, route: Route) -> str:
+    build, plan = plan_from_empty(view, route)
     lines = [f"{route.kind} {route.meta.key}"]
     if not build.relevant:
         return lines[0] + "\n  not attached to a Gateway of this controller: nothing to do"
@@ -81,15 +99,6 @@ def describe_route(view: CacheView, route: Route) -> str:
         lines.append(f"  parent {parent.parent_ref.name}: {conditions}")
     lines += [f"  warning: {w}" for w in build.warnings]
     lines += [f"  note: {n}" for n in build.notes]
-    networks = tuple(
-        ObservedServiceNetwork(
-            f"sn-{a.service_network.name_or_id}",
-            f"arn:sn/{a.service_network.name_or_id}",
-            a.service_network.name_or_id,
-        )
-        for a in build.desired.associations
-    )
-    plan = plan_route(build.desired, ObservedRouteState(service_networks=networks))
     lines += ["  " + line for line in plan.describe().splitlines()]
     return "\n".join(lines)
 

@@ -4,7 +4,7 @@ AWS calls are the fake's counters (every call as it arrives, split into reads â€
 writes). Kubernetes writes are the controller's create/update/patch/delete requests in the apiserver
 audit log; the controller runs as a ServiceAccount bound to manifests/rbac.yaml's ClusterRole, so any
 403 in that log is a permission the manifest lacks. Scenarios, in order, on one controller with
-RECONCILE_DEFAULT_RESYNC_SECONDS=60:
+RECONCILE_DEFAULT_RESYNC_SECONDS=60 (and LOG_LEVEL=debug, to attribute calls to reconciles):
 
 1. cold create: one HTTPRoute (1 rule, 1 Service backend with 2 endpoints) on the existing network;
 2. weight change: a route with two weighted backends, 50/50 â†’ 80/20;
@@ -58,6 +58,14 @@ class Measured:
     seconds: float
     reconciles: str  # "routes+gateway" reconciles the scenario caused (controller metrics)
     per_reconcile: list[str]  # "httproute bench/r: CreateService, ..." from the controller's debug log
+    cpu_seconds: float | None = None  # process_cpu_seconds_total of the controller (None across a restart)
+
+    @property
+    def cpu_ms_per_reconcile(self) -> str:
+        count = sum(float(n) for n in self.reconciles.split("+"))
+        if self.cpu_seconds is None or count == 0:
+            return "-"
+        return f"{1000 * self.cpu_seconds / count:.1f}"
 
     @property
     def kube_total(self) -> int:
@@ -102,6 +110,7 @@ class Scenarios:
         before = stack.admin.counters()
         process_before = stack.controller
         routes_before, gateway_before = self.reconciles()
+        cpu_before = stack.metric("process_cpu_seconds_total")
         stack.audit.mark()
         log_path = stack.controller.log_path if stack.controller else None
         log_offset = log_path.stat().st_size if log_path else 0
@@ -112,15 +121,17 @@ class Scenarios:
         seconds = time.monotonic() - began
         entries = stack.audit.since_mark(stack.controller_user)
         self.denied += [f"{e.verb} {e.resource}" for e in forbidden(entries)]
+        cpu: float | None = stack.metric("process_cpu_seconds_total") - cpu_before
         if stack.controller is not process_before:
             routes_before = gateway_before = 0.0
+            cpu = None
         routes_after, gateway_after = self.reconciles()
         done = f"{routes_after - routes_before:.0f}+{gateway_after - gateway_before:.0f}"
         aws = AwsCalls(counter_delta(before, stack.admin.counters()))
         if stack.controller is not process_before or log_path is None:
             log_path, log_offset = (stack.controller.log_path if stack.controller else None), 0
         attributed = calls_per_reconcile(log_path, log_offset) if log_path else []
-        result = Measured(name, aws, kube_writes(entries), seconds, done, attributed)
+        result = Measured(name, aws, kube_writes(entries), seconds, done, attributed, cpu)
         self.results.append(result)
         return result
 
@@ -223,10 +234,36 @@ class Scenarios:
 
 def report(results: list[Measured], denied: list[str]) -> int:
     rows = [
-        [m.scenario, m.aws.total, m.aws.reads, m.aws.writes, m.kube_total, m.reconciles, f"{m.seconds:.1f}"]
+        [
+            m.scenario,
+            m.aws.total,
+            m.aws.reads,
+            m.aws.writes,
+            m.kube_total,
+            m.reconciles,
+            f"{m.seconds:.1f}",
+            "-" if m.cpu_seconds is None else f"{m.cpu_seconds:.2f}",
+            m.cpu_ms_per_reconcile,
+        ]
         for m in results
     ]
-    print_table(["scenario", "AWS calls", "reads", "writes", "k8s writes", "reconciles route+gw", "s"], rows)
+    print_table(
+        [
+            "scenario",
+            "AWS calls",
+            "reads",
+            "writes",
+            "k8s writes",
+            "reconciles route+gw",
+            "s",
+            "CPU s",
+            "CPU ms/reconcile",
+        ],
+        rows,
+    )
+    print(
+        "CPU: the controller's process_cpu_seconds_total over the scenario (idle time and logging included)"
+    )
     print()
     for m in results:
         print(f"{m.scenario}:\n  AWS  {m.aws.describe()}")

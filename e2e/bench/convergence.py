@@ -213,11 +213,10 @@ class ConvergenceBench:
             env["AWS_API_RATE_LIMIT"] = str(self.args.client_rate)
         controller = stack.start_controller(wait_ready=False, **env)
         profiler = None
-        if profile_dir is not None:
+        if profile_dir is not None:  # started at the first AWS call: start-up imports are not reconciles
             profiler = Profiler(
                 controller.process.pid, profile_dir / f"{workload.routes}x{workload.rules}-w{workers}.txt"
             )
-            profiler.start()
         want = {
             "vpc-lattice:CreateService": workload.routes,
             "vpc-lattice:RegisterTargets": workload.routes,
@@ -240,6 +239,8 @@ class ConvergenceBench:
             if began is None:
                 began = now
                 cpu_began = stack.metric("process_cpu_seconds_total")
+                if profiler is not None:
+                    profiler.start()
             throttled = stack.admin.faults().get("injected", {}).get("throttled", {})
             ok = {k: n - int(throttled.get(k, 0)) for k, n in counts.items()}
             writes = sum(n for k, n in counts.items() if not is_read(k))

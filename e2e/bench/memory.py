@@ -15,6 +15,10 @@ Two measurements:
    class, so they are cached but no Lattice resources are built (the cache is what the budget is
    about); `--attached` attaches them to the controller's Gateway instead (1,000 Lattice services on the
    fake, several minutes).
+3. with `--attached --resync`: the controller runs with RECONCILE_DEFAULT_RESYNC_SECONDS=60; once every
+   route has converged, one full periodic resync cycle (every route reconciled once more, nothing changed)
+   is counted: AWS reads by operation, AWS writes and Kubernetes writes (both must be 0), and the time
+   from the cycle's first reconcile to its last.
 """
 
 from __future__ import annotations
@@ -204,6 +208,64 @@ def create_objects(stack: Any, routes: int, namespaces: int, pods: int, parent: 
 # ----- main --------------------------------------------------------------------------------------------
 
 
+ACCOUNT_WIDE_LISTS = ("ListServices", "ListServiceNetworks", "ListTargetGroups", "GetResources")
+
+
+def idle_resync_cycle(stack: Any, routes: int) -> dict[str, Any]:
+    """Counts of one full periodic resync cycle with nothing changed (see the module docstring)."""
+    from e2e.bench.stack import counter_delta, is_read, kube_writes, wait_for
+
+    def reconciled() -> float:
+        return float(stack.metric("controller_runtime_reconcile_total", controller="httproute"))
+
+    base = reconciled()
+    before = stack.admin.counters()
+    stack.audit.mark()
+    wait_for("the resync cycle to start", lambda: reconciled() > base, 150, stack)
+    started = time.monotonic()
+    wait_for("every route reconciled by the resync", lambda: reconciled() >= base + routes, 600, stack)
+    finished = time.monotonic()
+    stack.wait_quiet(quiet_seconds=3.0, timeout=600)
+    delta = counter_delta(before, stack.admin.counters())
+    entries = stack.audit.since_mark(stack.controller_user)
+    return {
+        "seconds": finished - started,
+        "reads": {k.split(":", 1)[-1]: n for k, n in delta.items() if is_read(k)},
+        "writes": {k.split(":", 1)[-1]: n for k, n in delta.items() if not is_read(k)},
+        "kube_writes": kube_writes(entries),
+        "reconciles": reconciled() - base,
+    }
+
+
+def report_cycle(cycle: dict[str, Any], routes: int) -> bool:
+    from e2e.bench.stack import print_table, verdict
+
+    reads: dict[str, int] = cycle["reads"]
+    print(
+        f"\nidle resync cycle of {routes} routes: {cycle['reconciles']:.0f} route reconciles in "
+        f"{cycle['seconds']:.1f} s (first to last)"
+    )
+    print_table(
+        ["operation", "calls", "per route"],
+        [[op, n, f"{n / routes:.2f}"] for op, n in sorted(reads.items(), key=lambda item: -item[1])],
+    )
+    account_wide = {op: reads.get(op, 0) for op in ACCOUNT_WIDE_LISTS}
+    scoped = sum(reads.values()) - sum(account_wide.values())
+    print(f"INFO  route-scoped reads: {scoped} = {scoped / routes:.2f} per route")
+    ok = verdict(
+        "idle resync: 0 AWS writes, 0 Kubernetes writes",
+        not cycle["writes"] and not cycle["kube_writes"],
+        f"AWS {cycle['writes'] or 0}, Kubernetes {cycle['kube_writes'] or 0}",
+    )
+    pages = max(1, -(-routes // 100))
+    ok &= verdict(
+        f"idle resync: account-wide listings <= one paginated list each ({pages} pages of 100)",
+        all(n <= pages + 1 for n in account_wide.values()),
+        ", ".join(f"{op}x{n}" for op, n in account_wide.items()),
+    )
+    return ok
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m e2e.bench.memory",
@@ -216,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--attached", action="store_true", help="attach the routes to the controller's Gateway"
     )
+    parser.add_argument(
+        "--resync", action="store_true", help="with --attached: count one idle periodic resync cycle"
+    )
     parser.add_argument("--probe", metavar="KUBECONFIG", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.probe:
@@ -224,13 +289,16 @@ def main(argv: list[str] | None = None) -> int:
 
     from e2e.bench.stack import GATEWAY, GATEWAY_API, NAMESPACE, BenchStack, print_table, verdict, wait_for
 
+    resync = args.resync and args.attached
+    cycle: dict[str, Any] = {}
+
     try:
         stack = BenchStack.start("memory")
     except Exception as exc:
         print(f"could not start the benchmark stack: {exc}", file=sys.stderr)
         return 2
     try:
-        controller = stack.start_controller()
+        controller = stack.start_controller(RECONCILE_DEFAULT_RESYNC_SECONDS="60" if resync else "0")
         stack.wait_gateway_programmed()
         stack.wait_quiet(quiet_seconds=2.0)
         time.sleep(2)
@@ -261,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(3)
         loaded = proc_status(controller.process.pid)
         route_reconciles = stack.metric("controller_runtime_reconcile_total", controller="httproute")
+        if resync:
+            cycle = idle_resync_cycle(stack, args.routes)
         # A restart lists everything at once (pages of 500) instead of receiving watch events one by one.
         restarted = stack.start_controller()
         wait_for(
@@ -321,7 +391,10 @@ def main(argv: list[str] | None = None) -> int:
         f"per cached object {cache_bytes / max(objects, 1) / 1024:.1f} KiB; "
         f"per endpoint (upper bound) {cache_bytes / max(endpoints, 1):.0f} B"
     )
-    ok = verdict(
+    ok = True
+    if cycle:
+        ok &= report_cycle(cycle, args.routes)
+    ok &= verdict(
         f"{routes} routes and {endpoints} pods in the cache: controller RSS <= 128 MiB",
         max(loaded["VmRSS"], relisted["VmRSS"]) <= 128 * MIB,
         f"controller VmRSS {loaded['VmRSS'] / MIB:.1f} MiB, {relisted['VmRSS'] / MIB:.1f} MiB restarted "

@@ -1,0 +1,246 @@
+"""Faults injected while the workload runs, and the two controller replicas they hit.
+
+* `kill9`: kill -9 a random replica at whatever point it is, then start a fresh one;
+* `leader`: stop the leading replica (SIGTERM) and start a fresh one; the standby takes over;
+* `errors`: 20 % of Lattice calls answer HTTP 500 for a few seconds;
+* `throttle`: a throttling storm (1 request/s per operation) for a few seconds;
+* `apiserver`: kube-apiserver stopped and started again (every watch breaks);
+* `oob`: an out-of-band change of a Lattice resource the controller owns: delete a service, listener,
+  rule, association or target group; change a rule's match, a target group's health check; deregister
+  a target. Lattice refuses some (a target group still in use): those count as refused.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from e2e.bench.stack import BenchStack
+from e2e.harness.controller import MANAGED_BY, ControllerProcess, controller_env
+from e2e.harness.lattice_view import MANAGED_BY_KEY, lattice_client
+
+LEASE_NAMESPACE = "aws-application-networking-system"
+STORM_OPERATIONS = (
+    "CreateService",
+    "CreateRule",
+    "UpdateRule",
+    "RegisterTargets",
+    "ListRules",
+    "ListTargets",
+)
+FAULT_KINDS = ("kill9", "leader", "errors", "throttle", "apiserver", "oob")
+
+
+def tagging_client(endpoint: str, region: str = "us-west-2") -> Any:
+    return boto3.client(
+        "resourcegroupstaggingapi",
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def managed_arns(endpoint: str, managed_by: str = MANAGED_BY) -> dict[str, dict[str, str]]:
+    """ARN → tags of every resource carrying ``ManagedBy=managed_by`` (tagging API, all pages)."""
+    client = tagging_client(endpoint)
+    found: dict[str, dict[str, str]] = {}
+    token = ""
+    while True:
+        page = client.get_resources(
+            TagFilters=[{"Key": MANAGED_BY_KEY, "Values": [managed_by]}], PaginationToken=token
+        )
+        for item in page.get("ResourceTagMappingList", []):
+            found[item["ResourceARN"]] = {t["Key"]: t["Value"] for t in item.get("Tags", [])}
+        token = page.get("PaginationToken") or ""
+        if not token:
+            return found
+
+
+@dataclass
+class Replicas:
+    """Two controller processes with --leader-elect; replaced, never restarted in place."""
+
+    stack: BenchStack
+    env: dict[str, str] = field(default_factory=dict)
+    processes: list[ControllerProcess] = field(default_factory=list)
+    logs: list[Any] = field(default_factory=list)
+
+    def start(self, count: int = 2, **env: str) -> None:
+        self.env = controller_env(
+            self.stack.fake.env(),
+            DEFAULT_SERVICE_NETWORK="app-network",
+            POD_NAMESPACE=LEASE_NAMESPACE,
+            **env,
+        )
+        for _ in range(count):
+            self.processes.append(self._new())
+
+    def _new(self) -> ControllerProcess:
+        process = ControllerProcess.start(
+            self.stack.controller_kubeconfig, self.env, leader_elect=True, wait_ready=False
+        )
+        self.logs.append(process.log_path)
+        return process
+
+    def leader(self) -> ControllerProcess | None:
+        """The replica whose log says it became leader last (None if none has)."""
+        best: tuple[float, ControllerProcess] | None = None
+        for process in self.processes:
+            if process.process.poll() is not None:
+                continue
+            for line in process.log_path.read_text(errors="replace").splitlines():
+                if '"became leader"' in line:
+                    stamp = json.loads(line).get("timestamp", "")
+                    key = time.mktime(time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S")) if stamp else 0.0
+                    if best is None or key >= best[0]:
+                        best = (key, process)
+        return best[1] if best else None
+
+    def replace(self, victim: ControllerProcess, *, kill: bool) -> None:
+        if kill:
+            victim.kill()
+        else:
+            victim.stop()
+        self.processes = [p for p in self.processes if p is not victim] + [self._new()]
+
+    def metric(self, name: str, **labels: str) -> float:
+        total = 0.0
+        for process in self.processes:
+            try:
+                text = process.metrics()
+            except OSError:
+                continue
+            for line in text.splitlines():
+                head, _, value = line.rpartition(" ")
+                metric, _, label_text = head.partition("{")
+                if metric == name and all(f'{k}="{v}"' in label_text for k, v in labels.items()):
+                    total += float(value)
+        return total
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            process.stop()
+        self.processes = []
+        for path in self.logs:
+            path.unlink(missing_ok=True)
+
+
+class Faults:
+    def __init__(self, stack: BenchStack, replicas: Replicas, rng: random.Random) -> None:
+        self.stack = stack
+        self.replicas = replicas
+        self.rng = rng
+        self.injected: Counter[str] = Counter()
+        self.refused: Counter[str] = Counter()
+        self._clear_at: float | None = None
+        self.lattice = lattice_client(stack.fake.endpoint)
+
+    def inject(self, kind: str | None = None) -> str:
+        kind = kind or self.rng.choice(FAULT_KINDS)
+        description = getattr(self, f"_{kind}")()
+        self.injected[kind] += 1
+        return f"{kind}: {description}"
+
+    def tick(self) -> None:
+        """Clear a timed fault (5xx period, throttling storm) whose time is up."""
+        if self._clear_at is not None and time.monotonic() >= self._clear_at:
+            self.stack.admin.clear_faults()
+            self._clear_at = None
+
+    def clear(self) -> None:
+        self.stack.admin.clear_faults()
+        self._clear_at = None
+
+    # --- the faults --------------------------------------------------------------------------------
+
+    def _kill9(self) -> str:
+        victim = self.rng.choice(self.replicas.processes)
+        self.replicas.replace(victim, kill=True)
+        return f"killed pid {victim.process.pid}"
+
+    def _leader(self) -> str:
+        leader = self.replicas.leader()
+        if leader is None:
+            return self._kill9()
+        self.replicas.replace(leader, kill=self.rng.random() < 0.5)
+        return f"leader pid {leader.process.pid} gone"
+
+    def _errors(self) -> str:
+        seconds = self.rng.uniform(3, 8)
+        self.stack.admin.set_error_rate(
+            0.2, operation="vpc-lattice:*", status=500, seed=self.rng.randint(0, 2**31)
+        )
+        self._clear_at = time.monotonic() + seconds
+        return f"20 % HTTP 500 for {seconds:.1f} s"
+
+    def _throttle(self) -> str:
+        seconds = self.rng.uniform(3, 8)
+        for operation in STORM_OPERATIONS:
+            self.stack.admin.set_throttle(f"vpc-lattice:{operation}", 1, burst=1)
+        self._clear_at = time.monotonic() + seconds
+        return f"1 request/s per operation for {seconds:.1f} s"
+
+    def _apiserver(self) -> str:
+        downtime = self.rng.uniform(0.5, 3)
+        self.stack.plane.restart_apiserver(downtime=downtime)
+        return f"restarted after {downtime:.1f} s down"
+
+    def _oob(self) -> str:
+        ours = sorted(managed_arns(self.stack.fake.endpoint))
+        candidates = [
+            a for a in ours if ":servicenetwork/" not in a and "servicenetworkvpcassociation" not in a
+        ]
+        if not candidates:
+            return "nothing to change yet"
+        arn = self.rng.choice(candidates)
+        try:
+            return self._change(arn)
+        except self.lattice.exceptions.ClientError as exc:
+            self.refused["oob"] += 1
+            return f"refused: {arn.rsplit(':', 1)[-1]} {exc.response.get('Error', {}).get('Code')}"
+
+    def _change(self, arn: str) -> str:
+        c = self.lattice
+        path = arn.rsplit(":", 1)[-1]
+        parts = path.split("/")
+        if parts[0] == "targetgroup":
+            tg_id = parts[1]
+            choice = self.rng.choice(["delete", "health", "deregister"])
+            if choice == "delete":
+                c.delete_target_group(targetGroupIdentifier=tg_id)
+            elif choice == "health":
+                c.update_target_group(targetGroupIdentifier=tg_id, healthCheck={"path": "/chaos"})
+            else:
+                targets = c.list_targets(targetGroupIdentifier=tg_id).get("items", [])
+                if not targets:
+                    return f"target group {tg_id} has no target to deregister"
+                target = self.rng.choice(targets)
+                c.deregister_targets(
+                    targetGroupIdentifier=tg_id, targets=[{"id": target["id"], "port": target["port"]}]
+                )
+            return f"{choice} target group {tg_id}"
+        if parts[0] == "servicenetworkserviceassociation":
+            c.delete_service_network_service_association(serviceNetworkServiceAssociationIdentifier=parts[1])
+            return f"delete association {parts[1]}"
+        if parts[0] == "service" and len(parts) == 2:
+            c.delete_service(serviceIdentifier=parts[1])
+            return f"delete service {parts[1]}"
+        if parts[0] == "service" and len(parts) == 4:
+            c.delete_listener(serviceIdentifier=parts[1], listenerIdentifier=parts[3])
+            return f"delete listener {parts[3]}"
+        if parts[0] == "service" and len(parts) == 6:
+            ids = {"serviceIdentifier": parts[1], "listenerIdentifier": parts[3], "ruleIdentifier": parts[5]}
+            if self.rng.random() < 0.5:
+                c.delete_rule(**ids)
+                return f"delete rule {parts[5]}"
+            match = {"httpMatch": {"pathMatch": {"match": {"prefix": "/chaos"}, "caseSensitive": True}}}
+            c.update_rule(**ids, match=match)
+            return f"change match of rule {parts[5]}"
+        return f"no change known for {path}"
