@@ -10,7 +10,7 @@ Environment variables (names, defaults and meaning as in the Go controller v2.1.
 ``DEFAULT_SERVICE_NETWORK``         ""                         service network created/used by default
 ``ENABLE_SERVICE_NETWORK_OVERRIDE`` false                      only effective with DEFAULT_SERVICE_NETWORK set
 ``DISABLE_TAGGING_SERVICE_API``     false                      Lattice tag calls instead of the tagging API
-``ROUTE_MAX_CONCURRENT_RECONCILES`` 4 (reference: 1)           workers of each route controller (≥ 1)
+``ROUTE_MAX_CONCURRENT_RECONCILES`` 32 (reference: 1)          workers of each route controller (≥ 1)
 ``RECONCILE_DEFAULT_RESYNC_SECONDS`` 0                         0 = off, else ≥ 60: requeue after success
 ``WEBHOOK_ENABLED``                 false                      readiness-gate webhook (not implemented yet)
 ``LOG_LEVEL``                       info                       debug, info, warn, error, panic
@@ -76,10 +76,13 @@ class MetadataSource(Protocol):
     async def cluster_name(self) -> str: ...
 
 
-# Measured (python -m e2e.bench.concurrency, 100 routes, 30-80 ms per AWS call): 1 worker 41 s, 2 → 20.7 s,
-# 4 → 10.6 s, 8 → 6.0 s; under a 10 calls/s per-operation limit 8 workers is no faster than 4 and gets
-# throttled. Gateway reconciles make no AWS writes and share their reads: 1 is enough.
-DEFAULT_ROUTE_WORKERS = 4
+# Measured (python -m e2e.bench.convergence: 50-150 ms per AWS call, 10 requests/s per operation, the
+# client-side limit on): 100 new routes take 2.38x the throttle floor with 4 workers, 1.59x with 8, 1.35x
+# with 16 and 1.15x with 32; 500 routes 1.11x (16) / 1.13x (32); 100 routes of 5 or 10 rules 1.02-1.04x
+# with either. Each route is a chain of ~6 sequential calls, so the workers must cover rate x chain
+# latency; the client-side limit keeps more workers from turning into throttling. Gateway reconciles make
+# no AWS writes and share their reads: 1 is enough.
+DEFAULT_ROUTE_WORKERS = 32
 # AWS throttles each API operation of an account separately. The controller paces itself per operation at
 # this rate (burst = rate) so a burst of routes waits for its turn instead of being refused and backing off;
 # python -m e2e.bench.convergence measures it against a server-side limit of 10 requests/s per operation.

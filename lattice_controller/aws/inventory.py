@@ -34,7 +34,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lattice_controller.aws.inventory_tags import TARGET_GROUP_TAGS, TaggedListings
+from lattice_controller.aws.inventory_tags import TARGET_GROUP_TAGS, RouteIndex, TaggedListings
 from lattice_controller.aws.lattice import Json, LatticeApi
 from lattice_controller.aws.listings import Listing, ListingKey
 from lattice_controller.aws.tagging import TagStore
@@ -83,6 +83,7 @@ class LatticeInventory(TaggedListings):
         self._clock = clock
         self._listings: dict[ListingKey, _Listing] = {}
         self._tag_filters: dict[ListingKey, tuple[frozenset[str], dict[str, str]]] = {}
+        self._route_index: dict[ListingKey, RouteIndex] = {}
         self._taken_service_names: set[str] = set()
         self.stats = InventoryStats()
         lattice.add_write_observer(self._on_write)

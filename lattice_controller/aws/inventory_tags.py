@@ -27,6 +27,7 @@ from typing import Any
 from lattice_controller.aws.lattice import Json
 from lattice_controller.aws.listings import Listing, ListingKey
 from lattice_controller.aws.tagging import TARGET_GROUP_RESOURCE_TYPE, Tags, TagStore
+from lattice_controller.model import tags as tag_keys
 
 TARGET_GROUP_TAGS: ListingKey = (Listing.TARGET_GROUP_TAGS,)
 MANAGED_RESOURCE_TYPES = ("vpc-lattice",)
@@ -68,11 +69,39 @@ class TaggedTargetGroup:
         return str(self.summary["arn"])
 
 
+@dataclass(slots=True)
+class RouteIndex:
+    """A tag-filtered listing's resources grouped by the route tags they carry (``K8SRouteName``,
+    ``K8SRouteNamespace``): built once per listing and kept current by our own writes, so a route
+    finds its own resources without scanning everything ManagedBy us (a scan per reconcile made a
+    burst of N routes cost N² work)."""
+
+    listing: dict[str, Tags]
+    by_route: dict[tuple[str, str], dict[str, Tags]]
+
+    @classmethod
+    def build(cls, listing: dict[str, Tags]) -> RouteIndex:
+        index = cls(listing, {})
+        for arn, tags in listing.items():
+            index.add(arn, tags)
+        return index
+
+    def add(self, arn: str, tags: Tags) -> None:
+        route = (tags.get(tag_keys.ROUTE_NAME), tags.get(tag_keys.ROUTE_NAMESPACE))
+        if route[0] is not None and route[1] is not None:
+            self.by_route.setdefault((route[0], route[1]), {})[arn] = tags
+
+    def remove(self, arn: str) -> None:
+        for found in self.by_route.values():
+            found.pop(arn, None)
+
+
 class TaggedListings:
     """The tag-filtered listings of ``LatticeInventory``; it provides the cache primitives below."""
 
     _tags: TagStore
     _tag_filters: dict[ListingKey, tuple[frozenset[str], dict[str, str]]]
+    _route_index: dict[ListingKey, RouteIndex]
 
     # -- provided by the inventory's cache ------------------------------------------------------
 
@@ -94,17 +123,35 @@ class TaggedListings:
         """Tagging API only: ``arn → tags`` of resources of ``resource_types`` (``"vpc-lattice:service"``,
         ``"vpc-lattice:targetgroup"``, …) carrying every pair of ``tags``: one ``GetResources`` per
         filter per cycle. Creates, deletes and tag writes of this process keep it current."""
+        _, listing = await self._tagged_listing(resource_types, tags)
+        return dict(listing)
+
+    async def _tagged_listing(
+        self, resource_types: Sequence[str], tags: Mapping[str, str]
+    ) -> tuple[ListingKey, dict[str, Tags]]:
+        """The listing's key and its live dict (shared: never modify it, never hand it out)."""
         types = frozenset(resource_types)
         key = (Listing.TAGGED, *sorted(types), "|", *sorted(f"{k}={v}" for k, v in tags.items()))
         self._tag_filters[key] = (types, dict(tags))
         listing: list[dict[str, Tags]] = await self._listing(
             key, lambda: self._fetch_tagged(sorted(types), dict(tags))
         )
-        return dict(listing[0])
+        return key, listing[0]
 
     async def managed(self, managed_tags: Mapping[str, str]) -> dict[str, Tags]:
         """The shared listing: ``MANAGED_RESOURCE_TYPES`` carrying ``managed_tags`` (our ManagedBy)."""
         return await self.tagged(MANAGED_RESOURCE_TYPES, managed_tags)
+
+    async def managed_of_route(
+        self, managed_tags: Mapping[str, str], route_name: str, route_namespace: str
+    ) -> dict[str, Tags]:
+        """The part of ``managed(managed_tags)`` tagged with this route's name and namespace (its
+        services and target groups), looked up in a ``RouteIndex`` instead of scanned."""
+        key, listing = await self._tagged_listing(MANAGED_RESOURCE_TYPES, managed_tags)
+        index = self._route_index.get(key)
+        if index is None or index.listing is not listing:
+            index = self._route_index[key] = RouteIndex.build(listing)
+        return dict(index.by_route.get((route_name, route_namespace), {}))
 
     async def tags_of_many(self, arns: Sequence[str], *, managed_tags: Mapping[str, str]) -> dict[str, Tags]:
         """Tags of each ARN (``{}`` for untagged or unknown ones), as ``TagStore.tags_of_many`` gives
@@ -113,7 +160,7 @@ class TaggedListings:
         ``TagStore.tags_of_many`` unchanged (``ListTagsForResource`` per ARN through the tag cache)."""
         if not self._tags.use_tagging_api:
             return await self._tags.tags_of_many(arns)
-        listed = await self.managed(managed_tags) if arns else {}
+        listed = (await self._tagged_listing(MANAGED_RESOURCE_TYPES, managed_tags))[1] if arns else {}
         found = {arn: dict(listed[arn]) for arn in arns if arn in listed}
         missing = [arn for arn in dict.fromkeys(arns) if arn not in found]
         if missing:
@@ -155,24 +202,34 @@ class TaggedListings:
 
     # -- applying our own writes ------------------------------------------------------------------
 
-    def _tagged_listings(self) -> list[tuple[frozenset[str], dict[str, str], dict[str, Tags]]]:
+    def _tagged_listings(self) -> list[tuple[ListingKey, frozenset[str], dict[str, str], dict[str, Tags]]]:
         out = []
         for key, (types, tags) in list(self._tag_filters.items()):
             loaded = self._loaded(key)
             if loaded is not None:
-                out.append((types, tags, loaded[0]))
+                out.append((key, types, tags, loaded[0]))
         return out
+
+    def _indexed(self, key: ListingKey, listing: dict[str, Tags]) -> RouteIndex | None:
+        index = self._route_index.get(key)
+        return index if index is not None and index.listing is listing else None
 
     def _tagged_created(self, arn: str, tags: Mapping[str, str] | None) -> None:
         """A resource we created with ``tags`` (a create without tags matches no filter)."""
         tags = tags or {}
-        for types, wanted, found in self._tagged_listings():
+        for key, types, wanted, found in self._tagged_listings():
             if matches_type_filter(arn, types) and all(tags.get(k) == v for k, v in wanted.items()):
                 found[arn] = dict(tags)
+                index = self._indexed(key, found)
+                if index is not None:
+                    index.add(arn, found[arn])
 
     def _tagged_deleted(self, arn: str) -> None:
-        for _, _, found in self._tagged_listings():
+        for key, _, _, found in self._tagged_listings():
             found.pop(arn, None)
+            index = self._indexed(key, found)
+            if index is not None:
+                index.remove(arn)
 
     def _tags_written_to_listings(self, arn: str, added: Mapping[str, str], removed: list[str]) -> None:
         for key, (types, wanted) in list(self._tag_filters.items()):
@@ -180,9 +237,14 @@ class TaggedListings:
             if loaded is None or not matches_type_filter(arn, types):
                 continue
             found = loaded[0]
+            index = self._indexed(key, found)
+            if index is not None:
+                index.remove(arn)
             if arn in found:
                 found[arn] = {k: v for k, v in found[arn].items() if k not in removed} | dict(added)
                 if not all(found[arn].get(k) == v for k, v in wanted.items()):
                     del found[arn]
+                elif index is not None:
+                    index.add(arn, found[arn])
             elif any(k in wanted for k in added):
                 self._drop(key)  # it may match now; its other tags are unknown here

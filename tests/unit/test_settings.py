@@ -74,7 +74,7 @@ async def test_defaults_match_the_reference() -> None:
         cluster_name="c1",
         lattice_endpoint="",
     )
-    assert settings.route_max_concurrent_reconciles == 4  # measured default, see settings.py
+    assert settings.route_max_concurrent_reconciles == 32  # measured default, see settings.py
     assert settings.reconcile_default_resync_seconds == 0
     assert settings.log_level == "info"
     assert settings.enforce_reference_grants is True

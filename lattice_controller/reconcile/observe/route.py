@@ -158,13 +158,8 @@ class _RouteObserver:
             or inventory.service_name_taken(spec.name)
         ):
             return False
-        managed = await inventory.managed(self._managed_tags())
-        route = (spec.route.name, spec.route.namespace)
-        return not any(
-            resource_type(arn) == SERVICE_RESOURCE_TYPE
-            and (tags.get(tag_keys.ROUTE_NAME), tags.get(tag_keys.ROUTE_NAMESPACE)) == route
-            for arn, tags in managed.items()
-        )
+        owned = await inventory.managed_of_route(self._managed_tags(), spec.route.name, spec.route.namespace)
+        return not any(resource_type(arn) == SERVICE_RESOURCE_TYPE for arn in owned)
 
     def _managed_tags(self) -> dict[str, str]:
         return {tag_keys.MANAGED_BY: self.desired.managed_by}

@@ -69,10 +69,12 @@ class TargetGroupObserver:
         }
         if not self.use_tagging_api:
             return await self.inventory.target_groups_tagged(identity)
-        managed = await self.inventory.managed({tag_keys.MANAGED_BY: self.desired.managed_by})
+        owned = await self.inventory.managed_of_route(
+            {tag_keys.MANAGED_BY: self.desired.managed_by}, route.name, route.namespace
+        )
         ours = {
             arn: tags
-            for arn, tags in managed.items()
+            for arn, tags in owned.items()
             if resource_type(arn) == TARGET_GROUP_RESOURCE_TYPE
             and all(tags.get(k) == v for k, v in identity.items())
         }
