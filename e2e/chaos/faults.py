@@ -5,15 +5,18 @@
 * `errors`: 20 % of Lattice calls answer HTTP 500 for a few seconds;
 * `throttle`: a throttling storm (1 request/s per operation) for a few seconds;
 * `apiserver`: kube-apiserver stopped and started again (every watch breaks);
-* `oob`: an out-of-band change of a Lattice resource the controller owns: delete a service, listener,
-  rule, association or target group; change a rule's match, a target group's health check; deregister
-  a target. Lattice refuses some (a target group still in use): those count as refused.
+* `oob`: an out-of-band change of a Lattice resource the controller owns (`OOB_CHANGES`): delete a
+  service, association, listener, rule or target group; change a rule's match or a target group's health
+  check; deregister a target. Lattice refuses some (a target group still in use): those count as
+  refused. With nothing to change yet, the fault is deferred to the next slot; `oob_round` makes one
+  change of every kind at once.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -35,6 +38,16 @@ STORM_OPERATIONS = (
     "ListTargets",
 )
 FAULT_KINDS = ("kill9", "leader", "errors", "throttle", "apiserver", "oob")
+OOB_CHANGES = (
+    "delete-service",
+    "delete-association",
+    "delete-listener",
+    "delete-rule",
+    "change-rule",
+    "delete-target-group",
+    "change-health-check",
+    "deregister-target",
+)
 
 
 def tagging_client(endpoint: str, region: str = "us-west-2") -> Any:
@@ -139,13 +152,17 @@ class Faults:
         self.rng = rng
         self.injected: Counter[str] = Counter()
         self.refused: Counter[str] = Counter()
+        self.changes: Counter[str] = Counter()  # out-of-band changes Lattice accepted, by kind
+        self.deferred = 0
         self._clear_at: float | None = None
         self.lattice = lattice_client(stack.fake.endpoint)
 
     def inject(self, kind: str | None = None) -> str:
         kind = kind or self.rng.choice(FAULT_KINDS)
+        deferred = self.deferred
         description = getattr(self, f"_{kind}")()
-        self.injected[kind] += 1
+        if self.deferred == deferred:
+            self.injected[kind] += 1
         return f"{kind}: {description}"
 
     def tick(self) -> None:
@@ -193,54 +210,76 @@ class Faults:
         return f"restarted after {downtime:.1f} s down"
 
     def _oob(self) -> str:
+        kinds = list(OOB_CHANGES)
+        self.rng.shuffle(kinds)
         ours = sorted(managed_arns(self.stack.fake.endpoint))
-        candidates = [
-            a for a in ours if ":servicenetwork/" not in a and "servicenetworkvpcassociation" not in a
-        ]
-        if not candidates:
-            return "nothing to change yet"
-        arn = self.rng.choice(candidates)
-        try:
-            return self._change(arn)
-        except self.lattice.exceptions.ClientError as exc:
-            self.refused["oob"] += 1
-            return f"refused: {arn.rsplit(':', 1)[-1]} {exc.response.get('Error', {}).get('Code')}"
+        for kind in kinds:
+            done = self.change(kind, ours)
+            if done is not None:
+                return done
+        self.deferred += 1
+        return f"nothing to change yet ({len(ours)} resources tagged ManagedBy us): deferred"
 
-    def _change(self, arn: str) -> str:
+    def oob_round(self) -> list[str]:
+        """One out-of-band change of every kind (where a resource of that kind exists)."""
+        done = []
+        for kind in OOB_CHANGES:
+            result = self.change(kind, sorted(managed_arns(self.stack.fake.endpoint)))
+            if result is not None:
+                self.injected["oob"] += 1
+                done.append(result)
+        return done
+
+    def change(self, kind: str, ours: list[str]) -> str | None:
+        """Apply out-of-band change ``kind`` to a random resource of ours; None if there is none."""
+        pattern = {
+            "delete-service": r":service/svc-[^/]+$",
+            "delete-association": r":servicenetworkserviceassociation/",
+            "delete-listener": r"/listener/listener-[^/]+$",
+            "delete-rule": r"/rule/rule-[^/]+$",
+            "change-rule": r"/rule/rule-[^/]+$",
+            "delete-target-group": r":targetgroup/",
+            "change-health-check": r":targetgroup/",
+            "deregister-target": r":targetgroup/",
+        }[kind]
+        candidates = [arn for arn in ours if re.search(pattern, arn)]
+        if not candidates:
+            return None
+        arn = self.rng.choice(candidates)
+        parts = arn.rsplit(":", 1)[-1].split("/")
+        try:
+            what = self._apply(kind, parts)
+        except self.lattice.exceptions.ClientError as exc:
+            self.refused[kind] += 1
+            return f"{kind} {parts[-1]}: refused ({exc.response.get('Error', {}).get('Code')})"
+        self.changes[kind] += 1
+        return f"{kind} {what}"
+
+    def _apply(self, kind: str, parts: list[str]) -> str:
         c = self.lattice
-        path = arn.rsplit(":", 1)[-1]
-        parts = path.split("/")
-        if parts[0] == "targetgroup":
-            tg_id = parts[1]
-            choice = self.rng.choice(["delete", "health", "deregister"])
-            if choice == "delete":
-                c.delete_target_group(targetGroupIdentifier=tg_id)
-            elif choice == "health":
-                c.update_target_group(targetGroupIdentifier=tg_id, healthCheck={"path": "/chaos"})
-            else:
-                targets = c.list_targets(targetGroupIdentifier=tg_id).get("items", [])
-                if not targets:
-                    return f"target group {tg_id} has no target to deregister"
-                target = self.rng.choice(targets)
-                c.deregister_targets(
-                    targetGroupIdentifier=tg_id, targets=[{"id": target["id"], "port": target["port"]}]
-                )
-            return f"{choice} target group {tg_id}"
-        if parts[0] == "servicenetworkserviceassociation":
-            c.delete_service_network_service_association(serviceNetworkServiceAssociationIdentifier=parts[1])
-            return f"delete association {parts[1]}"
-        if parts[0] == "service" and len(parts) == 2:
+        if kind == "delete-service":
             c.delete_service(serviceIdentifier=parts[1])
-            return f"delete service {parts[1]}"
-        if parts[0] == "service" and len(parts) == 4:
+        elif kind == "delete-association":
+            c.delete_service_network_service_association(serviceNetworkServiceAssociationIdentifier=parts[1])
+        elif kind == "delete-listener":
             c.delete_listener(serviceIdentifier=parts[1], listenerIdentifier=parts[3])
-            return f"delete listener {parts[3]}"
-        if parts[0] == "service" and len(parts) == 6:
+        elif kind in ("delete-rule", "change-rule"):
             ids = {"serviceIdentifier": parts[1], "listenerIdentifier": parts[3], "ruleIdentifier": parts[5]}
-            if self.rng.random() < 0.5:
+            if kind == "delete-rule":
                 c.delete_rule(**ids)
-                return f"delete rule {parts[5]}"
-            match = {"httpMatch": {"pathMatch": {"match": {"prefix": "/chaos"}, "caseSensitive": True}}}
-            c.update_rule(**ids, match=match)
-            return f"change match of rule {parts[5]}"
-        return f"no change known for {path}"
+            else:
+                match = {"httpMatch": {"pathMatch": {"match": {"prefix": "/chaos"}, "caseSensitive": True}}}
+                c.update_rule(**ids, match=match)
+        elif kind == "delete-target-group":
+            c.delete_target_group(targetGroupIdentifier=parts[1])
+        elif kind == "change-health-check":
+            c.update_target_group(targetGroupIdentifier=parts[1], healthCheck={"path": "/chaos"})
+        else:
+            targets = c.list_targets(targetGroupIdentifier=parts[1]).get("items", [])
+            if not targets:
+                return f"{parts[1]}: no target"
+            target = self.rng.choice(targets)
+            c.deregister_targets(
+                targetGroupIdentifier=parts[1], targets=[{"id": target["id"], "port": target["port"]}]
+            )
+        return parts[-1]

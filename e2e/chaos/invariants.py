@@ -81,6 +81,7 @@ class Expected:
 class Verdict:
     checks: int = 0
     violations: list[str] = field(default_factory=list)
+    sizes: dict[str, int] = field(default_factory=dict)  # what the plan expects, and what is tagged ours
 
     def check(self, ok: bool, violation: str) -> None:
         self.checks += 1
@@ -347,6 +348,14 @@ def evaluate(rest: RestClient, endpoint: str, foreign: ForeignSnapshot) -> Verdi
     verdict = Verdict()
     documents = manifests(rest)
     expected = expected_state(documents, {CONFLICTED_ROUTE})
+    verdict.sizes = {
+        "services": len(expected.services),
+        "listeners": len(expected.listeners),
+        "rules": len(expected.rules),
+        "target groups": len(expected.target_groups),
+        "targets": sum(len(t) for t in expected.targets.values()),
+        "tagged ManagedBy us": len(managed_arns(endpoint)),
+    }
     view = LatticeView.read(endpoint)
     compare(expected, view, verdict)
     orphans(endpoint, view, verdict)

@@ -7,8 +7,9 @@
 2. Run `--ops` random operations (`world.py`), one every `--interval` seconds; after every
    `--fault-every` operations inject a random fault (`faults.py`), each kind in turn first so that a
    short run still has every kind; timed faults end after a few seconds.
-3. Clear every fault and wait until the invariants (`invariants.py`) hold, at most `--settle` seconds
-   (long enough for a periodic resync to repair out-of-band changes); evaluate them one last time.
+3. Clear every fault and wait until the invariants (`invariants.py`) hold, at most `--settle` seconds;
+4. then make one out-of-band change of every kind on the converged state (`Faults.oob_round`) and wait
+   again (a periodic resync, up to 72 s, must find and repair them); the last evaluation is the verdict.
 
 The seed is printed first; the same seed replays the same operations and faults (timings differ).
 Exit 0: no violation; 1: violations (listed); 2: the run itself failed.
@@ -39,6 +40,7 @@ class ChaosResult:
     operations: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
     refused: Counter[str] = field(default_factory=Counter)
+    changes: Counter[str] = field(default_factory=Counter)
     verdict: Verdict = field(default_factory=Verdict)
     evaluations: int = 0
     settle_seconds: float = 0.0
@@ -48,10 +50,12 @@ class ChaosResult:
         lines = [
             f"seed {self.seed}",
             f"operations {sum(self.operations.values())}: {dict(sorted(self.operations.items()))}",
-            f"faults injected {sum(self.faults.values())}: {dict(sorted(self.faults.items()))}"
-            + (f" (refused by Lattice: {dict(self.refused)})" if self.refused else ""),
-            f"converged in {self.settle_seconds:.0f} s after the last operation "
-            f"({self.evaluations} evaluations)",
+            f"faults injected {sum(self.faults.values())}: {dict(sorted(self.faults.items()))}",
+            f"out-of-band changes made {dict(sorted(self.changes.items()))}"
+            + (f", refused by Lattice {dict(sorted(self.refused.items()))}" if self.refused else ""),
+            f"converged in {self.settle_seconds:.0f} s after the last operation and after the final "
+            f"out-of-band round ({self.evaluations} evaluations)",
+            f"expected at the end (plan of the final manifests): {self.verdict.sizes}",
             f"invariant checks {self.verdict.checks}, violations {len(self.verdict.violations)}",
         ]
         lines += [f"  VIOLATION {v}" for v in self.verdict.violations]
@@ -99,6 +103,21 @@ def seed_foreign(endpoint: str) -> list[str]:
     return [foreign["arn"], foreign_tg["arn"], untagged["arn"], untagged_tg["arn"]]
 
 
+def converge(stack: BenchStack, foreign: ForeignSnapshot, settle: float) -> tuple[float, int, Verdict]:
+    """Evaluate the invariants every 5 s until they hold or ``settle`` seconds passed."""
+    began = time.monotonic()
+    evaluations = 0
+    while True:
+        evaluations += 1
+        try:
+            verdict = evaluate(stack.rest, stack.fake.endpoint, foreign)
+        except Exception as exc:  # a read across a change: evaluate again
+            verdict = Verdict(1, [f"evaluation failed: {exc}"])
+        if not verdict.violations or time.monotonic() - began > settle:
+            return time.monotonic() - began, evaluations, verdict
+        time.sleep(5.0)
+
+
 def run_chaos(
     *,
     ops: int,
@@ -128,22 +147,26 @@ def run_chaos(
             say(f"  op {n}: {world.random_op()}")
             if n % fault_every == 0:
                 kind = order.pop(0) if order else None
+                deferred = faults.deferred
                 say(f"  fault: {faults.inject(kind)}")
+                if faults.deferred > deferred:
+                    order.insert(0, "oob")
             time.sleep(interval)
         faults.clear()
-        result.operations, result.faults, result.refused = world.done, faults.injected, faults.refused
-        began = time.monotonic()
-        while True:
-            result.evaluations += 1
-            try:
-                result.verdict = evaluate(stack.rest, stack.fake.endpoint, foreign)
-            except Exception as exc:  # a read across a change: evaluate again
-                result.verdict = Verdict(1, [f"evaluation failed: {exc}"])
-            waited = time.monotonic() - began
-            if not result.verdict.violations or waited > settle:
-                break
-            time.sleep(5.0)
-        result.settle_seconds = time.monotonic() - began
+        result.operations = world.done
+        result.settle_seconds, result.evaluations, result.verdict = converge(stack, foreign, settle)
+        say(f"  converged: {result.verdict.checks} checks, {len(result.verdict.violations)} violations")
+        if not result.verdict.violations:
+            # Every kind of out-of-band change at once, on the converged state: only a resync sees them.
+            for line in faults.oob_round():
+                say(f"  out-of-band: {line}")
+            second = converge(stack, foreign, settle)
+            result.settle_seconds += second[0]
+            result.evaluations += second[1]
+            result.verdict = Verdict(
+                result.verdict.checks + second[2].checks, second[2].violations, second[2].sizes
+            )
+        result.faults, result.refused, result.changes = faults.injected, faults.refused, faults.changes
         result.reconcile_errors = replicas.metric("controller_runtime_reconcile_errors_total")
         return result
     finally:
