@@ -84,6 +84,7 @@ class Replicas:
     env: dict[str, str] = field(default_factory=dict)
     processes: list[ControllerProcess] = field(default_factory=list)
     logs: list[Any] = field(default_factory=list)
+    exits: int = 0  # replicas that exited by themselves (and were replaced)
 
     def start(self, count: int = 2, **env: str) -> None:
         self.env = controller_env(
@@ -115,6 +116,19 @@ class Replicas:
                     if best is None or key >= best[0]:
                         best = (key, process)
         return best[1] if best else None
+
+    def supervise(self) -> list[str]:
+        """Do what the kubelet does: start a fresh replica for every one that exited (a leader that
+        could not renew its Lease exits on purpose). Returns one line per exit."""
+        exits = []
+        for process in list(self.processes):
+            code = process.process.poll()
+            if code is not None:
+                last = process.log_tail(1).strip()[:160]
+                exits.append(f"pid {process.process.pid} exited with {code}: {last}")
+                self.processes = [p for p in self.processes if p is not process] + [self._new()]
+        self.exits += len(exits)
+        return exits
 
     def replace(self, victim: ControllerProcess, *, kill: bool) -> None:
         if kill:
@@ -224,10 +238,12 @@ class Faults:
         """One out-of-band change of every kind (where a resource of that kind exists)."""
         done = []
         for kind in OOB_CHANGES:
+            made = self.changes[kind]
             result = self.change(kind, sorted(managed_arns(self.stack.fake.endpoint)))
             if result is not None:
-                self.injected["oob"] += 1
                 done.append(result)
+            if self.changes[kind] > made:
+                self.injected["oob"] += 1
         return done
 
     def change(self, kind: str, ours: list[str]) -> str | None:

@@ -23,6 +23,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from e2e.bench.stack import BenchStack, namespace_body
 from e2e.chaos.faults import FAULT_KINDS, LEASE_NAMESPACE, Faults, Replicas
@@ -45,6 +46,7 @@ class ChaosResult:
     evaluations: int = 0
     settle_seconds: float = 0.0
     reconcile_errors: float = 0.0
+    replica_exits: int = 0
 
     def summary(self) -> str:
         lines = [
@@ -55,6 +57,7 @@ class ChaosResult:
             + (f", refused by Lattice {dict(sorted(self.refused.items()))}" if self.refused else ""),
             f"converged in {self.settle_seconds:.0f} s after the last operation and after the final "
             f"out-of-band round ({self.evaluations} evaluations)",
+            f"replicas that exited by themselves, replaced as a kubelet would: {self.replica_exits}",
             f"expected at the end (plan of the final manifests): {self.verdict.sizes}",
             f"invariant checks {self.verdict.checks}, violations {len(self.verdict.violations)}",
         ]
@@ -103,11 +106,15 @@ def seed_foreign(endpoint: str) -> list[str]:
     return [foreign["arn"], foreign_tg["arn"], untagged["arn"], untagged_tg["arn"]]
 
 
-def converge(stack: BenchStack, foreign: ForeignSnapshot, settle: float) -> tuple[float, int, Verdict]:
+def converge(
+    stack: BenchStack, replicas: Replicas, foreign: ForeignSnapshot, settle: float, say: Any
+) -> tuple[float, int, Verdict]:
     """Evaluate the invariants every 5 s until they hold or ``settle`` seconds passed."""
     began = time.monotonic()
     evaluations = 0
     while True:
+        for line in replicas.supervise():
+            say(f"  replica exit: {line}")
         evaluations += 1
         try:
             verdict = evaluate(stack.rest, stack.fake.endpoint, foreign)
@@ -144,6 +151,8 @@ def run_chaos(
         rng.shuffle(order)
         for n in range(1, ops + 1):
             faults.tick()
+            for line in replicas.supervise():
+                say(f"  replica exit: {line}")
             say(f"  op {n}: {world.random_op()}")
             if n % fault_every == 0:
                 kind = order.pop(0) if order else None
@@ -154,13 +163,15 @@ def run_chaos(
             time.sleep(interval)
         faults.clear()
         result.operations = world.done
-        result.settle_seconds, result.evaluations, result.verdict = converge(stack, foreign, settle)
+        result.settle_seconds, result.evaluations, result.verdict = converge(
+            stack, replicas, foreign, settle, say
+        )
         say(f"  converged: {result.verdict.checks} checks, {len(result.verdict.violations)} violations")
         if not result.verdict.violations:
             # Every kind of out-of-band change at once, on the converged state: only a resync sees them.
             for line in faults.oob_round():
                 say(f"  out-of-band: {line}")
-            second = converge(stack, foreign, settle)
+            second = converge(stack, replicas, foreign, settle, say)
             result.settle_seconds += second[0]
             result.evaluations += second[1]
             result.verdict = Verdict(
@@ -168,6 +179,7 @@ def run_chaos(
             )
         result.faults, result.refused, result.changes = faults.injected, faults.refused, faults.changes
         result.reconcile_errors = replicas.metric("controller_runtime_reconcile_errors_total")
+        result.replica_exits = replicas.exits
         return result
     finally:
         replicas.stop_all()
