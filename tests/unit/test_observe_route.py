@@ -278,3 +278,18 @@ async def test_defaults_come_from_the_desired_state_and_the_inventory() -> None:
     observed = await observe_route(desired("10.0.0.1"), inventory, tags)
     assert len(observed.target_groups) == 1
     assert transport.count("GetRule") == 1
+
+
+async def test_the_routes_service_under_a_former_name_is_observed_as_stale() -> None:
+    base = desired("10.0.0.1")
+    assert base.service is not None
+    renamed = replace(base, service=replace(base.service, name="renamed"))
+    observed = await observe(renamed, scripted())
+    assert observed.service is None
+    assert [stale.service.name for stale in observed.stale_services] == ["web-default"]
+    assert observed.stale_services[0].listener_arns == (L80, L443)
+    # A GRPCRoute of the same name has a service of its own: never another kind's.
+    other_kind = replace(base, service=replace(base.service, name="renamed", route_type="grpc"))
+    assert (await observe(other_kind, scripted())).stale_services == ()
+    # Unchanged name: nothing stale.
+    assert (await observe(base, scripted())).stale_services == ()

@@ -258,6 +258,8 @@ class _RouteObserver:
             if (
                 tags.get(tag_keys.MANAGED_BY) != self.desired.managed_by
                 or (tags.get(tag_keys.ROUTE_NAME), tags.get(tag_keys.ROUTE_NAMESPACE)) != route
+                # An HTTPRoute and a GRPCRoute may share a name: each keeps its own service.
+                or tags.get(tag_keys.ROUTE_TYPE) != spec.route_type
             ):
                 continue
             summary = await self.inventory.service(arn)
