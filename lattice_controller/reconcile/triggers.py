@@ -143,6 +143,11 @@ def _from_reference_grant(ctx: CacheView, grant: ReferenceGrant) -> Iterator[Tri
             for ref in rule.backend_refs
         ):
             yield route_key(route)
+    # ... and gateways whose listeners' certificateRefs point into N.
+    gateways = ctx.store(k.GATEWAY)
+    for gateway in gateways.records() if gateways else ():
+        if any(ref.namespace == namespace for lst in gateway.listeners for ref in lst.certificate_refs):
+            yield (GATEWAY_CONTROLLER, gateway.meta.key)
 
 
 def _from_namespace(ctx: CacheView, namespace: Namespace) -> Iterator[Trigger]:

@@ -131,7 +131,7 @@ def test_gateway_status_listeners_attached_routes_and_round_trip() -> None:
     assert update.payload["addresses"] == [{"type": "Hostname", "value": "two.lattice"}]
     conds = {x["type"]: (x["status"], x["reason"], x["message"]) for x in update.payload["conditions"]}
     assert conds == {
-        "Accepted": ("True", "Accepted", "application-networking.k8s.aws/gateway-api-controller"),
+        "Accepted": ("True", "ListenersNotValid", "listeners not valid (see their conditions): bad"),
         "Programmed": ("True", "Programmed", "aws-service-network-arn: arn:sn"),
     }
     stored = parse_gateway(gw_obj(listeners, update.payload))

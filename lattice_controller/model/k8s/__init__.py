@@ -30,6 +30,7 @@ from lattice_controller.model.k8s.core import (
     parse_service,
 )
 from lattice_controller.model.k8s.gateway import (
+    CertificateRef,
     Gateway,
     GatewayAddress,
     GatewayClass,
@@ -70,6 +71,7 @@ __all__ = [
     "GATEWAY_API_GROUP",
     "SERVICE_NAME_LABEL",
     "BackendRef",
+    "CertificateRef",
     "Condition",
     "Endpoint",
     "EndpointPort",

@@ -44,6 +44,16 @@ class RouteGroupKind:
 
 
 @dataclass(frozen=True, slots=True)
+class CertificateRef:
+    """One ``tls.certificateRefs[]`` entry (``group`` "": core; ``namespace`` None: the Gateway's)."""
+
+    name: str
+    group: str = ""
+    kind: str = "Secret"
+    namespace: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Listener:
     """One ``spec.listeners[]`` entry. ``namespaces_from`` is kept verbatim (``Same`` when unset)."""
 
@@ -53,6 +63,7 @@ class Listener:
     hostname: str | None = None
     tls_mode: str | None = None
     tls_options: StrMap = EMPTY_STR_MAP
+    certificate_refs: tuple[CertificateRef, ...] = ()
     namespaces_from: str = "Same"
     namespaces_selector: LabelSelector | None = None
     allowed_kinds: tuple[RouteGroupKind, ...] = ()
@@ -91,6 +102,21 @@ def _group_kinds(value: Any, path: str, problems: Problems | None) -> tuple[Rout
     return tuple(out)
 
 
+def _certificate_refs(value: Any, path: str, problems: Problems) -> tuple[CertificateRef, ...]:
+    out = []
+    for i, raw in enumerate(as_list(value, path, problems)):
+        ref = as_map(raw, f"{path}[{i}]", problems)
+        out.append(
+            CertificateRef(
+                name=as_str(ref.get("name"), f"{path}[{i}].name", problems),
+                group=as_str(ref.get("group")),
+                kind=as_str(ref.get("kind"), default="Secret"),
+                namespace=opt_str(ref.get("namespace")),
+            )
+        )
+    return tuple(out)
+
+
 def _parse_listener(raw: Any, path: str, problems: Problems) -> Listener:
     spec = as_map(raw, path, problems)
     tls = as_map(spec.get("tls"), f"{path}.tls", problems)
@@ -104,6 +130,9 @@ def _parse_listener(raw: Any, path: str, problems: Problems) -> Listener:
         hostname=opt_str(spec.get("hostname"), f"{path}.hostname", problems),
         tls_mode=opt_str(tls.get("mode")) if tls else None,
         tls_options=str_map(tls.get("options"), f"{path}.tls.options", problems),
+        certificate_refs=_certificate_refs(
+            tls.get("certificateRefs"), f"{path}.tls.certificateRefs", problems
+        ),
         namespaces_from=as_str(namespaces.get("from"), default="Same"),
         namespaces_selector=None
         if selector_raw is None

@@ -6,7 +6,7 @@ always ends at True; docs/compatibility.md). Reasons and messages are otherwise 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from lattice_controller.model.k8s import (
@@ -17,8 +17,8 @@ from lattice_controller.model.k8s import (
     Listener,
     ListenerStatus,
     Namespace,
+    ReferenceGrant,
     Route,
-    RouteGroupKind,
     RouteType,
 )
 from lattice_controller.reconcile.build import conditions as c
@@ -26,9 +26,9 @@ from lattice_controller.reconcile.build.attachment import (
     parent_gateway_key,
     ref_selects_listener,
     route_allowed_by_listener,
-    supported_kinds_by_protocol,
 )
 from lattice_controller.reconcile.build.inputs import CONTROLLER_NAME
+from lattice_controller.reconcile.build.listeners import check_listener
 
 ASSIGNED_DOMAIN_ANNOTATION = "application-networking.k8s.aws/lattice-assigned-domain-name"
 _ROUTE_ORDER = {RouteType.HTTP: 0, RouteType.GRPC: 1, RouteType.TLS: 2}
@@ -55,24 +55,6 @@ class GatewayBuild:
 
 def build_gateway_class_accepted(gateway_class: GatewayClass) -> Condition:
     return c.condition(c.ACCEPTED, c.REASON_ACCEPTED, "Accepted", gateway_class.meta.generation)
-
-
-def _listener_kinds(listener: Listener) -> tuple[bool, tuple[RouteGroupKind, ...]]:
-    """(valid, supportedKinds) — the reference's listenerRouteGroupKindSupported."""
-    if not listener.allowed_kinds:
-        return True, tuple(RouteGroupKind(None, k) for k in supported_kinds_by_protocol(listener.protocol))
-    valid = True
-    kinds = []
-    for gk in listener.allowed_kinds:
-        if gk.kind == "HTTPRoute":
-            kinds.append(RouteGroupKind(None, "HTTPRoute"))
-        elif gk.kind == "GRPCRoute" and listener.protocol == "HTTPS":
-            kinds.append(RouteGroupKind(None, "GRPCRoute"))
-        elif gk.kind == "TLSRoute" and listener.protocol == "TLS":
-            kinds.append(RouteGroupKind(None, "TLSRoute"))
-        else:
-            valid = False
-    return valid, tuple(kinds)
 
 
 def _attached_routes(
@@ -108,41 +90,38 @@ def build_gateway(
     namespaces: Mapping[str, Namespace],
     service_network: ServiceNetworkLookup | None,
     controller_name: str = CONTROLLER_NAME,
+    grants: Sequence[ReferenceGrant] = (),
 ) -> GatewayBuild:
-    """Status for one of our gateways. ``routes``: all routes of the three kinds (any order)."""
+    """Status for one of our gateways. ``routes``: all routes of the three kinds (any order);
+    ``grants``: the ReferenceGrants of the namespaces its listeners' certificateRefs name."""
     generation = gateway.meta.generation
     live = sorted(
         (r for r in routes if not r.meta.deleting),
         key=lambda r: (_ROUTE_ORDER[r.route_type], r.meta.namespace, r.meta.name),
     )
     statuses = []
-    any_valid = False
+    invalid = []
     for listener in gateway.listeners:
-        valid, kinds = _listener_kinds(listener)
-        if not valid:
-            conditions: tuple[Condition, ...] = (
-                c.condition(c.RESOLVED_REFS, c.REASON_INVALID_ROUTE_KINDS, "", generation),
-            )
-            statuses.append(ListenerStatus(listener.name, kinds, 0, conditions))
+        check = check_listener(gateway, listener, grants)
+        if not check.valid:
+            invalid.append(listener.name)
+            statuses.append(ListenerStatus(listener.name, check.kinds, 0, check.conditions))
             continue
-        any_valid = True
-        conditions = (
-            c.condition(c.ACCEPTED, c.REASON_ACCEPTED, "", generation),
-            c.condition(c.RESOLVED_REFS, c.REASON_RESOLVED_REFS, "", generation),
-            c.condition(c.PROGRAMMED, c.REASON_PROGRAMMED, "", generation),
-        )
         attached = _attached_routes(gateway, listener, live, namespaces)
-        statuses.append(ListenerStatus(listener.name, kinds, attached, conditions))
+        statuses.append(ListenerStatus(listener.name, check.kinds, attached, check.conditions))
 
     error = None
     if not gateway.listeners:
         error = "failed to find gateway listener"
-    elif not any_valid:
-        error = f"no valid listeners for {gateway.meta.name}"
-    if error is None:
-        accepted = c.condition(c.ACCEPTED, c.REASON_ACCEPTED, controller_name, generation)
-    else:
         accepted = c.condition(c.ACCEPTED, c.REASON_INVALID, error, generation)
+    elif len(invalid) == len(gateway.listeners):
+        error = f"no valid listeners for {gateway.meta.name}"
+        accepted = c.condition(c.ACCEPTED, c.REASON_LISTENERS_NOT_VALID, error, generation)
+    elif invalid:
+        message = f"listeners not valid (see their conditions): {', '.join(invalid)}"
+        accepted = Condition(c.ACCEPTED, "True", c.REASON_LISTENERS_NOT_VALID, message, generation, "")
+    else:
+        accepted = c.condition(c.ACCEPTED, c.REASON_ACCEPTED, controller_name, generation)
     result: list[Condition] = [accepted]
     if service_network is not None:
         if service_network.conflict:

@@ -59,6 +59,7 @@ from lattice_controller.reconcile.build.attachment import (
 )
 from lattice_controller.reconcile.build.backends import ResolvedBackend, resolve_backend
 from lattice_controller.reconcile.build.inputs import BuildSettings, RouteSnapshot
+from lattice_controller.reconcile.build.listeners import CERTIFICATE_ARN_OPTION
 from lattice_controller.reconcile.build.route_parts import (
     build_rules,
     build_target_groups,
@@ -68,7 +69,6 @@ from lattice_controller.reconcile.build.route_parts import (
 )
 
 STANDALONE_ANNOTATION = "application-networking.k8s.aws/standalone"
-CERTIFICATE_ARN_OPTION = "application-networking.k8s.aws/certificate-arn"
 SERVICE_ARN_ANNOTATION = "application-networking.k8s.aws/lattice-service-arn"
 MAX_PROBLEMS_IN_MESSAGE = 3
 
@@ -168,15 +168,17 @@ def _lattice_protocol(listener: Listener) -> str | None:
 
 
 def _certificate(listeners: list[Listener]) -> tuple[str | None, bool]:
-    """(certificate ARN from listener options, whether a Terminate listener matched)."""
-    terminate = False
+    """(certificate ARN from listener options, whether ACM discovery applies: a Terminate listener
+    matched with neither the option nor certificateRefs). A listener whose certificateRefs cannot be
+    used carries that problem itself (``ResolvedRefs=False``); its routes are built without one."""
+    discover = False
     for listener in listeners:
         if listener.protocol == "HTTPS" and (listener.tls_mode or "Terminate") == "Terminate":
-            terminate = True
             arn = listener.tls_options.get(CERTIFICATE_ARN_OPTION)
             if arn:
                 return arn, True
-    return None, terminate
+            discover = discover or not listener.certificate_refs
+    return None, discover
 
 
 def _is_standalone(route: Route, gateways: list[Gateway]) -> bool:

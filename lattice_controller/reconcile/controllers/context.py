@@ -17,7 +17,7 @@ from lattice_controller.kube import kinds as k
 from lattice_controller.kube.events import EventRecorder, InvolvedObject
 from lattice_controller.kube.kinds import AnyKind, Kind
 from lattice_controller.kube.writes import KubeWriter
-from lattice_controller.model.k8s import Gateway, GatewayClass, Route
+from lattice_controller.model.k8s import Gateway, GatewayClass, ReferenceGrant, Route
 from lattice_controller.model.k8s.route import RouteType
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.reconcile.build.inputs import BuildSettings, RouteSnapshot, route_dependencies
@@ -75,6 +75,19 @@ class CacheView:
             if store:
                 out += store.by_index(indexes.ROUTES_BY_PARENT_GATEWAY, str(gateway))
         return out
+
+    def certificate_grants(self, gateway: Gateway) -> list[ReferenceGrant]:
+        """The ReferenceGrants of the other namespaces the gateway's certificateRefs name."""
+        namespaces = {
+            ref.namespace
+            for listener in gateway.listeners
+            for ref in listener.certificate_refs
+            if ref.namespace and ref.namespace != gateway.meta.namespace
+        }
+        store = self.store(k.REFERENCE_GRANT)
+        if store is None:
+            return []
+        return [g for ns in sorted(namespaces) for g in store.by_index(indexes.BY_NAMESPACE, ns)]
 
     def route_snapshot(self, route: Route) -> RouteSnapshot:
         """Everything the pure build of ``route`` may read, taken from the cache now."""

@@ -10,6 +10,7 @@ import structlog
 
 from lattice_controller.aws.listings import Listing
 from lattice_controller.kube import kinds as k
+from lattice_controller.kube.errors import NotFound
 from lattice_controller.model.k8s import Gateway
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.model.outcomes import Outcome, RequeueAfter, Success
@@ -37,6 +38,14 @@ class GatewayReconciler:
         self.ctx = ctx
 
     async def reconcile(self, key: ObjectKey) -> Outcome:
+        try:
+            return await self._reconcile(key)
+        except NotFound as error:
+            # Deleted while we worked (no finalizer of ours yet, or already removed): nothing to write.
+            log.info("gateway gone before its status/finalizer was written", error=str(error))
+            return Success()
+
+    async def _reconcile(self, key: ObjectKey) -> Outcome:
         ctx = self.ctx
         store = ctx.store(k.GATEWAY)
         gateway = store.get(key) if store else None
@@ -69,7 +78,12 @@ class GatewayReconciler:
         namespaces_store = ctx.store(k.NAMESPACE)
         namespaces = {n.meta.key.name: n for n in namespaces_store.records()} if namespaces_store else {}
         build = build_gateway(
-            gateway, ctx.routes_of_gateway(key), namespaces, lookup, settings.controller_name
+            gateway,
+            ctx.routes_of_gateway(key),
+            namespaces,
+            lookup,
+            settings.controller_name,
+            ctx.certificate_grants(gateway),
         )
         update = gateway_status(gateway, build, ctx.now())
         if update.changed:

@@ -14,6 +14,7 @@ import structlog
 
 from lattice_controller.aws.certificates import CertificateFinder
 from lattice_controller.aws.errors import AccessDenied, AwsError, ServiceQuotaExceeded, ValidationFailed
+from lattice_controller.kube.errors import NotFound
 from lattice_controller.model.k8s import Condition, Route
 from lattice_controller.model.k8s.route import RouteType
 from lattice_controller.model.keys import ObjectKey
@@ -93,7 +94,12 @@ class RouteReconciler:
             return await self._delete(route, build)
         if not build.relevant:
             return Success()
-        return await self._upsert(route, build)
+        try:
+            return await self._upsert(route, build)
+        except NotFound as error:
+            # Deleted (without our finalizer yet) while we worked: the write has nothing to update.
+            log.info("route gone before its status/annotations were written", error=str(error))
+            return Success()
 
     async def _upsert(self, route: Route, build: RouteBuild) -> Outcome:
         ctx, key = self.ctx, route.meta.key
