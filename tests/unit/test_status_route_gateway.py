@@ -189,6 +189,10 @@ def test_gateway_class_status() -> None:
             "observedGeneration": 1,
         }
     ]
+    assert update.payload["supportedFeatures"][:2] == [{"name": "GRPCRoute"}, {"name": "Gateway"}]
+    names = [f["name"] for f in update.payload["supportedFeatures"]]
+    assert names == sorted(names)
+    assert {"Gateway", "HTTPRoute", "ReferenceGrant"} <= set(names)
     stored = parse_gateway_class(
         {
             "metadata": {"name": "c", "generation": 1},

@@ -24,16 +24,18 @@ class GatewayClass:
     meta: Meta
     controller_name: str
     conditions: tuple[Condition, ...] = ()
+    supported_features: tuple[str, ...] = ()
 
 
 def parse_gateway_class(obj: Any) -> GatewayClass:
     obj = as_map(obj, "")
+    status = as_map(obj.get("status"), "status")
+    features = [as_map(f, "status.supportedFeatures[]") for f in as_list(status.get("supportedFeatures"), "")]
     return GatewayClass(
         meta=parse_meta(obj),
         controller_name=as_str(as_map(obj.get("spec"), "spec").get("controllerName")),
-        conditions=parse_conditions(
-            as_map(obj.get("status"), "status").get("conditions"), "status.conditions"
-        ),
+        conditions=parse_conditions(status.get("conditions"), "status.conditions"),
+        supported_features=tuple(as_str(f.get("name")) for f in features),
     )
 
 

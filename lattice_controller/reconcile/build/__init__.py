@@ -5,6 +5,7 @@ Must never perform I/O, read the clock, or import aws/, kube/, cache/ or runtime
 """
 
 from lattice_controller.reconcile.build.gateway import (
+    SUPPORTED_FEATURES,
     GatewayBuild,
     ServiceNetworkLookup,
     build_gateway,
@@ -22,6 +23,7 @@ from lattice_controller.reconcile.build.route import RouteBuild, build_route
 
 __all__ = [
     "CONTROLLER_NAME",
+    "SUPPORTED_FEATURES",
     "BuildSettings",
     "GatewayBuild",
     "RouteBuild",

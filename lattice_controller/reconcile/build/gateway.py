@@ -34,6 +34,19 @@ ASSIGNED_DOMAIN_ANNOTATION = "application-networking.k8s.aws/lattice-assigned-do
 _ROUTE_ORDER = {RouteType.HTTP: 0, RouteType.GRPC: 1, RouteType.TLS: 2}
 
 
+# The Gateway API features (conformance feature names) a GatewayClass of ours supports, sorted by name
+# as the API requires; published in its status.supportedFeatures (docs/conformance/README.md).
+SUPPORTED_FEATURES = (
+    "GRPCRoute",
+    "Gateway",
+    "GatewayPort8080",
+    "HTTPRoute",
+    "HTTPRouteMethodMatching",
+    "ReferenceGrant",
+    "TLSRoute",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceNetworkLookup:
     """Result of FindServiceNetwork for a gateway: found (arn), not found, or several matches."""

@@ -12,7 +12,7 @@ from lattice_controller.model.k8s import (
     ListenerStatus,
     RouteGroupKind,
 )
-from lattice_controller.reconcile.build import GatewayBuild, build_gateway_class_accepted
+from lattice_controller.reconcile.build import SUPPORTED_FEATURES, GatewayBuild, build_gateway_class_accepted
 from lattice_controller.reconcile.status.conditions import merge_conditions
 
 
@@ -28,8 +28,13 @@ class StatusUpdate:
 def gateway_class_status(gateway_class: GatewayClass, now: str) -> StatusUpdate:
     desired = (build_gateway_class_accepted(gateway_class),)
     conditions = merge_conditions(gateway_class.conditions, desired, now, keep_others=True)
+    changed = conditions != gateway_class.conditions or gateway_class.supported_features != SUPPORTED_FEATURES
     return StatusUpdate(
-        conditions != gateway_class.conditions, {"conditions": [c.to_k8s() for c in conditions]}
+        changed,
+        {
+            "conditions": [c.to_k8s() for c in conditions],
+            "supportedFeatures": [{"name": name} for name in SUPPORTED_FEATURES],
+        },
     )
 
 
