@@ -56,6 +56,26 @@ spec:
   ports:
     - {{name: http, port: 80}}
 ---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: dual-ip4
+  namespace: {ns}
+  labels: {{kubernetes.io/service-name: dual}}
+addressType: IPv4
+ports: [{{name: http, port: 80, protocol: TCP}}]
+endpoints: [{{addresses: [10.244.9.1]}}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: dual-ip6
+  namespace: {ns}
+  labels: {{kubernetes.io/service-name: dual}}
+addressType: IPv6
+ports: [{{name: http, port: 80, protocol: TCP}}]
+endpoints: [{{addresses: ["fd00::9:1"]}}]
+---
 """
 
 # route name → (spec.rules YAML, annotations, words the Accepted message must contain)
@@ -76,14 +96,21 @@ INVALID_ROUTES: dict[str, tuple[str, dict[str, str] | None, tuple[str, ...]]] = 
         None,
         ("RegularExpression", "use Exact"),
     ),
-    "two-matches": (
-        _match_rule(
-            "        - path: {type: PathPrefix, value: /a}\n        - path: {type: PathPrefix, value: /b}\n"
+    "too-many-matches": (
+        "".join(
+            _match_rule(
+                "".join(f"        - path: {{type: PathPrefix, value: /r{r}m{m}}}\n" for m in range(51))
+            )
+            for r in range(2)
         ),
         None,
-        ("2 matches", "one rule per match"),
+        ("102 matches in 2 rules", "at most 100 rules per listener, one per match"),
     ),
-    "dual-stack": (backend_rule("dual"), None, ("Dual stack Service is not supported", "SingleStack")),
+    "dual-stack": (
+        backend_rule("dual"),
+        None,
+        ("Dual stack Service is not supported", "IPv4 and IPv6 endpoints", "SingleStack"),
+    ),
     "big-weight": (
         "    - backendRefs:\n        - {name: svc1, port: 80, weight: 1000}\n",
         None,

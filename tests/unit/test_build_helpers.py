@@ -105,15 +105,16 @@ def endpoint_slice(
     port_name: str = "http",
     ready: bool = True,
     terminating: bool = False,
+    address_type: str = "IPv4",
 ) -> EndpointSlice:
     return parse_endpoint_slice(
         {
             "metadata": {
-                "name": f"{service_name}-x",
+                "name": f"{service_name}-{address_type.lower()}",
                 "namespace": namespace,
                 "labels": {"kubernetes.io/service-name": service_name},
             },
-            "addressType": "IPv4",
+            "addressType": address_type,
             "ports": [{"name": port_name, "port": port}],
             "endpoints": [
                 {

@@ -133,7 +133,10 @@ def test_grants_not_enforced_allows_with_warning() -> None:
         ({"matches": [{"queryParams": [{"name": "q", "value": "1"}]}]}, "cannot match query parameters"),
         ({"matches": [{"headers": [{"name": f"h{i}", "value": "v"} for i in range(6)]}]}, "at most 5"),
         ({"matches": [{"headers": [{"type": "RegularExpression", "name": "h", "value": "v"}]}]}, "use Exact"),
-        ({"matches": [{"path": {"value": "/a"}}, {"path": {"value": "/b"}}]}, "one match per rule"),
+        (
+            {"matches": [{"path": {"value": f"/{i}"}} for i in range(101)]},
+            "at most 100 rules per listener, one per match",
+        ),
         ({"backendRefs": [{"name": "svc", "weight": 1000}]}, "weights are 0-999"),
         ({"backendRefs": [{"name": "svc"}] * 11}, "at most 10 target groups"),
         (
@@ -173,12 +176,32 @@ def test_backend_kind_and_missing_service() -> None:
     assert missing.desired.target_groups == ()
 
 
-def test_dual_stack_service() -> None:
-    snap = snapshot(route(), services=[service(families=["IPv4", "IPv6"])])
+def test_dual_stack_service_with_endpoints_of_both_families() -> None:
+    slices = [endpoint_slice(), endpoint_slice(ips=["fd00::1"], address_type="IPv6")]
+    snap = snapshot(route(), services=[service(families=["IPv4", "IPv6"])], slices=slices)
     status, reason, message = conds(build_route(snap, SETTINGS).parents)["Accepted"]
     assert (status, reason) == ("False", "UnsupportedValue")
     assert message.startswith("Dual stack Service is not supported")
     assert "[IPv4] or [IPv6]" in message
+
+
+def test_two_family_service_takes_the_family_of_the_endpoints_present() -> None:
+    """A selectorless headless Service gets both families from the API server; its EndpointSlices
+    (possibly one per family, one of them empty) tell which one is used."""
+    cases = [
+        ([endpoint_slice(ips=[]), endpoint_slice(ips=["fd00::1", "fd00::2"], address_type="IPv6")], "IPV6"),
+        ([endpoint_slice(), endpoint_slice(ips=[], address_type="IPv6")], "IPV4"),
+        ([], "IPV4"),  # no endpoints yet: the Service's first family
+    ]
+    for slices, ip_type in cases:
+        snap = snapshot(route(), services=[service(families=["IPv4", "IPv6"])], slices=slices)
+        result = build_route(snap, SETTINGS)
+        assert conds(result.parents)["Accepted"][:2] == ("True", "Accepted")
+        (tg,) = result.desired.target_groups
+        assert tg.config.ip_address_type == ip_type
+        family = {"IPV4": ".", "IPV6": ":"}[ip_type]
+        assert tg.targets is not None
+        assert all(family in t.ip for t in tg.targets)
 
 
 def test_invalid_override_message() -> None:
@@ -245,10 +268,36 @@ def test_priorities_from_annotations() -> None:
     result = build_route(snapshot(route(rules=rules, annotations=ann)), SETTINGS)
     assert [(r.match.path, r.priority) for r in result.desired.listeners[0].rules] == [
         ("/0", 5),
-        ("/1", 11),
         ("/2", 10),
+        ("/1", 11),
         ("/3", 12),
     ]
+
+
+def test_each_match_is_a_lattice_rule_ordered_by_gateway_api_precedence() -> None:
+    rules = [
+        {
+            "matches": [{"path": {"value": "/"}}, {"path": {"type": "Exact", "value": "/v2/cart"}}],
+            "backendRefs": [{"name": "svc", "port": 80}],
+        },
+        {
+            "matches": [
+                {"path": {"value": "/v2"}},
+                {"path": {"value": "/v2"}, "headers": [{"name": "v", "value": "3"}]},
+            ],
+            "backendRefs": [{"name": "svc", "port": 80, "weight": 3}],
+        },
+    ]
+    result = build_route(snapshot(route(rules=rules)), SETTINGS)
+    assert conds(result.parents)["Accepted"][:2] == ("True", "Accepted")
+    lattice_rules = result.desired.listeners[0].rules
+    assert [(str(r.match), r.priority) for r in lattice_rules] == [
+        ("exact /v2/cart", 1),
+        ("prefix /v2 v=3", 2),
+        ("prefix /v2", 3),
+        ("prefix /", 4),
+    ]
+    assert [r.action.forward[0].weight for r in lattice_rules] == [1, 3, 3, 1]
 
 
 def test_duplicate_priority_is_rejected() -> None:

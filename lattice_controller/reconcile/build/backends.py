@@ -56,9 +56,24 @@ class ResolvedBackend:
     warning: str | None = None
 
 
-def ip_address_type(service: Service) -> str:
-    family = service.ip_families[0] if service.ip_families else "IPv4"
-    return _IP_TYPES.get(family, "IPV4")
+def ip_family(service: Service, slices: Sequence[EndpointSlice]) -> str | None:
+    """The one IP family of the Service's targets, or None when it really serves two.
+
+    A Service with one family has it. With two (a dual-stack Service — or a selectorless headless
+    one, to which the API server gives both), the family is that of the EndpointSlices holding
+    addresses: one family → it; both → None; none yet → the Service's first (the cluster's primary).
+    """
+    if len(service.ip_families) <= 1:
+        return service.ip_families[0] if service.ip_families else "IPv4"
+    present = {s.address_type for s in slices if any(e.addresses for e in s.endpoints)}
+    present &= set(service.ip_families)
+    if len(present) > 1:
+        return None
+    return present.pop() if present else service.ip_families[0]
+
+
+def ip_address_type(service: Service, slices: Sequence[EndpointSlice]) -> str:
+    return _IP_TYPES.get(ip_family(service, slices) or "IPv4", "IPV4")
 
 
 def target_group_protocol(route_type: RouteType, policy: TargetGroupPolicyConfig | None) -> tuple[str, str]:
@@ -148,12 +163,12 @@ def resolve_backend(
     service = snapshot.services.get(key)
     if service is None:
         return ResolvedBackend(ref, resolved_refs=_not_found(ref, kind, namespace))
-    if len(service.ip_families) > 1:
+    if ip_family(service, snapshot.endpoint_slices.get(key, ())) is None:
         return ResolvedBackend(
             ref,
             service=service,
-            accepted_problem=f"{c.MSG_DUAL_STACK}: set spec.ipFamilyPolicy to SingleStack and "
-            f"spec.ipFamilies to [IPv4] or [IPv6] on Service {key}",
+            accepted_problem=f"{c.MSG_DUAL_STACK}: Service {key} has IPv4 and IPv6 endpoints; set "
+            "spec.ipFamilyPolicy to SingleStack and spec.ipFamilies to [IPv4] or [IPv6] on it",
         )
     if ref.port is not None and not any(p.port == ref.port for p in service.ports):
         ports = ", ".join(str(p.port) for p in service.ports) or "none"

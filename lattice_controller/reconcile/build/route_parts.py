@@ -6,6 +6,7 @@ from lattice_controller.model.k8s import Route, RouteType
 from lattice_controller.model.lattice import (
     ImportedTargetGroup,
     RuleAction,
+    RuleMatch,
     RuleSpec,
     TargetGroupConfig,
     TargetGroupIdentity,
@@ -22,9 +23,9 @@ from lattice_controller.reconcile.build.backends import (
 from lattice_controller.reconcile.build.inputs import BuildSettings, RouteSnapshot
 from lattice_controller.reconcile.build.rules import (
     MAX_RULES,
-    convert_match,
+    convert_matches,
+    place_matches,
     priority_problem,
-    rule_priorities,
 )
 
 MAX_BACKENDS_PER_RULE = 10
@@ -80,20 +81,27 @@ def validate_rules(route: Route) -> list[str]:
             problems.append(
                 "TLSRoute must specify at least one hostname as VPC Lattice requires a custom domain name"
             )
-    if len(route.rules) > MAX_RULES:
-        problems.append(f"{len(route.rules)} rules; VPC Lattice allows at most {MAX_RULES}: split the route")
+    converted = []
     for i, rule in enumerate(route.rules):
-        match = convert_match(rule, i, route.route_type)
-        if isinstance(match, str):
-            problems.append(match)
+        matches = convert_matches(rule, i, route.route_type)
+        if isinstance(matches, str):
+            problems.append(matches)
+        else:
+            converted.append(matches)
         if len(rule.backend_refs) > MAX_BACKENDS_PER_RULE:
             problems.append(
                 f"spec.rules[{i}] has {len(rule.backend_refs)} backendRefs; VPC Lattice forwards to at most "
                 f"{MAX_BACKENDS_PER_RULE} target groups per rule: remove some"
             )
-    if route.route_type is not RouteType.TLS and len(route.rules) <= MAX_RULES:
-        priorities, _ = rule_priorities(len(route.rules), route.meta.annotations.as_dict())
-        problem = priority_problem(priorities)
+    count = sum(len(m) for m in converted)
+    if count > MAX_RULES:
+        problems.append(
+            f"{count} matches in {len(route.rules)} rules; VPC Lattice allows at most {MAX_RULES} rules per "
+            "listener, one per match: split the route"
+        )
+    elif route.route_type is not RouteType.TLS and len(converted) == len(route.rules):
+        placed, _ = place_matches(converted, route.meta.annotations.as_dict())
+        problem = priority_problem(placed)
         if problem:
             problems.append(problem)
     return problems
@@ -119,28 +127,32 @@ def _forward(backends: list[ResolvedBackend], invalid: TargetGroupIdentity) -> R
 def build_rules(
     route: Route, backends: list[ResolvedBackend], settings: BuildSettings
 ) -> tuple[list[RuleSpec], list[str]]:
-    """One RuleSpec per route rule (identical matches collapse onto the first), with priorities.
+    """One RuleSpec per match of each route rule, in priority order (Gateway API precedence, or the
+    rule-priority annotations); an identical match later in that order is dropped with a warning.
 
     ``backends`` is the flat list of resolved backendRefs in rule order. Call only for a route
     that passed ``validate_rules``.
     """
-    priorities, warnings = rule_priorities(len(route.rules), route.meta.annotations.as_dict())
     invalid = invalid_backends_identity(route, settings)
-    rules: list[RuleSpec] = []
-    seen: dict[str, int] = {}
+    actions = []
+    converted: list[tuple[RuleMatch, ...]] = []
     offset = 0
     for i, rule in enumerate(route.rules):
-        rule_backends = backends[offset : offset + len(rule.backend_refs)]
+        actions.append(_forward(backends[offset : offset + len(rule.backend_refs)], invalid))
         offset += len(rule.backend_refs)
-        match = convert_match(rule, i, route.route_type)
-        if isinstance(match, str):
-            continue
-        key = match.key()
+        matches = convert_matches(rule, i, route.route_type)
+        converted.append(() if isinstance(matches, str) else matches)
+    placed, warnings = place_matches(converted, route.meta.annotations.as_dict())
+    rules: list[RuleSpec] = []
+    seen: dict[str, str] = {}
+    for p in placed:
+        key = p.match.key()
+        where = f"spec.rules[{p.rule}].matches[{p.index}]"
         if key in seen:
-            warnings.append(f"spec.rules[{i}] has the same match as spec.rules[{seen[key]}]; it is ignored")
+            warnings.append(f"{where} has the same match as {seen[key]}; it is ignored")
             continue
-        seen[key] = i
-        rules.append(RuleSpec(priorities[i], match, _forward(rule_backends, invalid)))
+        seen[key] = where
+        rules.append(RuleSpec(p.priority, p.match, actions[p.rule]))
     return rules, warnings
 
 
@@ -160,7 +172,8 @@ def build_target_groups(
         service = services[identity]
         policy = snapshot.target_group_policies.get(service.meta.key)
         protocol, version = target_group_protocol(route.route_type, policy)
-        ip_type = ip_address_type(service)
+        slices = snapshot.endpoint_slices.get(service.meta.key, ())
+        ip_type = ip_address_type(service, slices)
         specs.append(
             TargetGroupSpec(
                 identity=identity,
@@ -168,9 +181,7 @@ def build_target_groups(
                 managed_by=settings.managed_by,
                 health_check=policy.health_check if policy else None,
                 additional_tags=extra,
-                targets=build_targets(
-                    service, snapshot.endpoint_slices.get(service.meta.key, ()), port_list, ip_type
-                ),
+                targets=build_targets(service, slices, port_list, ip_type),
             )
         )
     return tuple(specs)
