@@ -1,0 +1,1 @@
+"""The upstream Gateway API conformance suite run against lattice-controller: `python -m e2e.conformance`."""
