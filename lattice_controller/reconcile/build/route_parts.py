@@ -147,7 +147,7 @@ def build_rules(
     seen: dict[str, str] = {}
     for p in placed:
         key = p.match.key()
-        where = f"spec.rules[{p.rule}].matches[{p.index}]"
+        where = f"spec.rules[{p.rule}]" + (f".matches[{p.index}]" if len(converted[p.rule]) > 1 else "")
         if key in seen:
             warnings.append(f"{where} has the same match as {seen[key]}; it is ignored")
             continue
