@@ -23,7 +23,7 @@ Ours:
 =========================================== ================ ==============================================
 ``ENFORCE_REFERENCE_GRANTS``                true             false: follow cross-namespace refs unchecked
 ``GATEWAY_MAX_CONCURRENT_RECONCILES``       1                workers of the gateway controller (≥ 1)
-``POLICY_MAX_CONCURRENT_RECONCILES``        1                policy controller workers (none exist yet)
+``POLICY_MAX_CONCURRENT_RECONCILES``        1                workers of the IAMAuthPolicy controller (≥ 1)
 ``ADOPTION_ALLOWED_NAMESPACES``             ""               namespaces (comma-separated, ``*``: any) whose
                                                              routes may adopt/take over Lattice services
                                                              this controller did not create
@@ -189,11 +189,6 @@ async def load_settings(
     probe_address = parse_bind_address("--health-probe-bind-address", flags.health_probe_bind_address)
 
     ignored = []
-    if env.text("POLICY_MAX_CONCURRENT_RECONCILES"):
-        ignored.append(
-            f"POLICY_MAX_CONCURRENT_RECONCILES={policy_workers} ignored: "
-            "no policy controller is implemented yet"
-        )
     if webhook:
         ignored.append("WEBHOOK_ENABLED=true ignored: the pod readiness-gate webhook is not implemented yet")
 

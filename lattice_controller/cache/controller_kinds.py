@@ -22,6 +22,7 @@ from lattice_controller.model.k8s import (
     parse_namespace,
     parse_service,
 )
+from lattice_controller.model.k8s.auth_policy import parse_iam_auth_policy
 from lattice_controller.model.k8s.gateway import parse_gateway, parse_gateway_class
 from lattice_controller.model.k8s.policy import parse_policy_view
 from lattice_controller.model.k8s.reference_grant import parse_reference_grant
@@ -59,8 +60,9 @@ STORE_SPECS: dict[str, StoreSpec] = {
     k.SERVICE_IMPORT.group_kind: StoreSpec(parse_service_import),
     **{
         kind.group_kind: StoreSpec(parse_policy_view, ((POLICIES_BY_TARGET, policy_targets),))
-        for kind in (k.TARGET_GROUP_POLICY, k.VPC_ASSOCIATION_POLICY, k.ACCESS_LOG_POLICY, k.IAM_AUTH_POLICY)
+        for kind in (k.TARGET_GROUP_POLICY, k.VPC_ASSOCIATION_POLICY, k.ACCESS_LOG_POLICY)
     },
+    k.IAM_AUTH_POLICY.group_kind: StoreSpec(parse_iam_auth_policy, ((POLICIES_BY_TARGET, policy_targets),)),
 }
 
 

@@ -32,14 +32,18 @@ from lattice_controller.model.k8s import (
     Service,
     ServiceImport,
 )
+from lattice_controller.model.k8s.auth_policy import IamAuthPolicy
 from lattice_controller.model.k8s.policy import PolicyView
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.reconcile.build.route import SERVICE_ARN_ANNOTATION
 from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, CacheView
+from lattice_controller.reconcile.controllers.iam_auth_policy import IAM_AUTH_POLICY_ANNOTATIONS
+from lattice_controller.reconcile.controllers.policy import policies_naming
 from lattice_controller.reconcile.controllers.route import ASSIGNED_DOMAIN_ANNOTATION
 
 GATEWAY_CLASS_CONTROLLER = "gatewayclass"
 GATEWAY_CONTROLLER = "gateway"
+IAM_AUTH_POLICY_CONTROLLER = "iamauthpolicy"
 _ROUTE_CONTROLLER_BY_KIND = {kind.group_kind: t.kind.lower() for t, kind in ROUTE_KINDS.items()}
 
 Trigger = tuple[str, ObjectKey]
@@ -59,8 +63,17 @@ def route_key(route: Route) -> Trigger:
     return (route.route_type.kind.lower(), route.meta.key)
 
 
-WRITTEN_ANNOTATIONS = frozenset({SERVICE_ARN_ANNOTATION, ASSIGNED_DOMAIN_ANNOTATION})
-_STATUS_ONLY_KINDS = frozenset({k.GATEWAY_CLASS.group_kind, k.GATEWAY.group_kind, *_ROUTE_CONTROLLER_BY_KIND})
+WRITTEN_ANNOTATIONS = frozenset(
+    {SERVICE_ARN_ANNOTATION, ASSIGNED_DOMAIN_ANNOTATION, *IAM_AUTH_POLICY_ANNOTATIONS}
+)
+_STATUS_ONLY_KINDS = frozenset(
+    {
+        k.GATEWAY_CLASS.group_kind,
+        k.GATEWAY.group_kind,
+        k.IAM_AUTH_POLICY.group_kind,
+        *_ROUTE_CONTROLLER_BY_KIND,
+    }
+)
 
 
 def triggers(ctx: CacheView, kind: Kind[W], old: W | None, new: W | None) -> set[Trigger]:
@@ -70,9 +83,13 @@ def triggers(ctx: CacheView, kind: Kind[W], old: W | None, new: W | None) -> set
         raise KeyError(f"no trigger route for {kind.group_kind}: add one to reconcile/triggers.py")
     status_only = kind.group_kind in _STATUS_ONLY_KINDS
     if status_only and old is not None and new is not None and not _spec_changed(old.meta, new.meta):
+        woken: set[Trigger] = set()
         if isinstance(new, Route) and _domain(old.meta) != _domain(new.meta):
-            return {(GATEWAY_CONTROLLER, ObjectKey.parse(g)) for g in indexes.route_parent_gateways(new)}
-        return set()
+            woken |= {(GATEWAY_CONTROLLER, ObjectKey.parse(g)) for g in indexes.route_parent_gateways(new)}
+        if isinstance(new, Route) and _service_arn(old.meta) != _service_arn(new.meta):
+            # The route's service now exists (or is gone): policies on the route act on it.
+            woken.update(_lattice_policies_naming(ctx, new.route_type.kind, new.meta.key))
+        return woken
     out: set[Trigger] = set()
     for record in (old, new):
         if record is not None:
@@ -98,6 +115,10 @@ def _domain(meta: Meta) -> str | None:
     return meta.annotations.get(ASSIGNED_DOMAIN_ANNOTATION)
 
 
+def _service_arn(meta: Meta) -> str | None:
+    return meta.annotations.get(SERVICE_ARN_ANNOTATION)
+
+
 # -- one route to keys per watched kind ----------------------------------------------------------
 
 
@@ -111,12 +132,28 @@ def _from_gateway_class(ctx: CacheView, cls: GatewayClass) -> Iterator[Trigger]:
 
 def _from_gateway(ctx: CacheView, gateway: Gateway) -> Iterator[Trigger]:
     yield from _gateway_and_routes(ctx, gateway.meta.key)
+    yield from _lattice_policies_naming(ctx, "Gateway", gateway.meta.key)
 
 
 def _from_route(ctx: CacheView, route: Route) -> Iterator[Trigger]:
     yield route_key(route)
     for gateway in indexes.route_parent_gateways(route):
         yield (GATEWAY_CONTROLLER, ObjectKey.parse(gateway))
+    yield from _lattice_policies_naming(ctx, route.route_type.kind, route.meta.key)
+
+
+def _from_lattice_policy(ctx: CacheView, policy: IamAuthPolicy) -> Iterator[Trigger]:
+    # Itself, and the other policies of its kind naming the same target (which one wins may change).
+    yield (IAM_AUTH_POLICY_CONTROLLER, policy.meta.key)
+    ref = policy.target_ref
+    if ref is not None and ref.kind and ref.name:
+        yield from _lattice_policies_naming(ctx, ref.kind, ObjectKey(policy.meta.key.namespace, ref.name))
+
+
+def _lattice_policies_naming(ctx: CacheView, kind: str, target: ObjectKey) -> Iterator[Trigger]:
+    """The policies that act on the Lattice resource of a Gateway or route (IAMAuthPolicy)."""
+    for policy in policies_naming(ctx, k.IAM_AUTH_POLICY, kind, target):
+        yield (IAM_AUTH_POLICY_CONTROLLER, policy.meta.key)
 
 
 def _from_service(ctx: CacheView, service: Service) -> Iterator[Trigger]:
@@ -197,6 +234,6 @@ _ROUTES: dict[str, Callable[[CacheView, Any], Iterator[Trigger]]] = {
     k.TARGET_GROUP_POLICY.group_kind: _from_target_group_policy,
     k.VPC_ASSOCIATION_POLICY.group_kind: _nothing,
     k.ACCESS_LOG_POLICY.group_kind: _nothing,
-    k.IAM_AUTH_POLICY.group_kind: _nothing,
+    k.IAM_AUTH_POLICY.group_kind: _from_lattice_policy,
 }
 """Watched kind → the keys one of its records makes stale."""
