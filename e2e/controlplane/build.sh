@@ -3,6 +3,7 @@
 # Prints the asset directory on its last line of stdout; progress and step timings go to stderr.
 # Idempotent: a finished cache (marked .complete) is reused; an interrupted build restarts cleanly.
 set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 K8S=${K8S:-1.36.3}
 ETCD=${ETCD:-3.6.16}
@@ -36,40 +37,17 @@ trap 'rm -rf "$W"' EXIT
 step_start=0
 step() { step_start=$(date +%s); log "step: $*"; }
 step_end() { log "done: $1 in $(( $(date +%s) - step_start ))s"; }
-moddir() { go mod download -json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["'"$2"'"])'; }
 
 # 1. kube-apiserver, kube-controller-manager, kubectl from k8s.io/kubernetes via a wrapper module.
+# shellcheck source=e2e/controlplane/k8s-module.sh
+. "$HERE/k8s-module.sh"
+K8S_CMDS=(kube-apiserver kube-controller-manager kubectl)
 step "kubernetes v$K8S wrapper module"
-mkdir -p "$W/k8s" && cd "$W/k8s"
-go mod init local.invalid/k8sbins >/dev/null 2>&1
-go mod edit -go=1.26.0 -require=k8s.io/kubernetes@v$K8S
-GOMOD=$(moddir "k8s.io/kubernetes@v$K8S" GoMod)
-staging=$(sed -nE 's#^[[:space:]]*(k8s\.io/[^[:space:]]+)[[:space:]]+=>[[:space:]]+\./staging/.*#\1#p' "$GOMOD")
-echo "$staging" | grep -qx 'k8s.io/api' || { echo "no staging replaces found in $GOMOD" >&2; exit 1; }
-for m in $staging; do go mod edit -replace="$m=$m@v0.${K8S#1.}"; done
-log "staging modules replaced: $(echo "$staging" | wc -l)"
-cat > tools.go <<'GO'
-//go:build tools
-
-package tools
-
-import (
-	_ "k8s.io/kubernetes/cmd/kube-apiserver"
-	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
-	_ "k8s.io/kubernetes/cmd/kubectl"
-)
-GO
-go mod tidy >&2 2>&1 || go mod download >&2
+k8s_wrapper_module "$W/k8s" "$K8S" "${K8S_CMDS[@]}"
 step_end "kubernetes module download"
 
 step "kubernetes build"
-minor=$(echo "$K8S" | cut -d. -f2)
-X=""
-for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  X="$X -X $p.gitVersion=v$K8S -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
-done
-go build -trimpath -buildvcs=false -tags=selinux,notest -ldflags "-s -w $X" -o "$TMP/" \
-  k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
+k8s_build "$W/k8s" "$K8S" "$TMP" "${K8S_CMDS[@]}"
 step_end "kubernetes build"
 
 # 2. etcd from go.etcd.io/etcd/server/v3 in its own wrapper module.
@@ -92,7 +70,7 @@ step_end "etcd"
 if [ "$BUILD_KWOK" = 1 ]; then
   step "kwok v$KWOK"
   GOBIN="$TMP" GOFLAGS= go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@v$KWOK"
-  KD=$(moddir "sigs.k8s.io/kwok@v$KWOK" Dir)
+  KD=$(k8s_moddir "sigs.k8s.io/kwok@v$KWOK" Dir)
   for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
            pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
     cat "$KD/kustomize/stage/$f"; printf '\n---\n'
@@ -102,7 +80,7 @@ fi
 
 # 4. Gateway API CRDs.
 step "gateway-api v$GATEWAY_API CRDs"
-GD=$(moddir "sigs.k8s.io/gateway-api@v$GATEWAY_API" Dir)
+GD=$(k8s_moddir "sigs.k8s.io/gateway-api@v$GATEWAY_API" Dir)
 test -d "$GD/config/crd/standard" && test -d "$GD/config/crd/experimental"
 mkdir -p "$TMP/gateway-api"
 cp -r "$GD/config/crd/standard" "$GD/config/crd/experimental" "$TMP/gateway-api/"

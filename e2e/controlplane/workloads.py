@@ -112,11 +112,12 @@ def ensure(plane: ControlPlane) -> None:
     """
     client = plane.rest()
     if not plane.procs:
-        # Attached to a plane without a state file: usable only if someone else runs the tier.
-        node = client.get(f"/api/v1/nodes/{NODE_NAME}")
-        if not _node_ready(node):
+        # Attached to a cluster without a state file (a plane someone else runs, a kind cluster):
+        # usable when some node is Ready.
+        nodes = client.get("/api/v1/nodes").get("items", [])
+        if not any(_node_ready(node) for node in nodes):
             raise RuntimeError(
-                f"attached plane has no Ready node {NODE_NAME}; start it with `up --workloads`"
+                f"attached cluster has no Ready node; start the plane with `up --workloads` ({NODE_NAME})"
             )
         return
     started: list[str] = []

@@ -12,6 +12,10 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from e2e.kind.incluster import InClusterController
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -108,6 +112,9 @@ class ControllerProcess:
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
+    def is_running(self) -> bool:
+        return self.process.poll() is None
+
     def kill(self) -> None:
         """kill -9, as a crash would."""
         if self.process.poll() is None:
@@ -122,3 +129,13 @@ class ControllerProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
         return int(self.process.returncode)
+
+
+def start_controller(kubeconfig: Path, env: dict[str, str]) -> ControllerProcess | InClusterController:
+    """Start the controller where this run puts it: a local process with `kubeconfig` (default), or, with
+    `LC_CONTROLLER_TARGET=kind`, the kind cluster's Deployment with the same environment (e2e/kind)."""
+    if os.environ.get("LC_CONTROLLER_TARGET", "process") == "kind":
+        from e2e.kind.incluster import InClusterController
+
+        return InClusterController.start(env)
+    return ControllerProcess.start(kubeconfig, env)

@@ -10,7 +10,7 @@ from e2e.controlplane.fixtures import *  # noqa: F403
 from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.fixtures import *  # noqa: F403
 from e2e.fakeaws.fixtures import FakeAws
-from e2e.harness.controller import ControllerProcess, controller_env
+from e2e.harness.controller import ControllerProcess, controller_env, start_controller
 
 CONTROLLER_NAMESPACE = "aws-application-networking-system"
 
@@ -23,7 +23,7 @@ def controller(
     env = controller_env(
         aws_env, DEFAULT_SERVICE_NETWORK="app-network", RECONCILE_DEFAULT_RESYNC_SECONDS="60"
     )
-    process = ControllerProcess.start(workloads.kubeconfig, env)
+    process = start_controller(workloads.kubeconfig, env)
     yield process
     if process.stop() != 0:
         print(process.log_tail())

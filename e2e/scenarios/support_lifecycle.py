@@ -16,7 +16,7 @@ import yaml
 
 from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.fixtures import FakeAws
-from e2e.harness.controller import MANAGED_BY, ControllerProcess, controller_env
+from e2e.harness.controller import MANAGED_BY, ControllerProcess, controller_env, start_controller
 from e2e.harness.lattice_view import MANAGED_BY_KEY, LatticeView, lattice_client
 from e2e.scenarios.helpers import apply, kubectl_json
 
@@ -317,13 +317,13 @@ class Scenario:
 
     def start_controller(self, **overrides: str) -> ControllerProcess:
         env = controller_env(self.aws_env, DEFAULT_SERVICE_NETWORK=DEFAULT_NETWORK, **overrides)
-        process = ControllerProcess.start(self.plane.kubeconfig, env)
+        process = start_controller(self.plane.kubeconfig, env)
         self.controllers.append(process)
         return process
 
     def close(self) -> None:
         for process in self.controllers:
-            if process.process.poll() is None and process.stop() != 0:
+            if process.is_running() and process.stop() != 0:
                 print(process.log_tail())
         # Routes first, at once: a route left live while its namespace terminates would be deployed
         # again into the next test's fresh account by the next controller; a deleting one is not.

@@ -16,7 +16,7 @@ from typing import Any
 
 from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.fixtures import FakeAws
-from e2e.harness.controller import ControllerProcess, controller_env
+from e2e.harness.controller import ControllerProcess, controller_env, start_controller
 from e2e.harness.lattice_view import LatticeView, lattice_client
 from e2e.scenarios.helpers import eventually, kubectl_json
 
@@ -328,7 +328,7 @@ def running_controller(
         aws_env,
         **{"DEFAULT_SERVICE_NETWORK": DEFAULT_NETWORK, "RECONCILE_DEFAULT_RESYNC_SECONDS": "60", **overrides},
     )
-    process = ControllerProcess.start(workloads.kubeconfig, env)
+    process = start_controller(workloads.kubeconfig, env)
     try:
         yield process
     finally:

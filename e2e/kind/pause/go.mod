@@ -1,0 +1,3 @@
+module local.invalid/lattice-pause
+
+go 1.26.0
