@@ -7,6 +7,7 @@
 #               the controller image (the project's Dockerfile) and the fake AWS endpoint image
 # Each step runs only when its inputs (pins, files) changed; it prints its time, and on failure the step
 # name and its log file. The last lines of stdout are KEY=VALUE pairs for e2e/kind.
+# `build.sh tools` builds only kind and helm (no Docker needed).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -26,10 +27,7 @@ mkdir -p "$CACHE/logs" "$CACHE/stamps"
 
 log() { printf '[kind-build] %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
-command -v docker >/dev/null || die "docker not found (install docker.io, or run python -m e2e.kind up)"
-docker info >/dev/null 2>&1 || die "docker daemon not reachable"
 command -v go >/dev/null || die "Go >= 1.26 required (go not found)"
-command -v mmdebstrap >/dev/null || die "mmdebstrap not found (apt-get install mmdebstrap)"
 
 hash_of() { # hash of strings and of files/directories (bytecode caches ignored) given as arguments
   local a
@@ -62,9 +60,6 @@ run_step() {
   log "done: $name in $(( $(date +%s) - t0 ))s"
 }
 
-# 0. the control-plane binaries (kube-apiserver, kube-controller-manager, kubectl, etcd) and Gateway API CRDs
-CP=$(bash "$REPO/e2e/controlplane/build.sh" | tail -n 1)
-
 # 1. kind and helm
 TOOLS="$CACHE/tools-kind$KIND-helm$HELM"
 build_tools() {
@@ -74,6 +69,14 @@ build_tools() {
   "$TOOLS/kind" version && "$TOOLS/helm" version --short
 }
 run_step tools "$KIND-$HELM" build_tools
+if [ "${1:-}" = tools ]; then # `build.sh tools`: kind and helm only (the lint env renders the chart)
+  echo "KIND=$TOOLS/kind"
+  echo "HELM=$TOOLS/helm"
+  exit 0
+fi
+command -v docker >/dev/null || die "docker not found (install docker.io, or run python -m e2e.kind up)"
+docker info >/dev/null 2>&1 || die "docker daemon not reachable"
+command -v mmdebstrap >/dev/null || die "mmdebstrap not found (apt-get install mmdebstrap)"
 
 # 2. node binaries from the same k8s.io/kubernetes wrapper module as the control plane
 . "$REPO/e2e/controlplane/k8s-module.sh"
@@ -122,67 +125,7 @@ NODE_ROOTFS=$(rootfs_image node "$NODE_PKGS")
 PYTHON_BASE=$(rootfs_image python "$PY_PKGS")
 NET_BASE=$(rootfs_image netbase "$PROXY_PKGS")
 
-# 4. control-plane images (one tarball the node image preloads)
-IMAGES="$CACHE/images"
-CP_TAR="$IMAGES/control-plane-k8s$K8S-etcd$ETCD-coredns$COREDNS.tar"
-one_binary_image() { # TAG BINARY PATH_IN_IMAGE BASE
-  local ctx
-  ctx=$(mktemp -d)
-  cp "$2" "$ctx/bin"
-  printf 'FROM %s\nCOPY bin %s\nENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nENTRYPOINT ["%s"]\n' \
-    "$4" "$3" "$3" > "$ctx/Dockerfile"
-  docker build -q -t "$1" "$ctx"
-  rm -rf "$ctx"
-}
-build_cp_images() {
-  local r=registry.k8s.io c
-  for c in kube-apiserver kube-controller-manager; do
-    one_binary_image "$r/$c:v$K8S" "$CP/$c" "/usr/local/bin/$c" scratch
-  done
-  one_binary_image "$r/kube-scheduler:v$K8S" "$NODEBIN/kube-scheduler" /usr/local/bin/kube-scheduler scratch
-  one_binary_image "$r/kube-proxy:v$K8S" "$NODEBIN/kube-proxy" /usr/local/bin/kube-proxy "$NET_BASE"
-  one_binary_image "$r/etcd:$ETCD_TAG" "$CP/etcd" /usr/local/bin/etcd scratch
-  one_binary_image "$r/coredns/coredns:v$COREDNS" "$OTHERBIN/coredns" /coredns scratch
-  one_binary_image "$PAUSE_IMAGE" "$OTHERBIN/pause" /pause scratch
-  # stand-in for the workload images the scenario manifests name (loaded by e2e/kind under those names)
-  one_binary_image lattice-local/workload-stand-in:1 "$OTHERBIN/pause" /pause scratch
-  mkdir -p "$IMAGES"
-  docker save -o "$CP_TAR.tmp" "$r/kube-apiserver:v$K8S" "$r/kube-controller-manager:v$K8S" \
-    "$r/kube-scheduler:v$K8S" "$r/kube-proxy:v$K8S" "$r/etcd:$ETCD_TAG" "$r/coredns/coredns:v$COREDNS" "$PAUSE_IMAGE"
-  mv "$CP_TAR.tmp" "$CP_TAR"
-}
-run_step control-plane-images "$(hash_of "$K8S" "$ETCD" "$COREDNS" "$NET_BASE" "$OTHERBIN/pause")" build_cp_images \
-  lattice-local/workload-stand-in:1
-
-# 5. the kind node image: rootfs + kind's node files (from the pinned kind module) + binaries, images preloaded
-KIND_MOD=$(k8s_moddir "sigs.k8s.io/kind@v$KIND" Dir)
-NODE_KEY=$(hash_of "$NODE_ROOTFS" "$HERE/node" "$KIND" "$K8S" "$CP_TAR")
-NODE_IMAGE="lattice-local/kind-node:v$K8S-$NODE_KEY"
-build_node_image() {
-  local ctx cid
-  ctx=$(mktemp -d)
-  cp -r "$HERE/node/." "$ctx/"
-  mkdir -p "$ctx/kind" "$ctx/bin"
-  cp -r "$KIND_MOD/images/base/files/." "$ctx/kind/"
-  chmod -R u+w "$ctx/kind"
-  cp "$NODEBIN/kubelet" "$NODEBIN/kubeadm" "$CP/kubectl" "$ctx/bin/"
-  docker build -t "$NODE_IMAGE-stage" --build-arg "ROOTFS_IMAGE=$NODE_ROOTFS" --build-arg "K8S_VERSION=$K8S" \
-    --build-arg "PAUSE_IMAGE=$PAUSE_IMAGE" "$ctx"
-  rm -rf "$ctx"
-  # preload: containerd in a throwaway container imports the images (content only), then commit
-  cid=$(docker run -d --entrypoint sleep --security-opt seccomp=unconfined "$NODE_IMAGE-stage" infinity)
-  trap 'docker rm -f "$cid" >/dev/null 2>&1 || true' EXIT
-  docker exec "$cid" sh -c 'mkdir -p /run/containerd && (containerd >/var/log/containerd-build.log 2>&1 &)'
-  for _ in $(seq 60); do docker exec "$cid" ctr version >/dev/null 2>&1 && break; sleep 1; done
-  docker exec -i "$cid" ctr -n k8s.io images import --all-platforms --no-unpack --digests - < "$CP_TAR"
-  docker exec "$cid" ctr -n k8s.io images ls -q
-  docker exec "$cid" sh -c 'kill "$(pidof containerd)"; sleep 2; rm -f /var/log/containerd-build.log'
-  docker commit --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' --change 'CMD []' "$cid" "$NODE_IMAGE"
-  docker rmi "$NODE_IMAGE-stage"
-}
-run_step node-image "$NODE_KEY" build_node_image "$NODE_IMAGE"
-
-# 6. the controller image (the project's Dockerfile) and the fake AWS endpoint image, on the Debian base.
+# 4. the controller image (the project's Dockerfile) and the fake AWS endpoint image, on the Debian base.
 # Offline: the wheels of constraints.txt are downloaded once on this machine (its pip configuration, its
 # trust store) into the cache, and the image builds install from them with no index.
 CONTROLLER_IMAGE=lattice-controller:0.1.0
@@ -218,6 +161,68 @@ run_step controller-image "$(hash_of "$PYTHON_BASE" "$REPO/Dockerfile" "$REPO/co
   "$REPO/lattice_controller")" build_controller "$CONTROLLER_IMAGE"
 run_step fakeaws-image "$(hash_of "$PYTHON_BASE" "$HERE/fakeaws.Dockerfile" "$REPO/constraints.txt" "$REPO/e2e/fakeaws")" \
   build_fakeaws "$FAKEAWS_IMAGE"
+
+# 5. control-plane images (one tarball the node image preloads), with the control-plane binaries of
+# e2e/controlplane/build.sh (kube-apiserver, kube-controller-manager, kubectl, etcd; also the Gateway API CRDs)
+CP=$(bash "$REPO/e2e/controlplane/build.sh" | tail -n 1)
+IMAGES="$CACHE/images"
+CP_TAR="$IMAGES/control-plane-k8s$K8S-etcd$ETCD-coredns$COREDNS.tar"
+one_binary_image() { # TAG BINARY PATH_IN_IMAGE BASE
+  local ctx
+  ctx=$(mktemp -d)
+  cp "$2" "$ctx/bin"
+  printf 'FROM %s\nCOPY bin %s\nENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nENTRYPOINT ["%s"]\n' \
+    "$4" "$3" "$3" > "$ctx/Dockerfile"
+  docker build -q -t "$1" "$ctx"
+  rm -rf "$ctx"
+}
+build_cp_images() {
+  local r=registry.k8s.io c
+  for c in kube-apiserver kube-controller-manager; do
+    one_binary_image "$r/$c:v$K8S" "$CP/$c" "/usr/local/bin/$c" scratch
+  done
+  one_binary_image "$r/kube-scheduler:v$K8S" "$NODEBIN/kube-scheduler" /usr/local/bin/kube-scheduler scratch
+  one_binary_image "$r/kube-proxy:v$K8S" "$NODEBIN/kube-proxy" /usr/local/bin/kube-proxy "$NET_BASE"
+  one_binary_image "$r/etcd:$ETCD_TAG" "$CP/etcd" /usr/local/bin/etcd scratch
+  one_binary_image "$r/coredns/coredns:v$COREDNS" "$OTHERBIN/coredns" /coredns scratch
+  one_binary_image "$PAUSE_IMAGE" "$OTHERBIN/pause" /pause scratch
+  # stand-in for the workload images the scenario manifests name (loaded by e2e/kind under those names)
+  one_binary_image lattice-local/workload-stand-in:1 "$OTHERBIN/pause" /pause scratch
+  mkdir -p "$IMAGES"
+  docker save -o "$CP_TAR.tmp" "$r/kube-apiserver:v$K8S" "$r/kube-controller-manager:v$K8S" \
+    "$r/kube-scheduler:v$K8S" "$r/kube-proxy:v$K8S" "$r/etcd:$ETCD_TAG" "$r/coredns/coredns:v$COREDNS" "$PAUSE_IMAGE"
+  mv "$CP_TAR.tmp" "$CP_TAR"
+}
+run_step control-plane-images "$(hash_of "$K8S" "$ETCD" "$COREDNS" "$NET_BASE" "$OTHERBIN/pause")" build_cp_images \
+  lattice-local/workload-stand-in:1
+
+# 6. the kind node image: rootfs + kind's node files (from the pinned kind module) + binaries, images preloaded
+KIND_MOD=$(k8s_moddir "sigs.k8s.io/kind@v$KIND" Dir)
+NODE_KEY=$(hash_of "$NODE_ROOTFS" "$HERE/node" "$KIND" "$K8S" "$CP_TAR")
+NODE_IMAGE="lattice-local/kind-node:v$K8S-$NODE_KEY"
+build_node_image() {
+  local ctx cid
+  ctx=$(mktemp -d)
+  cp -r "$HERE/node/." "$ctx/"
+  mkdir -p "$ctx/kind" "$ctx/bin"
+  cp -r "$KIND_MOD/images/base/files/." "$ctx/kind/"
+  chmod -R u+w "$ctx/kind"
+  cp "$NODEBIN/kubelet" "$NODEBIN/kubeadm" "$CP/kubectl" "$ctx/bin/"
+  docker build -t "$NODE_IMAGE-stage" --build-arg "ROOTFS_IMAGE=$NODE_ROOTFS" --build-arg "K8S_VERSION=$K8S" \
+    --build-arg "PAUSE_IMAGE=$PAUSE_IMAGE" "$ctx"
+  rm -rf "$ctx"
+  # preload: containerd in a throwaway container imports the images (content only), then commit
+  cid=$(docker run -d --entrypoint sleep --security-opt seccomp=unconfined "$NODE_IMAGE-stage" infinity)
+  trap 'docker rm -f "$cid" >/dev/null 2>&1 || true' EXIT
+  docker exec "$cid" sh -c 'mkdir -p /run/containerd && (containerd >/var/log/containerd-build.log 2>&1 &)'
+  for _ in $(seq 60); do docker exec "$cid" ctr version >/dev/null 2>&1 && break; sleep 1; done
+  docker exec -i "$cid" ctr -n k8s.io images import --all-platforms --no-unpack --digests - < "$CP_TAR"
+  docker exec "$cid" ctr -n k8s.io images ls -q
+  docker exec "$cid" sh -c 'kill "$(pidof containerd)"; sleep 2; rm -f /var/log/containerd-build.log'
+  docker commit --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' --change 'CMD []' "$cid" "$NODE_IMAGE"
+  docker rmi "$NODE_IMAGE-stage"
+}
+run_step node-image "$NODE_KEY" build_node_image "$NODE_IMAGE"
 
 echo "KIND=$TOOLS/kind"
 echo "HELM=$TOOLS/helm"
