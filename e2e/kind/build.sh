@@ -201,7 +201,7 @@ KIND_MOD=$(k8s_moddir "sigs.k8s.io/kind@v$KIND" Dir)
 NODE_KEY=$(hash_of "$NODE_ROOTFS" "$HERE/node" "$KIND" "$K8S" "$CP_TAR")
 NODE_IMAGE="lattice-local/kind-node:v$K8S-$NODE_KEY"
 build_node_image() {
-  local ctx cid
+  local ctx
   ctx=$(mktemp -d)
   cp -r "$HERE/node/." "$ctx/"
   mkdir -p "$ctx/kind" "$ctx/bin"
@@ -213,13 +213,14 @@ build_node_image() {
   rm -rf "$ctx"
   # preload: containerd in a throwaway container imports the images (content only), then commit
   cid=$(docker run -d --entrypoint sleep --security-opt seccomp=unconfined "$NODE_IMAGE-stage" infinity)
-  trap 'docker rm -f "$cid" >/dev/null 2>&1 || true' EXIT
+  trap 'docker rm -f "${cid:-}" >/dev/null 2>&1 || true' EXIT
   docker exec "$cid" sh -c 'mkdir -p /run/containerd && (containerd >/var/log/containerd-build.log 2>&1 &)'
   for _ in $(seq 60); do docker exec "$cid" ctr version >/dev/null 2>&1 && break; sleep 1; done
   docker exec -i "$cid" ctr -n k8s.io images import --all-platforms --no-unpack --digests - < "$CP_TAR"
   docker exec "$cid" ctr -n k8s.io images ls -q
   docker exec "$cid" sh -c 'kill "$(pidof containerd)"; sleep 2; rm -f /var/log/containerd-build.log'
   docker commit --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' --change 'CMD []' "$cid" "$NODE_IMAGE"
+  docker rm -f "$cid" >/dev/null
   docker rmi "$NODE_IMAGE-stage"
 }
 run_step node-image "$NODE_KEY" build_node_image "$NODE_IMAGE"

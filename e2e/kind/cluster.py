@@ -101,11 +101,11 @@ class KindCluster:
         self.dir.mkdir(parents=True, exist_ok=True)
         data = asdict(self)
         data["kubeconfig"] = str(self.kubeconfig)
-        (self.dir / "state.json").write_text(json.dumps(data, indent=2))
+        (self.dir / "cluster.json").write_text(json.dumps(data, indent=2))
 
     @classmethod
     def load(cls, name: str = DEFAULT_NAME) -> KindCluster:
-        path = state_dir(name) / "state.json"
+        path = state_dir(name) / "cluster.json"
         if not path.exists():
             raise ClusterError(f"no kind cluster {name} recorded (run `python -m e2e.kind up`)")
         data = json.loads(path.read_text())
@@ -210,7 +210,7 @@ def up(name: str = DEFAULT_NAME) -> KindCluster:
     timings: dict[str, float] = {}
     directory = state_dir(name)
     previous: KindCluster | None = None
-    if (directory / "state.json").exists():
+    if (directory / "cluster.json").exists():
         previous = KindCluster.load(name)
     engine = docker.ensure(directory)
     if previous and previous.dockerd_pid and engine.started_pid is None:
@@ -242,7 +242,8 @@ def up(name: str = DEFAULT_NAME) -> KindCluster:
         cluster.install(Path(artifacts["GATEWAY_CRDS"]))
         _timed(timings, "install", t)
     except BaseException:
-        if previous is None:
+        # A failed first `up` removes what it made; LC_KIND_KEEP=1 leaves it for a look (then `down`).
+        if previous is None and os.environ.get("LC_KIND_KEEP") != "1":
             _teardown(name, engine.started_pid)
         raise
     _timed(timings, "up", t0)
@@ -253,8 +254,8 @@ def up(name: str = DEFAULT_NAME) -> KindCluster:
 def _teardown(name: str, dockerd_pid: int | None) -> None:
     directory = state_dir(name)
     kind_bin = None
-    if (directory / "state.json").exists():
-        kind_bin = json.loads((directory / "state.json").read_text()).get("kind")
+    if (directory / "cluster.json").exists():
+        kind_bin = json.loads((directory / "cluster.json").read_text()).get("kind")
     kind_bin = kind_bin or shutil.which("kind")
     if kind_bin and docker.docker_answers():
         subprocess.run([kind_bin, "delete", "cluster", "--name", name], capture_output=True, check=False)
@@ -266,7 +267,7 @@ def _teardown(name: str, dockerd_pid: int | None) -> None:
 def down(name: str = DEFAULT_NAME) -> None:
     """Delete the cluster `name` and stop the dockerd `up` started (if any); a no-op when nothing is up."""
     pid = None
-    path = state_dir(name) / "state.json"
+    path = state_dir(name) / "cluster.json"
     if path.exists():
         pid = json.loads(path.read_text()).get("dockerd_pid")
     _teardown(name, pid)

@@ -2,7 +2,9 @@
 
 * Docker answering `docker info`: used as it is, never stopped by us.
 * No usable Docker, running as root with `CI=true`: `docker.io` (and `mmdebstrap`) from the distribution's
-  packages, then `dockerd` started here; its PID is recorded so that `down` stops exactly that process.
+  packages, then `dockerd` started here, its default runtime `runc-bounded` (so that privileged containers
+  work where the machine's capability bounding set is reduced); its PID is recorded so that `down` stops
+  exactly that process.
 * Otherwise `DockerUnavailable`, whose message is the one line saying what to install.
 """
 
@@ -17,6 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+# Privileged containers (the kind node) get only the capabilities this machine can grant (see the script).
+RUNC_BOUNDED = Path(__file__).resolve().with_name("runc-bounded")
 INSTALL_HINT = (
     "the kind tier needs Docker and mmdebstrap: install docker.io (or Docker Engine) and mmdebstrap and "
     "start dockerd, or run it as root with CI=true to let it install them"
@@ -72,7 +76,7 @@ def ensure(log_dir: Path) -> Engine:
     log_dir.mkdir(parents=True, exist_ok=True)
     with (log_dir / "dockerd.log").open("ab") as log:
         proc = subprocess.Popen(
-            ["dockerd"],
+            ["dockerd", "--add-runtime", f"bounded={RUNC_BOUNDED}", "--default-runtime", "bounded"],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
