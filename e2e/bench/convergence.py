@@ -208,7 +208,7 @@ class ConvergenceBench:
         stack.stop_controller()
         self.shape(workload)
         self.fresh_account()
-        env = {"ROUTE_MAX_CONCURRENT_RECONCILES": str(workers)}
+        env = {"ROUTE_MAX_CONCURRENT_RECONCILES": str(workers)} if workers else {}
         if self.args.client_rate is not None:
             env["AWS_API_RATE_LIMIT"] = str(self.args.client_rate)
         controller = stack.start_controller(wait_ready=False, **env)

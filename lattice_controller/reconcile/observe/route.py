@@ -238,13 +238,8 @@ class _RouteObserver:
         route = (self.desired.route.name, self.desired.route.namespace)
         candidates: list[str] = []
         if self.tags.use_tagging_api:
-            managed = await self.inventory.managed(self._managed_tags())
-            candidates += [
-                arn
-                for arn, tags in managed.items()
-                if resource_type(arn) == SERVICE_RESOURCE_TYPE
-                and (tags.get(tag_keys.ROUTE_NAME), tags.get(tag_keys.ROUTE_NAMESPACE)) == route
-            ]
+            owned = await self.inventory.managed_of_route(self._managed_tags(), *route)
+            candidates += [arn for arn in owned if resource_type(arn) == SERVICE_RESOURCE_TYPE]
         recorded = self.desired.recorded_service_arn
         if recorded and (current is None or recorded != current.arn):
             candidates.append(recorded)
