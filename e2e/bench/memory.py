@@ -213,7 +213,8 @@ ACCOUNT_WIDE_LISTS = ("ListServices", "ListServiceNetworks", "ListTargetGroups",
 
 def idle_resync_cycle(stack: Any, routes: int) -> dict[str, Any]:
     """Counts of one full periodic resync cycle with nothing changed (see the module docstring)."""
-    from e2e.bench.stack import counter_delta, is_read, kube_writes, wait_for
+    from e2e.bench.stack import counter_delta, is_read, wait_for
+    from e2e.controlplane.audit import kube_writes
 
     def reconciled() -> float:
         return float(stack.metric("controller_runtime_reconcile_total", controller="httproute"))
