@@ -39,6 +39,7 @@ from lattice_controller.reconcile.controllers.gatewayclass import GatewayClassRe
 from lattice_controller.reconcile.controllers.iam_auth_policy import IamAuthPolicyKind
 from lattice_controller.reconcile.controllers.policy import PolicyReconciler
 from lattice_controller.reconcile.controllers.route import RouteReconciler
+from lattice_controller.reconcile.controllers.vpc_association_policy import VpcAssociationPolicyKind
 from lattice_controller.reconcile.triggers import triggers
 from lattice_controller.runtime.http import BindFailed, HttpServer, Probes, metrics_app, probe_app
 from lattice_controller.runtime.leader import LEASE_NAME, LeaderElector
@@ -51,7 +52,12 @@ from lattice_controller.settings import Settings
 
 CORE_KINDS: tuple[AnyKind, ...] = (k.SERVICE, k.ENDPOINT_SLICE, k.NAMESPACE)
 # Objects whose finalizers/annotations the controller patches, and those whose status it writes.
-_WRITTEN: tuple[AnyKind, ...] = (k.GATEWAY, *ROUTE_KINDS.values(), k.IAM_AUTH_POLICY)
+_WRITTEN: tuple[AnyKind, ...] = (
+    k.GATEWAY,
+    *ROUTE_KINDS.values(),
+    k.IAM_AUTH_POLICY,
+    k.VPC_ASSOCIATION_POLICY,
+)
 WRITTEN_KINDS = frozenset(kind.group_kind for kind in _WRITTEN)
 STATUS_WRITTEN_KINDS = WRITTEN_KINDS | {k.GATEWAY_CLASS.group_kind}
 EVENT_COMPONENT = "lattice-controller"
@@ -179,10 +185,12 @@ def _manager(
             for t in route_types
         ),
     ]
-    if ctx.store(k.IAM_AUTH_POLICY) is not None:
-        reconcilers.append(
-            (PolicyReconciler(ctx, IamAuthPolicyKind()), settings.policy_max_concurrent_reconciles)
-        )
+    policy_kinds: tuple[Any, ...] = (IamAuthPolicyKind(), VpcAssociationPolicyKind())
+    for policy_kind in policy_kinds:
+        if ctx.store(policy_kind.kind) is not None:
+            reconcilers.append(
+                (PolicyReconciler(ctx, policy_kind), settings.policy_max_concurrent_reconciles)
+            )
     queues: dict[str, RateLimitingQueue[ObjectKey]] = {}
     pools: list[WorkerPool[ObjectKey]] = []
     for reconciler, workers in reconcilers:

@@ -28,6 +28,7 @@ from lattice_controller.model.k8s.policy import parse_policy_view
 from lattice_controller.model.k8s.reference_grant import parse_reference_grant
 from lattice_controller.model.k8s.route import parse_grpc_route, parse_http_route, parse_tls_route
 from lattice_controller.model.k8s.service_import import parse_service_import
+from lattice_controller.model.k8s.vpc_association_policy import parse_vpc_association_policy
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,11 @@ STORE_SPECS: dict[str, StoreSpec] = {
     k.SERVICE_IMPORT.group_kind: StoreSpec(parse_service_import),
     **{
         kind.group_kind: StoreSpec(parse_policy_view, ((POLICIES_BY_TARGET, policy_targets),))
-        for kind in (k.TARGET_GROUP_POLICY, k.VPC_ASSOCIATION_POLICY, k.ACCESS_LOG_POLICY)
+        for kind in (k.TARGET_GROUP_POLICY, k.ACCESS_LOG_POLICY)
     },
+    k.VPC_ASSOCIATION_POLICY.group_kind: StoreSpec(
+        parse_vpc_association_policy, ((POLICIES_BY_TARGET, policy_targets),)
+    ),
     k.IAM_AUTH_POLICY.group_kind: StoreSpec(parse_iam_auth_policy, ((POLICIES_BY_TARGET, policy_targets),)),
 }
 

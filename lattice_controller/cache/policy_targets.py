@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from lattice_controller.model.k8s.auth_policy import IamAuthPolicy
 from lattice_controller.model.k8s.policy import PolicyView
+from lattice_controller.model.k8s.vpc_association_policy import VpcAssociationPolicy
 from lattice_controller.model.keys import ObjectKey
 
 POLICIES_BY_TARGET = "policies-by-target"
@@ -21,7 +22,7 @@ def target_value(kind: str, key: ObjectKey) -> str:
     return f"{kind}:{key}"
 
 
-def policy_targets(policy: PolicyView | IamAuthPolicy) -> Iterable[str]:
+def policy_targets(policy: PolicyView | IamAuthPolicy | VpcAssociationPolicy) -> Iterable[str]:
     ref = policy.target_ref
     if ref is not None and ref.kind and ref.name:
         yield target_value(ref.kind, ObjectKey(ref.namespace or policy.meta.key.namespace, ref.name))

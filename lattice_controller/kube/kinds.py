@@ -26,6 +26,7 @@ from lattice_controller.model.k8s import (
 from lattice_controller.model.k8s.auth_policy import IamAuthPolicy
 from lattice_controller.model.k8s.policy import PolicyView
 from lattice_controller.model.k8s.service_import import ServiceImport
+from lattice_controller.model.k8s.vpc_association_policy import VpcAssociationPolicy
 
 R = TypeVar("R")
 
@@ -102,7 +103,7 @@ LEASE: Kind[Any] = Kind("coordination.k8s.io", "v1", "leases", "Lease", True)
 ENDPOINT_SLICE: Kind[EndpointSlice] = Kind("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True)
 
 TARGET_GROUP_POLICY: Kind[PolicyView] = _aws("targetgrouppolicies", "TargetGroupPolicy")
-VPC_ASSOCIATION_POLICY: Kind[PolicyView] = _aws("vpcassociationpolicies", "VpcAssociationPolicy")
+VPC_ASSOCIATION_POLICY: Kind[VpcAssociationPolicy] = _aws("vpcassociationpolicies", "VpcAssociationPolicy")
 ACCESS_LOG_POLICY: Kind[PolicyView] = _aws("accesslogpolicies", "AccessLogPolicy")
 IAM_AUTH_POLICY: Kind[IamAuthPolicy] = _aws("iamauthpolicies", "IAMAuthPolicy")
 SERVICE_EXPORT: Kind[Any] = _aws("serviceexports", "ServiceExport")

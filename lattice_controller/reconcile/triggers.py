@@ -34,16 +34,19 @@ from lattice_controller.model.k8s import (
 )
 from lattice_controller.model.k8s.auth_policy import IamAuthPolicy
 from lattice_controller.model.k8s.policy import PolicyView
+from lattice_controller.model.k8s.vpc_association_policy import VpcAssociationPolicy
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.reconcile.build.route import SERVICE_ARN_ANNOTATION
 from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, CacheView
 from lattice_controller.reconcile.controllers.iam_auth_policy import IAM_AUTH_POLICY_ANNOTATIONS
 from lattice_controller.reconcile.controllers.policy import policies_naming
 from lattice_controller.reconcile.controllers.route import ASSIGNED_DOMAIN_ANNOTATION
+from lattice_controller.reconcile.controllers.vpc_association_policy import RESOURCE_ARN_ANNOTATION
 
 GATEWAY_CLASS_CONTROLLER = "gatewayclass"
 GATEWAY_CONTROLLER = "gateway"
 IAM_AUTH_POLICY_CONTROLLER = "iamauthpolicy"
+VPC_ASSOCIATION_POLICY_CONTROLLER = "vpcassociationpolicy"
 _ROUTE_CONTROLLER_BY_KIND = {kind.group_kind: t.kind.lower() for t, kind in ROUTE_KINDS.items()}
 
 Trigger = tuple[str, ObjectKey]
@@ -64,13 +67,19 @@ def route_key(route: Route) -> Trigger:
 
 
 WRITTEN_ANNOTATIONS = frozenset(
-    {SERVICE_ARN_ANNOTATION, ASSIGNED_DOMAIN_ANNOTATION, *IAM_AUTH_POLICY_ANNOTATIONS}
+    {
+        SERVICE_ARN_ANNOTATION,
+        ASSIGNED_DOMAIN_ANNOTATION,
+        RESOURCE_ARN_ANNOTATION,
+        *IAM_AUTH_POLICY_ANNOTATIONS,
+    }
 )
 _STATUS_ONLY_KINDS = frozenset(
     {
         k.GATEWAY_CLASS.group_kind,
         k.GATEWAY.group_kind,
         k.IAM_AUTH_POLICY.group_kind,
+        k.VPC_ASSOCIATION_POLICY.group_kind,
         *_ROUTE_CONTROLLER_BY_KIND,
     }
 )
@@ -142,18 +151,28 @@ def _from_route(ctx: CacheView, route: Route) -> Iterator[Trigger]:
     yield from _lattice_policies_naming(ctx, route.route_type.kind, route.meta.key)
 
 
-def _from_lattice_policy(ctx: CacheView, policy: IamAuthPolicy) -> Iterator[Trigger]:
-    # Itself, and the other policies of its kind naming the same target (which one wins may change).
-    yield (IAM_AUTH_POLICY_CONTROLLER, policy.meta.key)
+_LATTICE_POLICY_CONTROLLERS: dict[str, tuple[Kind[Any], str]] = {
+    k.IAM_AUTH_POLICY.group_kind: (k.IAM_AUTH_POLICY, IAM_AUTH_POLICY_CONTROLLER),
+    k.VPC_ASSOCIATION_POLICY.group_kind: (k.VPC_ASSOCIATION_POLICY, VPC_ASSOCIATION_POLICY_CONTROLLER),
+}
+
+
+def _from_lattice_policy(ctx: CacheView, policy: IamAuthPolicy | VpcAssociationPolicy) -> Iterator[Trigger]:
+    # Itself, and the policies naming the same target (which one of a kind wins may change).
     ref = policy.target_ref
     if ref is not None and ref.kind and ref.name:
         yield from _lattice_policies_naming(ctx, ref.kind, ObjectKey(policy.meta.key.namespace, ref.name))
+    own = (
+        IAM_AUTH_POLICY_CONTROLLER if isinstance(policy, IamAuthPolicy) else VPC_ASSOCIATION_POLICY_CONTROLLER
+    )
+    yield (own, policy.meta.key)
 
 
 def _lattice_policies_naming(ctx: CacheView, kind: str, target: ObjectKey) -> Iterator[Trigger]:
-    """The policies that act on the Lattice resource of a Gateway or route (IAMAuthPolicy)."""
-    for policy in policies_naming(ctx, k.IAM_AUTH_POLICY, kind, target):
-        yield (IAM_AUTH_POLICY_CONTROLLER, policy.meta.key)
+    """The policies that act on the Lattice resource of a Gateway or route."""
+    for policy_kind, controller in _LATTICE_POLICY_CONTROLLERS.values():
+        for policy in policies_naming(ctx, policy_kind, kind, target):
+            yield (controller, policy.meta.key)
 
 
 def _from_service(ctx: CacheView, service: Service) -> Iterator[Trigger]:
@@ -232,7 +251,7 @@ _ROUTES: dict[str, Callable[[CacheView, Any], Iterator[Trigger]]] = {
     k.REFERENCE_GRANT.group_kind: _from_reference_grant,
     k.NAMESPACE.group_kind: _from_namespace,
     k.TARGET_GROUP_POLICY.group_kind: _from_target_group_policy,
-    k.VPC_ASSOCIATION_POLICY.group_kind: _nothing,
+    k.VPC_ASSOCIATION_POLICY.group_kind: _from_lattice_policy,
     k.ACCESS_LOG_POLICY.group_kind: _nothing,
     k.IAM_AUTH_POLICY.group_kind: _from_lattice_policy,
 }

@@ -107,3 +107,20 @@ def test_same_document_ignores_layout() -> None:
     assert same_document('{"a": 1, "b": [1, 2]}', '{"b":[1,2],"a":1}')
     assert not same_document('{"a": 1}', '{"a": 2}')
     assert same_document("{x", "{x")
+
+
+def test_vpc_association_policy_record_defaults() -> None:
+    from lattice_controller.model.k8s.vpc_association_policy import parse_vpc_association_policy
+
+    ref = {"group": GATEWAY_GROUP, "kind": "Gateway", "name": "gw"}
+    unset = parse_vpc_association_policy(
+        {"metadata": {"name": "v", "namespace": "ns"}, "spec": {"targetRef": ref}}
+    )
+    assert (unset.associate_with_vpc, unset.security_group_ids) == (True, ())
+    off = parse_vpc_association_policy(
+        {
+            "metadata": {"name": "v", "namespace": "ns"},
+            "spec": {"targetRef": ref, "associateWithVpc": False, "securityGroupIds": ["sg-1", "sg-2"]},
+        }
+    )
+    assert (off.associate_with_vpc, off.security_group_ids) == (False, ("sg-1", "sg-2"))

@@ -41,7 +41,9 @@ class IamAuthPolicyKind:
     def spec_problem(self, policy: IamAuthPolicy) -> str | None:
         return auth_policy_problem(policy.policy)
 
-    async def apply(self, ctx: ControllerContext, policy: IamAuthPolicy, target: LatticeTarget) -> None:
+    async def apply(
+        self, ctx: ControllerContext, policy: IamAuthPolicy, target: LatticeTarget
+    ) -> float | None:
         annotations = policy.meta.annotations
         previous = annotations.get(RESOURCE_ID_ANNOTATION)
         if previous and previous != target.id:
@@ -65,6 +67,7 @@ class IamAuthPolicyKind:
             },
             current=annotations.as_dict(),
         )
+        return None
 
     async def remove(self, ctx: ControllerContext, policy: IamAuthPolicy) -> None:
         annotations = policy.meta.annotations

@@ -1,5 +1,5 @@
 """One reconciler for the application-networking policies that act on a Lattice service network or
-service (IAMAuthPolicy today); each kind is a small ``PolicyKind`` adapter.
+service (IAMAuthPolicy, VpcAssociationPolicy); each kind is a small ``PolicyKind`` adapter.
 
 Shared here: the ``Accepted`` condition (``build.policies``), rivals found through the by-target index,
 the finalizer, the target's Lattice resource (Gateway → service network, with override mode;
@@ -26,6 +26,7 @@ from lattice_controller.model.keys import ObjectKey
 from lattice_controller.model.naming import InvalidServiceNameOverrideError, route_service_name
 from lattice_controller.model.outcomes import Outcome, RequeueAfter, Success
 from lattice_controller.reconcile.build.policies import (
+    CONFLICTED,
     Policy,
     PolicyRules,
     accepted_condition,
@@ -73,11 +74,17 @@ class PolicyKind(Protocol[P]):
 
     def spec_problem(self, policy: P) -> str | None: ...
 
-    async def apply(self, ctx: ControllerContext, policy: P, target: LatticeTarget) -> None:
-        """Make ``target`` carry the policy (writes only what differs); undo a previous target's."""
+    async def apply(self, ctx: ControllerContext, policy: P, target: LatticeTarget) -> float | None:
+        """Make ``target`` carry the policy (writes only what differs); undo a previous target's.
+        Returns seconds to look again (an AWS resource still settling) or None; raises
+        ``PolicyConflict`` when the resource belongs to someone else."""
 
     async def remove(self, ctx: ControllerContext, policy: P) -> None:
         """Undo what the policy applied (its annotations say where); missing resources are fine."""
+
+
+class PolicyConflict(Exception):
+    """The Lattice resource a policy would act on is not ours: ``Accepted=False/Conflicted``."""
 
 
 def policies_naming(ctx: Any, kind: Kind[Any], target_kind: str, target: ObjectKey) -> list[Any]:
@@ -116,9 +123,15 @@ class PolicyReconciler(Generic[P]):
             await self._write_status(policy, condition)
             log.info("policy target has no Lattice resource yet", policy=str(key))
             return RequeueAfter(TARGET_PENDING_RETRY_SECONDS)
-        await adapter.apply(ctx, policy, target)
+        try:
+            retry = await adapter.apply(ctx, policy, target)
+        except PolicyConflict as exc:
+            condition = Condition(
+                "Accepted", "False", CONFLICTED, str(exc), observed_generation=policy.meta.generation
+            )
+            retry = None
         await self._write_status(policy, condition)
-        return Success()
+        return RequeueAfter(retry) if retry is not None else Success()
 
     def _validate(self, policy: P) -> tuple[Condition, Any]:
         ref = policy.target_ref
