@@ -131,10 +131,13 @@ NET_BASE=$(rootfs_image netbase "$PROXY_PKGS")
 CONTROLLER_IMAGE=lattice-controller:0.1.0
 FAKEAWS_IMAGE=lattice-fakeaws:dev
 WHEELS="$CACHE/wheels-$(hash_of "$REPO/constraints.txt" "$REPO/pyproject.toml")"
-download_wheels() {
+download_wheels() { # with pip from a throwaway venv (the calling environment may have none, e.g. uv's)
+  local w
+  w=$(mktemp -d)
   rm -rf "$WHEELS.tmp" && mkdir -p "$WHEELS.tmp"
-  (cd "$REPO" && python3 -m pip download -q -d "$WHEELS.tmp" -c constraints.txt . setuptools 'moto[server]' boto3)
-  rm -rf "$WHEELS" && mv "$WHEELS.tmp" "$WHEELS"
+  python3 -m venv "$w/pip"
+  (cd "$REPO" && "$w/pip/bin/python" -m pip download -q -d "$WHEELS.tmp" -c constraints.txt . setuptools 'moto[server]' boto3)
+  rm -rf "$WHEELS" "$w" && mv "$WHEELS.tmp" "$WHEELS"
   ls "$WHEELS" | wc -l
 }
 run_step wheels "${WHEELS##*-}" download_wheels
