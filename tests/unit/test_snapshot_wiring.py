@@ -256,3 +256,37 @@ def test_every_cached_kind_has_a_written_route_to_keys() -> None:
 def test_a_kind_without_a_route_to_keys_is_refused() -> None:
     with pytest.raises(KeyError, match="no trigger route"):
         triggers(view(), k.POD, None, None)
+
+
+def test_a_secret_reference_grant_wakes_the_gateway_that_names_its_namespace_and_permits_the_ref() -> None:
+    listener = {
+        "name": "https",
+        "port": 443,
+        "protocol": "HTTPS",
+        "tls": {"certificateRefs": [{"kind": "Secret", "name": "cert", "namespace": "certs"}]},
+    }
+    https_gateway = (
+        k.GATEWAY,
+        {
+            "metadata": meta("gw", "infra"),
+            "spec": {"gatewayClassName": "amazon-vpc-lattice", "listeners": [listener]},
+        },
+    )
+    grant = (
+        k.REFERENCE_GRANT,
+        {
+            "metadata": meta("certs", "certs"),
+            "spec": {
+                "from": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "namespace": "infra"}],
+                "to": [{"group": "", "kind": "Secret"}],
+            },
+        },
+    )
+    ctx = view(GATEWAY_CLASS, https_gateway)
+    assert (GATEWAY_CONTROLLER, ObjectKey("infra", "gw")) in changed(ctx, *grant)
+    record = ctx.store(k.GATEWAY).get(ObjectKey("infra", "gw"))  # type: ignore[union-attr]
+    assert ctx.certificate_grants(record) == []
+    with_grant = view(GATEWAY_CLASS, https_gateway, grant)
+    assert [g.meta.key.name for g in with_grant.certificate_grants(record)] == ["certs"]
+    # The unrelated route grant of another namespace wakes no gateway.
+    assert (GATEWAY_CONTROLLER, ObjectKey("infra", "gw")) not in changed(ctx, *REFERENCE_GRANT)
