@@ -111,7 +111,10 @@ class Replicas:
                 continue
             for line in process.log_path.read_text(errors="replace").splitlines():
                 if '"became leader"' in line:
-                    stamp = json.loads(line).get("timestamp", "")
+                    try:
+                        stamp = str(json.loads(line).get("timestamp", ""))
+                    except ValueError:
+                        continue
                     key = time.mktime(time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S")) if stamp else 0.0
                     if best is None or key >= best[0]:
                         best = (key, process)

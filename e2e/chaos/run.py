@@ -161,6 +161,8 @@ def run_chaos(
                 if faults.deferred > deferred:
                     order.insert(0, "oob")
             time.sleep(interval)
+        for kind in [k for k in order if k != "oob"]:  # kinds a short run had no slot for (oob: see below)
+            say(f"  fault: {faults.inject(kind)}")
         faults.clear()
         result.operations = world.done
         result.settle_seconds, result.evaluations, result.verdict = converge(
