@@ -2,7 +2,8 @@
 security groups; ``associateWithVpc: false`` removes it.
 
 An association found for (network, cluster VPC) is ours when its ManagedBy tag is ours, adopted (tagged)
-when it has none, and left alone — ``Accepted=False/Conflicted`` — when another controller owns it.
+when it has none — either way it also gets the policy's ``application-networking.k8s.aws/tags`` — and
+left alone (``Accepted=False/Conflicted``) when another controller owns it.
 Security groups are compared as sets and updated in place. Its ARN is kept in the Go controller's
 annotation ``application-networking.k8s.aws/resourceArn``; on delete only that association is removed,
 and a network or association already gone never keeps the finalizer (the Go controller's policy stayed
@@ -53,7 +54,7 @@ class VpcAssociationPolicyKind:
         if association is not None and association.get("status") not in EXISTS:
             return SETTLING_RETRY_SECONDS  # being created, updated or deleted: look again
         if not policy.associate_with_vpc:
-            if association is not None and await _ours(ctx, str(association["arn"]), adopt=False):
+            if association is not None and await _ours(ctx, str(association["arn"])):
                 await ctx.lattice.delete_service_network_vpc_association(str(association["id"]))
                 ctx.inventory.invalidate(Listing.VPC_ASSOCIATIONS)
             await self._annotate(ctx, policy, None)
@@ -65,13 +66,16 @@ class VpcAssociationPolicyKind:
                 vpc,
                 client_token=f"vap-{policy.meta.uid or policy.meta.key.name}-{target.id}"[:64],
                 security_group_ids=groups or None,
-                tags={tag_keys.MANAGED_BY: ctx.settings.managed_by},
+                tags=tag_keys.creation_tags(
+                    {tag_keys.MANAGED_BY: ctx.settings.managed_by},
+                    tag_keys.additional_tags(policy.meta.annotations.as_dict()),
+                ),
             )
             ctx.inventory.invalidate(Listing.VPC_ASSOCIATIONS)
             await self._annotate(ctx, policy, str(created["arn"]))
             return None if created.get("status") == "ACTIVE" else SETTLING_RETRY_SECONDS
         arn, association_id = str(association["arn"]), str(association["id"])
-        if not await _ours(ctx, arn, adopt=True):
+        if not await _own(ctx, arn, tag_keys.additional_tags(policy.meta.annotations.as_dict())):
             raise PolicyConflict(
                 f"Found existing vpc association {association_id} not owned by controller; "
                 "delete it or its ManagedBy tag to let this policy manage it"
@@ -91,7 +95,7 @@ class VpcAssociationPolicyKind:
         if not arn:
             return  # nothing was created or adopted: nothing to remove
         try:
-            if await _ours(ctx, arn, adopt=False):
+            if await _ours(ctx, arn):
                 await ctx.lattice.delete_service_network_vpc_association(arn.rsplit("/", 1)[-1])
                 ctx.inventory.invalidate(Listing.VPC_ASSOCIATIONS)
         except NotFound:
@@ -106,10 +110,20 @@ class VpcAssociationPolicyKind:
         )
 
 
-async def _ours(ctx: ControllerContext, arn: str, *, adopt: bool) -> bool:
-    """The association carries our ManagedBy tag (an untagged one is tagged first when ``adopt``)."""
-    owner = (await ctx.tags.tags_of(arn)).get(tag_keys.MANAGED_BY)
-    if owner is None and adopt:
-        await ctx.tags.tag(arn, {tag_keys.MANAGED_BY: ctx.settings.managed_by})
-        return True
-    return owner == ctx.settings.managed_by
+async def _ours(ctx: ControllerContext, arn: str) -> bool:
+    """The association carries our ManagedBy tag."""
+    return (await ctx.tags.tags_of(arn)).get(tag_keys.MANAGED_BY) == ctx.settings.managed_by
+
+
+async def _own(ctx: ControllerContext, arn: str, additional: dict[str, str]) -> bool:
+    """False when another controller owns the association; else its tags are brought to ours plus the
+    policy's additional tags (``application-networking.k8s.aws/tags``), adopting an untagged one."""
+    existing = await ctx.tags.tags_of(arn)
+    if existing.get(tag_keys.MANAGED_BY) not in (None, ctx.settings.managed_by):
+        return False
+    change = tag_keys.tag_change(existing, additional, {tag_keys.MANAGED_BY: ctx.settings.managed_by})
+    if change.untag:
+        await ctx.tags.untag(arn, change.untag)
+    if change.tag:
+        await ctx.tags.tag(arn, change.tag_dict)
+    return True

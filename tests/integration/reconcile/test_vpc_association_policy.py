@@ -114,6 +114,20 @@ async def test_adopt_update_in_place_remove_and_recreate(
     tags = await cluster.ctx.lattice.list_tags_for_resource(created["arn"])
     assert tags[tag_keys.MANAGED_BY] == SETTINGS.managed_by
 
+    # Additional tags follow the annotation; ManagedBy cannot be taken over through it.
+    tagged = vpc_policy(["sg-0aaa1111"], associate=True)
+    tagged["metadata"]["annotations"] = {
+        tag_keys.ADDITIONAL_TAGS_ANNOTATION: f"team=net,{tag_keys.MANAGED_BY}=someone-else"
+    }
+    cluster.apply(k.VPC_ASSOCIATION_POLICY, tagged)
+    assert (VPC_ASSOCIATION_POLICY_CONTROLLER, KEY) in cluster.take_woken()
+    await settle(cluster, policies)
+    assert aws_writes(fake_aws) == {"TagResources": 1}
+    tags = await cluster.ctx.lattice.list_tags_for_resource(created["arn"])
+    assert (tags["team"], tags[tag_keys.MANAGED_BY]) == ("net", SETTINGS.managed_by)
+    await settle(cluster, policies)
+    assert aws_writes(fake_aws) == {}
+
     cluster.delete(k.VPC_ASSOCIATION_POLICY, KEY)
     await settle(cluster, policies)
     assert aws_writes(fake_aws) == {"DeleteServiceNetworkVpcAssociation": 1}
