@@ -263,7 +263,7 @@ async def _default_network(
 ) -> None:
     """Leader only, once: DEFAULT_SERVICE_NETWORK exists and is associated with the cluster VPC."""
     try:
-        await ensure_default_service_network(
+        result = await ensure_default_service_network(
             settings.default_service_network,
             settings.cluster_vpc_id,
             settings.managed_by,
@@ -273,7 +273,10 @@ async def _default_network(
     except Exception:  # the reference logs and goes on; routes report the missing network
         log.exception("default service network setup failed", name=settings.default_service_network)
     else:
-        then()
+        # Only what was just created can have been seen missing; an existing network (a restart, a switch
+        # from the Go controller) needs no second look, which would race the first status write.
+        if result.created_network or result.created_association:
+            then()
 
 
 def _host_port(address: Any) -> tuple[str, int]:

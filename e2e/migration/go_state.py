@@ -23,7 +23,7 @@ How the Go controller names and tags things (and we reproduce here):
   the pod port;
 * on the routes: finalizer `httproute.k8s.aws/resources`, annotations `lattice-service-arn` and
   `lattice-assigned-domain-name`, `status.parents` with Accepted/ResolvedRefs True and an empty message;
-* on the GatewayClass: `Accepted=True`, message `Accepted`;
+* on the GatewayClass: `Accepted=True`, message `Accepted`, no `supportedFeatures`;
 * on the Gateway: finalizer `gateway.k8s.aws/resources`, Accepted (message = controller name) and
   Programmed (`aws-service-network-arn: <arn>`), listener statuses, and one address: the DNS name of the
   first route in the Go controller's cache order — here `reviews`, which is not the one lattice-controller
@@ -219,15 +219,12 @@ def write_kubernetes_state(rest: RestClient, state: GoState, built_at: float) ->
     gateway_class = rest.get(f"{GATEWAY_API}/gatewayclasses/{GATEWAY_CLASS}")
     generation = int(gateway_class["metadata"].get("generation", 1))
     accepted = _condition("Accepted", "Accepted", "Accepted", generation, when)
-    stored = {c["type"]: c for c in (gateway_class.get("status") or {}).get("conditions", [])}
-    if {k: v for k, v in stored.get("Accepted", {}).items() if k != "lastTransitionTime"} != {
-        k: v for k, v in accepted.items() if k != "lastTransitionTime"
-    }:  # the class is shared by every test: only write it when it is not already accepted
-        _merge_patch(
-            rest,
-            f"{GATEWAY_API}/gatewayclasses/{GATEWAY_CLASS}/status",
-            {"status": {"conditions": [accepted]}},
-        )
+    # The class is shared: later controllers put their own status back, as they would after a switch.
+    _merge_patch(
+        rest,
+        f"{GATEWAY_API}/gatewayclasses/{GATEWAY_CLASS}/status",
+        {"status": {"conditions": [accepted], "supportedFeatures": None}},
+    )
     rest.create(f"{GATEWAY_API}/namespaces/{ns}/gateways", gateway_manifest(ns))
     for route in ROUTES:
         body = route_manifest(route, ns)
