@@ -3,7 +3,8 @@
 Endpoints and credentials come from botocore's own resolution (credential chain, ``AWS_ENDPOINT_URL``,
 ``AWS_ENDPOINT_URL_VPC_LATTICE`` …); only ``LATTICE_ENDPOINT`` overrides the Lattice client's
 endpoint, as in the reference. Retries use botocore's ``standard`` mode with ``max_attempts`` counted
-as total attempts (the reference uses 20 for Lattice and ACM).
+as total attempts (the reference uses 20 for Lattice and ACM), except that a connect that fails is
+tried at most ``connect_attempts`` times (see ``aws.retries``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession, get_session
 
 from lattice_controller.aws.metrics import AwsMetrics
+from lattice_controller.aws.retries import install_retries
 from lattice_controller.aws.throttle import OperationPacer
 
 USER_AGENT_EXTRA = "amazon-vpc-lattice-gateway-api-controller"
@@ -33,13 +35,16 @@ SERVICES = (LATTICE, TAGGING, ACM, EC2, STS)
 @dataclass(frozen=True, slots=True)
 class AwsConfig:
     """How to build the clients. ``max_attempts`` counts the first attempt (1 = never retry);
+    ``connect_attempts``: attempts when the endpoint cannot be connected to (AWS unreachable: the call
+    fails within seconds, so the route says so, instead of after minutes of retries);
     ``calls_per_second``: client-side limit per API operation (0 = none; retry-after hints still apply)."""
 
     region: str
     lattice_endpoint: str | None = None
     max_attempts: int = 20
+    connect_attempts: int = 3
     user_agent_extra: str = USER_AGENT_EXTRA
-    connect_timeout_seconds: float = 10.0
+    connect_timeout_seconds: float = 5.0
     read_timeout_seconds: float = 60.0
     max_pool_connections: int = 20
     calls_per_second: float = 0.0
@@ -103,6 +108,7 @@ class AwsClients:
                         config=client_config,
                     )
                 )
+                install_retries(client, self.config.max_attempts, self.config.connect_attempts)
                 if self.pacer is not None:
                     self.pacer.install(client)
                 if self._metrics is not None:
