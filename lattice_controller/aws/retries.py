@@ -38,9 +38,9 @@ class ConnectLimitedConditions(AioStandardRetryConditions):  # type: ignore[misc
         self.connect_attempts = connect_attempts
 
     async def is_retryable(self, context: Any) -> bool:
-        if isinstance(context.caught_exception, CONNECT_ERRORS):
-            if context.attempt_number >= self.connect_attempts:
-                return False
+        connect_failed = isinstance(context.caught_exception, CONNECT_ERRORS)
+        if connect_failed and context.attempt_number >= self.connect_attempts:
+            return False
         return bool(await super().is_retryable(context))
 
 
