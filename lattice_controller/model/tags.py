@@ -38,6 +38,17 @@ SOURCE_TYPE_HTTP_ROUTE = "HTTPRoute"
 SOURCE_TYPE_GRPC_ROUTE = "GRPCRoute"
 SOURCE_TYPE_TLS_ROUTE = "TLSRoute"
 SOURCE_TYPE_SERVICE_EXPORT = "ServiceExport"
+_ROUTE_SOURCE_TYPE = {
+    "http": SOURCE_TYPE_HTTP_ROUTE,
+    "grpc": SOURCE_TYPE_GRPC_ROUTE,
+    "tls": SOURCE_TYPE_TLS_ROUTE,
+}
+
+
+def route_source_type(route_type: str) -> str | None:
+    """The ``SourceTypeKey`` of a route's target groups (its kind) for its ``RouteType`` tag value."""
+    return _ROUTE_SOURCE_TYPE.get(route_type)
+
 
 MAX_TAG_KEY_BYTES = 128
 MAX_TAG_VALUE_BYTES = 256

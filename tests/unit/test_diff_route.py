@@ -554,3 +554,19 @@ def test_a_changed_service_name_deletes_the_former_service_once_the_new_one_serv
         DeleteService(stale.service.arn),
     ]
     assert "DeleteTargetGroup" in kinds(plan)
+
+
+def test_a_grpc_route_of_the_same_name_keeps_its_target_groups() -> None:
+    """Target groups are the route's by name, namespace and kind (their SourceTypeKey): an HTTPRoute
+    does not delete those of a GRPCRoute that shares its name, and vice versa."""
+    lattice = converged(desired_for())
+    ours = lattice.state.target_groups[0]
+    grpc_tags = tuple(
+        (k, tag_keys.SOURCE_TYPE_GRPC_ROUTE if k == tag_keys.SOURCE_TYPE_KEY else v) for k, v in ours.tags
+    )
+    assert (tag_keys.SOURCE_TYPE_KEY, tag_keys.SOURCE_TYPE_HTTP_ROUTE) in ours.tags
+    grpc = replace(ours, arn=ours.arn + "-grpc", name=ours.name + "-grpc", tags=grpc_tags, service_arns=())
+    unused_http = replace(ours, arn=ours.arn + "-old", name=ours.name + "-old", service_arns=())
+    state = replace(lattice.state, target_groups=(ours, grpc, unused_http))
+    deletions = [s for s in plan_route(desired_for(), state).steps if isinstance(s, DeleteTargetGroup)]
+    assert deletions == [DeleteTargetGroup(unused_http.arn)]

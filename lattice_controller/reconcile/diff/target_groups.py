@@ -32,9 +32,6 @@ from lattice_controller.reconcile.diff.steps import (
 TRANSITIONAL = frozenset({"CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS"})
 USABLE = frozenset({"ACTIVE", "DELETE_FAILED"})
 DRAINING = "DRAINING"
-_ROUTE_SOURCE_TYPES = frozenset(
-    {tag_keys.SOURCE_TYPE_HTTP_ROUTE, tag_keys.SOURCE_TYPE_GRPC_ROUTE, tag_keys.SOURCE_TYPE_TLS_ROUTE}
-)
 
 
 @dataclass(slots=True)
@@ -138,7 +135,9 @@ def _route_owns(state: RouteLatticeState, tg: ObservedTargetGroup) -> bool:
         tags.get(tag_keys.CLUSTER_NAME) == state.cluster
         and tags.get(tag_keys.ROUTE_NAME) == state.route.name
         and tags.get(tag_keys.ROUTE_NAMESPACE) == state.route.namespace
-        and tags.get(tag_keys.SOURCE_TYPE_KEY) in _ROUTE_SOURCE_TYPES
+        # The source type is the route's kind: an HTTPRoute and a GRPCRoute may share a name, and
+        # neither deletes the other's target groups.
+        and tags.get(tag_keys.SOURCE_TYPE_KEY) == tag_keys.route_source_type(state.route_type)
         and tg.config.vpc == state.vpc
     )
 

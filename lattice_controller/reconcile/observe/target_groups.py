@@ -31,9 +31,6 @@ from lattice_controller.reconcile.diff import find_target_group
 from lattice_controller.reconcile.observe.details import DetailCache
 
 TRANSITIONAL = frozenset({"CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS"})
-_ROUTE_SOURCE_TYPES = frozenset(
-    {tag_keys.SOURCE_TYPE_HTTP_ROUTE, tag_keys.SOURCE_TYPE_GRPC_ROUTE, tag_keys.SOURCE_TYPE_TLS_ROUTE}
-)
 
 
 def _pairs(tags: dict[str, str] | Any) -> tuple[tuple[str, str], ...]:
@@ -122,7 +119,7 @@ class TargetGroupObserver:
     def _route_owns(self, tg: ObservedTargetGroup) -> bool:
         tags = tg.tag_dict()
         return (
-            tags.get(tag_keys.SOURCE_TYPE_KEY) in _ROUTE_SOURCE_TYPES
+            tags.get(tag_keys.SOURCE_TYPE_KEY) == tag_keys.route_source_type(self.desired.route_type)
             and tg.config.vpc == self.vpc_id
             and tg.status != "DELETE_IN_PROGRESS"
         )
