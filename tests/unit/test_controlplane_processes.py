@@ -28,6 +28,14 @@ def _wait_exit(p: ManagedProcess, timeout: float = 30.0) -> None:
         time.sleep(0.02)
 
 
+def _wait_exec(p: ManagedProcess, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    want = "\0".join(p.argv).encode()
+    while not Path(f"/proc/{p.pid}/cmdline").read_bytes().startswith(want):
+        assert time.monotonic() < deadline, f"{p.name} never exec'd {p.argv}"
+        time.sleep(0.01)
+
+
 def _log(tmp_path: Path, *lines: str) -> ManagedProcess:
     log = tmp_path / "c.log"
     log.write_text("\n".join(lines) + "\n")
@@ -115,6 +123,7 @@ def test_stop_terminates_then_kills_and_reports_gone(tmp_path: Path) -> None:
 def test_a_pid_running_another_command_line_is_not_ours(tmp_path: Path) -> None:
     p = _spawn_sh(tmp_path, "sleep 60; exit 0")  # two commands: sh stays, it does not exec sleep
     try:
+        _wait_exec(p)  # until exec, /proc shows the forking interpreter's argv, not the recorded one
         # As `down` sees it from another process: the PID must still run exactly the recorded argv.
         foreign = ManagedProcess(name="x", pid=p.pid, argv=("sh", "-c", "sleep 61; exit 0"), log=p.log)
         child = processes._children.pop(p.pid)
