@@ -1,9 +1,10 @@
 """What every benchmark runs on: control plane + fake AWS + the controller, started and always stopped.
 
 `BenchStack.start()` starts etcd + kube-apiserver (the workloads tier only on request), the fake AWS
-endpoint, a restricted identity bound to `manifests/rbac.yaml` (so the apiserver audit log records the
-controller's every request, and a missing permission shows up as a 403), the GatewayClass and a Gateway
-`app-network` in namespace `bench`. `close()` stops every process it started, by PID; SIGTERM and Ctrl-C
+endpoint, the GatewayClass and a Gateway `app-network` in namespace `bench`. The controller is started
+through `e2e.harness.controller.start_controller`, as the ServiceAccount bound to `manifests/rbac.yaml`:
+the apiserver audit log records its every request, and a request its role refuses (403) fails the run
+when the controller stops. `close()` stops every process it started, by PID; SIGTERM and Ctrl-C
 run it too. Workloads are selector-less Services with EndpointSlices written here, so a change has a
 precise start time and no kube-controller-manager or kwok is needed.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 import signal
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -25,14 +27,20 @@ from e2e.controlplane.plane import ControlPlane
 from e2e.controlplane.rest import ApiError, RestClient
 from e2e.fakeaws.client import FakeAwsAdmin
 from e2e.fakeaws.fixtures import REGION, FakeAws, FakeAwsProcess, start_fake_aws
-from e2e.harness.controller import REPO_ROOT, ControllerProcess, controller_env
+from e2e.harness.controller import (
+    REPO_ROOT,
+    SERVICE_ACCOUNT_USER,
+    ControllerProcess,
+    controller_env,
+    start_controller,
+)
+from lattice_controller.aws.metrics import is_read_operation
 
 NAMESPACE = "bench"
 GATEWAY = "app-network"
 GATEWAY_API = "/apis/gateway.networking.k8s.io/v1"
 DISCOVERY = "/apis/discovery.k8s.io/v1"
 SERVICE_ARN_ANNOTATION = "application-networking.k8s.aws/lattice-service-arn"
-READ_PREFIXES = ("List", "Get", "Describe")
 
 
 def _raise_exit(signum: int, _frame: FrameType | None) -> None:
@@ -117,8 +125,8 @@ def gateway_body() -> dict[str, Any]:
 
 
 def is_read(operation_key: str) -> bool:
-    """`vpc-lattice:ListServices` → True; `tag:GetResources` is a read too."""
-    return operation_key.split(":", 1)[-1].startswith(READ_PREFIXES)
+    """`vpc-lattice:ListServices` → True; `tag:GetResources` is a read too (the controller's own rule)."""
+    return is_read_operation(operation_key.split(":", 1)[-1])
 
 
 def counter_delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
@@ -154,8 +162,6 @@ class BenchStack:
     plane: ControlPlane
     fake_process: FakeAwsProcess
     fake: FakeAws
-    controller_kubeconfig: Path
-    controller_user: str
     audit: AuditLog
     controller: ControllerProcess | None = None
     log: Callable[[str], None] = print
@@ -178,14 +184,9 @@ class BenchStack:
             shutil.rmtree(directory, ignore_errors=True)
             raise
         fake = FakeAws(fake_process.endpoint, REGION, FakeAwsAdmin(fake_process.endpoint), fake_process.pid)
-        stack = cls(
-            directory, plane, fake_process, fake, Path(), "", AuditLog(directory / "logs" / "audit.log")
-        )
+        stack = cls(directory, plane, fake_process, fake, AuditLog(directory / "logs" / "audit.log"))
         stack.log = log
         try:
-            name = "gateway-api-controller"
-            stack.controller_kubeconfig = plane.restricted_kubeconfig(name, REPO_ROOT / "manifests/rbac.yaml")
-            stack.controller_user = f"system:serviceaccount:lc-identities:{name}"
             rest = stack.rest
             gateway_class = (REPO_ROOT / "manifests/gatewayclass.yaml").read_text()
             out = plane.kubectl("apply", "-f", "-", input=gateway_class)
@@ -211,14 +212,20 @@ class BenchStack:
         if self.controller is not None:
             self.stop_controller()
         full = controller_env(self.fake.env(), DEFAULT_SERVICE_NETWORK=GATEWAY, **env)
-        self.controller = ControllerProcess.start(self.controller_kubeconfig, full, wait_ready=wait_ready)
+        self.controller = start_controller(self.plane, full, wait_ready=wait_ready)
         self._keep_logs.append(self.controller.log_path)
         return self.controller
 
+    @property
+    def controller_user(self) -> str:
+        return SERVICE_ACCOUNT_USER
+
     def stop_controller(self) -> None:
+        """Stop the controller; a request its role refused fails the run (AssertionError)."""
         if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
+            controller, self.controller = self.controller, None
+            controller.stop()
+            controller.check_permissions()
 
     def gateway_programmed(self) -> bool:
         gw = self.rest.get(f"{GATEWAY_API}/namespaces/{NAMESPACE}/gateways/{GATEWAY}")
@@ -291,8 +298,12 @@ class BenchStack:
         return total
 
     def close(self) -> None:
+        """Stop everything; a request the controller's role refused then ends the run with status 2."""
+        refused: AssertionError | None = None
         try:
             self.stop_controller()
+        except AssertionError as exc:
+            refused = exc
         finally:
             try:
                 self.fake_process.stop()
@@ -301,6 +312,9 @@ class BenchStack:
                 shutil.rmtree(self.directory, ignore_errors=True)
                 for path in self._keep_logs:
                     path.unlink(missing_ok=True)
+        if refused is not None:
+            print(f"benchmark failed: {refused}", file=sys.stderr)
+            raise SystemExit(2)
 
 
 def wait_for(what: str, check: Callable[[], bool], timeout: float, stack: BenchStack | None = None) -> float:

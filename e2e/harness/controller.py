@@ -1,4 +1,13 @@
-"""Run lattice-controller as a subprocess with the environment it has in a Deployment."""
+"""Run lattice-controller as a subprocess with the environment and the identity it has in a Deployment.
+
+``start_controller(plane, env)`` is the one entry point of the scenarios and the benchmarks: the
+controller runs as the ServiceAccount ``aws-application-networking-system/gateway-api-controller``
+bound to the roles of ``manifests/rbac.yaml`` (never as the admin), and every request it makes is in
+the API server's audit log; ``ControllerProcess.check_permissions()`` fails with the refused requests
+when its role lacked one (403). ``ControllerProcess.wait_quiet()`` waits until the controller's own
+reconcile counters (``/metrics``) say it is idle — the wait a negative check ("nothing happened")
+needs, instead of a sleep.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from e2e.controlplane.audit import AuditEntry, AuditLog
+from e2e.controlplane.audit import forbidden as refused_entries
+
 if TYPE_CHECKING:
+    from e2e.controlplane.plane import ControlPlane
     from e2e.kind.incluster import InClusterController
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -24,6 +37,12 @@ ACCOUNT_ID = "123456789012"
 CLUSTER_NAME = "local-cluster"
 CLUSTER_VPC_ID = "vpc-0a1b2c3d4e5f60718"
 MANAGED_BY = f"{ACCOUNT_ID}/{CLUSTER_NAME}/{CLUSTER_VPC_ID}"
+# The controller's identity in manifests/rbac.yaml (and manifests/deployment.yaml).
+SERVICE_ACCOUNT_NAMESPACE = "aws-application-networking-system"
+SERVICE_ACCOUNT = "gateway-api-controller"
+SERVICE_ACCOUNT_USER = f"system:serviceaccount:{SERVICE_ACCOUNT_NAMESPACE}:{SERVICE_ACCOUNT}"
+RBAC_MANIFEST = REPO_ROOT / "manifests" / "rbac.yaml"
+_identities: dict[tuple[Path, str, str, str], Path] = {}
 
 
 def free_port() -> int:
@@ -41,14 +60,67 @@ def controller_env(aws_env: dict[str, str], **overrides: str) -> dict[str, str]:
         "CLUSTER_VPC_ID": CLUSTER_VPC_ID,
         "AWS_EC2_METADATA_DISABLED": "true",
         "LOG_LEVEL": "info",
-        "POD_NAMESPACE": "default",
+        "POD_NAMESPACE": SERVICE_ACCOUNT_NAMESPACE,
     }
     env.update(overrides)
     return env
 
 
+class ControllerChecks:
+    """What the scenarios ask of a running controller, wherever it runs: the requests RBAC refused it
+    (from the API server's audit log, when the harness has it) and whether it is quiet (from its own
+    ``/metrics``). Subclasses provide ``metrics()``."""
+
+    user: str = ""
+    audit: AuditLog | None = None
+
+    def metrics(self) -> str:
+        raise NotImplementedError
+
+    # -- permissions ---------------------------------------------------------------------------------
+
+    def forbidden(self) -> list[AuditEntry]:
+        """The requests the API server refused (403) since this process started."""
+        return (
+            refused_entries(self.audit.since_mark(self.user)) if self.audit is not None and self.user else []
+        )
+
+    def check_permissions(self) -> None:
+        """Fail if the controller's role refused it anything: manifests/rbac.yaml lacks a rule."""
+        refused = self.forbidden()
+        if refused:
+            lines = "\n  ".join(sorted({f"{e.verb} {e.resource} {e.namespace}/{e.name}" for e in refused}))
+            raise AssertionError(f"{self.user} was refused {len(refused)} request(s):\n  {lines}")
+
+    # -- activity ------------------------------------------------------------------------------------
+
+    def activity(self) -> Activity:
+        return Activity.parse(self.metrics())
+
+    def wait_quiet(
+        self, *, after: Activity | None = None, quiet_seconds: float = 2.0, timeout: float = 90.0
+    ) -> Activity:
+        """Wait until no key is queued, no worker is busy and no reconcile has finished for
+        ``quiet_seconds``; with ``after`` (an ``activity()`` taken before a change), at least one
+        reconcile must have finished since, so the change was seen. Returns the activity then."""
+        deadline = time.monotonic() + timeout
+        last = self.activity()
+        since = time.monotonic()
+        while True:
+            now = self.activity()
+            if now.reconciles != last.reconciles or now.busy:
+                last, since = now, time.monotonic()
+            elif (after is None or now.reconciles > after.reconciles) and (
+                time.monotonic() - since >= quiet_seconds
+            ):
+                return now
+            if time.monotonic() > deadline:
+                raise AssertionError(f"controller not quiet within {timeout:.0f} s: {now}")
+            time.sleep(0.25)
+
+
 @dataclass
-class ControllerProcess:
+class ControllerProcess(ControllerChecks):
     """One controller process; `kill()` is kill -9, `stop()` is SIGTERM and wait."""
 
     process: subprocess.Popen[bytes]
@@ -56,6 +128,10 @@ class ControllerProcess:
     health_port: int
     metrics_port: int
     env: dict[str, str] = field(repr=False)
+    user: str = ""
+    """The Kubernetes user it runs as (its ServiceAccount)."""
+    audit: AuditLog | None = field(default=None, repr=False)
+    """The API server's audit log, marked when the process started."""
 
     @classmethod
     def start(
@@ -131,11 +207,64 @@ class ControllerProcess:
         return int(self.process.returncode)
 
 
-def start_controller(kubeconfig: Path, env: dict[str, str]) -> ControllerProcess | InClusterController:
-    """Start the controller where this run puts it: a local process with `kubeconfig` (default), or, with
-    `LC_CONTROLLER_TARGET=kind`, the kind cluster's Deployment with the same environment (e2e/kind)."""
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """The controller's own counters: reconciles finished (all controllers, all results) and work in
+    hand (keys queued plus workers busy)."""
+
+    reconciles: int
+    busy: int
+
+    @classmethod
+    def parse(cls, metrics: str) -> Activity:
+        def total(name: str) -> int:
+            values = [
+                float(line.rsplit(" ", 1)[1])
+                for line in metrics.splitlines()
+                if line.startswith((f"{name}{{", f"{name} "))
+            ]
+            return int(sum(values))
+
+        busy = total("workqueue_depth") + total("controller_runtime_active_workers")
+        return cls(total("controller_runtime_reconcile_total"), busy)
+
+
+def start_controller(
+    plane: ControlPlane,
+    env: dict[str, str],
+    *,
+    leader_elect: bool = False,
+    wait_ready: bool = True,
+    rbac: Path | str = RBAC_MANIFEST,
+    service_account: str = SERVICE_ACCOUNT,
+) -> ControllerProcess | InClusterController:
+    """The controller as its ServiceAccount (roles of manifests/rbac.yaml) against ``plane``.
+
+    ``rbac``/``service_account`` name other roles (YAML text or a file) and another account, for the
+    test that shows a refused request fails the run. With ``LC_CONTROLLER_TARGET=kind`` it is the kind
+    cluster's Deployment instead (e2e/kind), with the same environment and the ServiceAccount its
+    manifests bind; that cluster's audit log is not read, so refused requests are not checked there."""
     if os.environ.get("LC_CONTROLLER_TARGET", "process") == "kind":
         from e2e.kind.incluster import InClusterController
 
-        return InClusterController.start(env)
-    return ControllerProcess.start(kubeconfig, env)
+        return InClusterController.start(env, wait_ready=wait_ready)
+    kubeconfig = _service_account_kubeconfig(plane, rbac, service_account)
+    audit = AuditLog.of_plane_dir(plane.dir)
+    audit.mark()
+    process = ControllerProcess.start(kubeconfig, env, leader_elect=leader_elect, wait_ready=False)
+    process.user = f"system:serviceaccount:{SERVICE_ACCOUNT_NAMESPACE}:{service_account}"
+    process.audit = audit
+    if wait_ready:
+        process.wait_ready()
+    return process
+
+
+def _service_account_kubeconfig(plane: ControlPlane, rbac: Path | str, service_account: str) -> Path:
+    from e2e.controlplane.identity import create_restricted_identity
+
+    key = (plane.dir, plane.server, str(rbac), service_account)
+    if key not in _identities:
+        _identities[key] = create_restricted_identity(
+            plane, service_account, rbac, namespace=SERVICE_ACCOUNT_NAMESPACE
+        )
+    return _identities[key]

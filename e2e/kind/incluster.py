@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from e2e.harness.controller import ControllerChecks
 from e2e.kind.cluster import (
     CONTROLLER_DEPLOYMENT,
     CONTROLLER_NAMESPACE,
@@ -48,7 +49,7 @@ def pod_env(env: dict[str, str], local_fake: str) -> list[dict[str, Any]]:
 
 
 @dataclass
-class InClusterController:
+class InClusterController(ControllerChecks):
     cluster: KindCluster
     replicas: int = 2
     env: dict[str, str] = field(default_factory=dict, repr=False)

@@ -11,6 +11,7 @@ from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.fixtures import *  # noqa: F403
 from e2e.fakeaws.fixtures import FakeAws
 from e2e.harness.controller import ControllerProcess, controller_env, start_controller
+from e2e.scenarios.support import stop_and_check
 
 CONTROLLER_NAMESPACE = "aws-application-networking-system"
 
@@ -19,11 +20,11 @@ CONTROLLER_NAMESPACE = "aws-application-networking-system"
 def controller(
     workloads: ControlPlane, fake_aws: FakeAws, aws_env: dict[str, str]
 ) -> Iterator[ControllerProcess]:
-    """A controller with a fresh fake AWS account, DEFAULT_SERVICE_NETWORK=app-network and 60 s resync."""
+    """A controller with a fresh fake AWS account, DEFAULT_SERVICE_NETWORK=app-network and 60 s resync,
+    running as its ServiceAccount (manifests/rbac.yaml); a request its role refused fails the test."""
     env = controller_env(
         aws_env, DEFAULT_SERVICE_NETWORK="app-network", RECONCILE_DEFAULT_RESYNC_SECONDS="60"
     )
-    process = start_controller(workloads.kubeconfig, env)
+    process = start_controller(workloads, env)
     yield process
-    if process.stop() != 0:
-        print(process.log_tail())
+    stop_and_check(process)

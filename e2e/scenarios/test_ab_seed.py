@@ -9,7 +9,14 @@ from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.fixtures import FakeAws
 from e2e.harness.controller import MANAGED_BY, ControllerProcess
 from e2e.harness.lattice_view import LatticeView
-from e2e.scenarios.helpers import ab_manifest, apply, eventually, manifest_path, pod_ips, wait_value
+from e2e.scenarios.support import (
+    ab_manifest,
+    apply,
+    eventually,
+    manifest_path,
+    pod_ips,
+    wait_value,
+)
 
 
 def _weights(view: LatticeView, service_name: str) -> dict[str, int] | None:

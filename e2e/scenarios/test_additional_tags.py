@@ -4,8 +4,7 @@ follow annotation edits, and can never overwrite the controller's own ManagedBy 
 from __future__ import annotations
 
 from e2e.harness.controller import ControllerProcess
-from e2e.scenarios.helpers import wait_value
-from e2e.scenarios.support_lifecycle import (
+from e2e.scenarios.support import (
     AN,
     MANAGED_BY,
     MANAGED_BY_KEY,
@@ -17,6 +16,7 @@ from e2e.scenarios.support_lifecycle import (
     route_resource_arns,
     scenario,
     tags_of,
+    wait_value,
 )
 
 __all__ = ["scenario"]
@@ -48,7 +48,7 @@ def test_additional_tags_on_every_resource_and_update(
             "tagged",
             [parent()],
             [("tagged-backend", 1)],
-            annotations={AN + "tags": ",".join(f"{k}={v}" for k, v in first.items())},
+            annotations={f"{AN}/tags": ",".join(f"{k}={v}" for k, v in first.items())},
         ),
     )
 
@@ -77,7 +77,7 @@ def test_additional_tags_on_every_resource_and_update(
         "tagged",
         "-n",
         ns,
-        f"{AN}tags=team=payments,env=prod,cost-center=cc-2,{MANAGED_BY_KEY}=someone-else",
+        f"{AN}/tags=team=payments,env=prod,cost-center=cc-2,{MANAGED_BY_KEY}=someone-else",
     )
     updated = {"team": "payments", "env": "prod", "cost-center": "cc-2"}
     found = wait_value(

@@ -6,17 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from e2e.harness.controller import ControllerProcess
-from e2e.scenarios.helpers import eventually, wait_value
-from e2e.scenarios.support_lifecycle import (
+from e2e.scenarios.support import (
     Scenario,
     accepted,
     backend,
+    eventually,
     gateway,
     http_route,
     listener,
     parent,
     parent_conditions,
     scenario,
+    wait_value,
 )
 
 __all__ = ["scenario"]

@@ -11,9 +11,9 @@ from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.fixtures import FakeAws
 from e2e.harness.controller import ControllerProcess
 from e2e.harness.lattice_view import LatticeView
-from e2e.scenarios.helpers import apply, pod_ips, wait_value
-from e2e.scenarios.support_routes import (
+from e2e.scenarios.support import (
     AN,
+    apply,
     backend_rule,
     delete_namespaces,
     forwards,
@@ -22,6 +22,7 @@ from e2e.scenarios.support_routes import (
     lattice,
     live_targets,
     namespace_yaml,
+    pod_ips,
     route_condition,
     route_target_groups,
     route_yaml,
@@ -29,8 +30,8 @@ from e2e.scenarios.support_routes import (
     service_fingerprint,
     service_yaml,
     unique_ns,
-    wait_quiet,
     wait_route_condition,
+    wait_value,
     writes,
 )
 
@@ -180,7 +181,7 @@ def test_invalid_routes_make_no_aws_writes_and_disturb_nothing(
         wait_value(
             lambda: lattice(fake_aws), lambda v: bool(rules_of(v, f"good-{ns}")), what="good route built"
         )
-        wait_quiet(fake_aws)
+        controller.wait_quiet()
         good_before = service_fingerprint(lattice(fake_aws), f"good-{ns}")
         fake_aws.admin.reset_counters()
 
@@ -208,7 +209,7 @@ def test_invalid_routes_make_no_aws_writes_and_disturb_nothing(
             assert accepted["reason"] == "UnsupportedValue", (name, accepted)
             for word in words:
                 assert word in accepted["message"], (name, word, accepted["message"])
-        wait_quiet(fake_aws)
+        controller.wait_quiet()
         counters = fake_aws.admin.counters()
         assert writes(counters) == {}, counters
         view = lattice(fake_aws)
@@ -225,7 +226,7 @@ def test_invalid_routes_make_no_aws_writes_and_disturb_nothing(
         wait_route_condition(workloads, ns, "fresh", "Accepted", "True", timeout=30)
 
         # An existing valid route edited to become invalid: rejected, its Lattice resources untouched.
-        wait_quiet(fake_aws)
+        controller.wait_quiet()
         fake_aws.admin.reset_counters()
         patch = (
             '[{"op":"add","path":"/spec/rules/0/matches/0/queryParams","value":[{"name":"v","value":"1"}]}]'
@@ -236,7 +237,7 @@ def test_invalid_routes_make_no_aws_writes_and_disturb_nothing(
             workloads, ns, "good", "Accepted", "False", "UnsupportedValue", timeout=30
         )
         assert "query parameters" in accepted["message"]
-        wait_quiet(fake_aws)
+        controller.wait_quiet()
         counters = fake_aws.admin.counters()
         assert writes(counters) == {}, counters
         assert service_fingerprint(lattice(fake_aws), f"good-{ns}") == good_before

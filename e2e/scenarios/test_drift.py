@@ -9,18 +9,20 @@ from typing import Any
 
 from e2e.harness.controller import ControllerProcess
 from e2e.harness.lattice_view import LatticeView
-from e2e.scenarios.helpers import eventually, pod_ips, wait_value
-from e2e.scenarios.support_lifecycle import (
+from e2e.scenarios.support import (
     AN,
     Scenario,
     backend,
     events,
+    eventually,
     gateway,
     get_json,
     http_route,
     non_default_rules,
     parent,
+    pod_ips,
     scenario,
+    wait_value,
     writes,
 )
 
@@ -30,13 +32,13 @@ ROUTES = ("r1", "r2", "r3")
 
 
 def _tg_key(tg: dict[str, Any]) -> tuple[str, str]:
-    return tg["tags"].get(AN + "RouteName", ""), tg["tags"].get(AN + "ServiceName", "")
+    return tg["tags"].get(f"{AN}/RouteName", ""), tg["tags"].get(f"{AN}/ServiceName", "")
 
 
 def _shape(view: LatticeView, ns: str) -> dict[str, Any]:
     """What the routes of `ns` look like in Lattice, without ids (a recreated service gets new ones)."""
     out: dict[str, Any] = {}
-    tgs = [tg for tg in view.target_groups if tg["tags"].get(AN + "RouteNamespace") == ns]
+    tgs = [tg for tg in view.target_groups if tg["tags"].get(f"{AN}/RouteNamespace") == ns]
     keys = [_tg_key(tg) for tg in tgs]
     out["target groups"] = sorted(keys)
     out["duplicate target groups"] = len(keys) != len(set(keys))
@@ -82,17 +84,6 @@ def _event_counts(s: Scenario, ns: str) -> dict[str, int]:
     return {e["metadata"]["name"]: int(e.get("count") or 1) for e in events(s.plane, ns)}
 
 
-def _wait_quiet(s: Scenario, seconds: float, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    last, since = s.fake.admin.counters(), time.monotonic()
-    while time.monotonic() - since < seconds:
-        assert time.monotonic() < deadline, "the fake AWS endpoint never went quiet"
-        time.sleep(1)
-        now = s.fake.admin.counters()
-        if now != last:
-            last, since = now, time.monotonic()
-
-
 def _reads_of_services(s: Scenario) -> int:
     return s.fake.admin.counters().get("vpc-lattice:ListServices", 0)
 
@@ -128,16 +119,17 @@ def test_drift_restored_in_one_resync_and_idle_resync_writes_nothing(
 
     # 1. An idle resync: only reads, and no Kubernetes write or event. Wait for quiet first (no AWS
     # call for longer than a retry interval) so the next listing can only come from the resync.
-    _wait_quiet(s, seconds=12)
+    controller.wait_quiet(quiet_seconds=12)
     versions, event_counts = _kube_versions(s, ns), _event_counts(s, ns)
     s.fake.admin.reset_counters()
+    resync_started = controller.activity()
     eventually(
         lambda: _reads_of_services(s) > 0,
         timeout=max(10.0, 95 - (time.monotonic() - started)),
         interval=1,
         what="a resync cycle listing services",
     )
-    time.sleep(8)  # the cycle's reconciles finish
+    controller.wait_quiet(after=resync_started)  # the cycle's reconciles have finished
     counters = s.fake.admin.counters()
     print(f"idle resync calls: {counters}")
     assert writes(counters) == {}, counters
@@ -190,7 +182,7 @@ def test_drift_restored_in_one_resync_and_idle_resync_writes_nothing(
     eventually(
         lambda: (
             (get_json(s.plane, "httproute", ns, "r3") or {})["metadata"]["annotations"].get(
-                AN + "lattice-service-arn"
+                f"{AN}/lattice-service-arn"
             )
             == new_r3["arn"]
         ),

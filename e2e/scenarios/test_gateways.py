@@ -10,26 +10,28 @@ from typing import Any
 
 from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.fixtures import FakeAws
-from e2e.scenarios.helpers import apply, eventually, kubectl_json, wait_value
-from e2e.scenarios.support_lifecycle import events
-from e2e.scenarios.support_routes import (
+from e2e.scenarios.support import (
     AN,
     CONFLICT_MESSAGE,
     GATEWAY_FINALIZER,
+    apply,
     backend_rule,
     condition,
     create_service_network,
     delete_namespaces,
+    events,
+    eventually,
     gateway_condition,
     gateway_yaml,
     get_json,
+    kubectl_json,
     lattice,
     namespace_yaml,
     route_yaml,
     running_controller,
     service_yaml,
     unique_ns,
-    wait_quiet,
+    wait_value,
     writes,
 )
 
@@ -58,7 +60,7 @@ def test_gateway_class_and_gateway_status(
         "clash": clashing["id"],
         "by_id": by_id["id"],
     }
-    with running_controller(workloads, aws_env):
+    with running_controller(workloads, aws_env) as controller:
         apply(
             workloads,
             namespace_yaml(ns)
@@ -134,11 +136,12 @@ def test_gateway_class_and_gateway_status(
             )
             associations = (view.service(f"r3-{ns}") or {})["associations"]
             assert [a["serviceNetworkId"] for a in associations] == [by_id["id"]]
-            wait_quiet(fake_aws)
+            controller.wait_quiet()
             fake_aws.admin.reset_counters()
+            before = controller.activity()
             out = workloads.kubectl("annotate", "httproute", "r3", "-n", ns, f"{AN}/tags=team=a")
             assert out.returncode == 0, out.stderr
-            wait_quiet(fake_aws)
+            controller.wait_quiet(after=before)
             counters = fake_aws.admin.counters()
             assert not {k: n for k, n in writes(counters).items() if "Association" in k}, counters
             assert [a["id"] for a in (lattice(fake_aws).service(f"r3-{ns}") or {})["associations"]] == [

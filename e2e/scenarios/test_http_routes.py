@@ -8,25 +8,28 @@ from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.fixtures import FakeAws
 from e2e.harness.controller import ControllerProcess
 from e2e.harness.lattice_view import LatticeView
-from e2e.scenarios.helpers import apply, eventually, pod_ips, wait_value
-from e2e.scenarios.support_routes import (
+from e2e.scenarios.support import (
     ASSIGNED_DOMAIN_ANNOTATION,
     SERVICE_ARN_ANNOTATION,
+    apply,
     backend_rule,
     delete_namespaces,
     event_reasons,
+    eventually,
     forwards,
     gateway_yaml,
     get_json,
     lattice,
     live_targets,
     namespace_yaml,
+    pod_ips,
     route_target_groups,
     route_yaml,
     rules_of,
     service_yaml,
     unique_ns,
     wait_route_condition,
+    wait_value,
 )
 
 HEADER_RULE = """    - matches:

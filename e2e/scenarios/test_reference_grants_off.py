@@ -6,15 +6,17 @@ from __future__ import annotations
 from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.fixtures import FakeAws
 from e2e.harness.lattice_view import LatticeView
-from e2e.scenarios.helpers import apply, kubectl_json, pod_ips, wait_value
-from e2e.scenarios.support_routes import (
+from e2e.scenarios.support import (
+    apply,
     backend_rule,
     delete_namespaces,
     forwards,
     gateway_yaml,
+    kubectl_json,
     lattice,
     live_targets,
     namespace_yaml,
+    pod_ips,
     route_target_groups,
     route_yaml,
     rules_of,
@@ -22,6 +24,7 @@ from e2e.scenarios.support_routes import (
     service_yaml,
     unique_ns,
     wait_route_condition,
+    wait_value,
 )
 
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from e2e.harness.controller import MANAGED_BY
 from e2e.harness.lattice_view import LatticeView
-from e2e.scenarios.helpers import eventually, wait_value
-from e2e.scenarios.support_lifecycle import (
+from e2e.scenarios.support import (
     AN,
     Scenario,
     backend,
+    eventually,
     forward_tg_ids,
     gateway,
     get_json,
@@ -19,6 +19,7 @@ from e2e.scenarios.support_lifecycle import (
     non_default_rules,
     parent,
     scenario,
+    wait_value,
 )
 
 __all__ = ["scenario"]
@@ -28,10 +29,10 @@ def _ours(view: LatticeView, ns: str) -> dict[str, Any]:
     """Counts of everything the route `web` in `ns` owns."""
     name = f"web-{ns}"
     services = [svc for svc in view.services if svc["name"] == name]
-    tgs = [tg for tg in view.target_groups if tg["tags"].get(AN + "RouteNamespace") == ns]
+    tgs = [tg for tg in view.target_groups if tg["tags"].get(f"{AN}/RouteNamespace") == ns]
     out: dict[str, Any] = {
         "services": len(services),
-        "target groups": sorted(tg["tags"].get(AN + "ServiceName", "") for tg in tgs),
+        "target groups": sorted(tg["tags"].get(f"{AN}/ServiceName", "") for tg in tgs),
     }
     if len(services) == 1:
         service = services[0]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.fixtures import FakeAws
 from e2e.harness.controller import ControllerProcess
-from e2e.scenarios.helpers import apply, wait_value
-from e2e.scenarios.support_routes import (
+from e2e.scenarios.support import (
     AN,
+    apply,
     backend_rule,
     delete_namespaces,
     forwards,
@@ -18,7 +18,7 @@ from e2e.scenarios.support_routes import (
     rules_of,
     service_yaml,
     unique_ns,
-    wait_quiet,
+    wait_value,
     writes,
 )
 
@@ -64,7 +64,7 @@ def test_rule_priority_annotations(
         ids = {r["id"] for r in rules_of(view, f"prio-{ns}") or []}
 
         # Re-pinning one rule by annotation only: the same rules, one BatchUpdateRule, nothing recreated.
-        wait_quiet(fake_aws)
+        controller.wait_quiet()
         fake_aws.admin.reset_counters()
         out = workloads.kubectl(
             "annotate", "--overwrite", "httproute", "prio", "-n", ns, f"{AN}/rule-1-priority=60"
@@ -77,7 +77,7 @@ def test_rule_priority_annotations(
             what="rule-1 re-pinned to 60",
         )
         assert {r["id"] for r in rules_of(view, f"prio-{ns}") or []} == ids
-        wait_quiet(fake_aws)
+        controller.wait_quiet()
         assert writes(fake_aws.admin.counters()) == {"vpc-lattice:BatchUpdateRule": 1}, (
             fake_aws.admin.counters()
         )

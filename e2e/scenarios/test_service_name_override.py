@@ -3,29 +3,30 @@ an invalid one builds nothing and says why in status and in a Warning event."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from e2e.harness.controller import ControllerProcess
-from e2e.scenarios.helpers import eventually, pod_ips, wait_value
-from e2e.scenarios.support_lifecycle import (
+from e2e.scenarios.support import (
     AN,
     DEFAULT_NETWORK,
     Scenario,
     backend,
     events,
+    eventually,
     forward_tg_ids,
     gateway,
     http_route,
     non_default_rules,
     parent,
     parent_conditions,
+    pod_ips,
     scenario,
+    wait_value,
 )
 
 __all__ = ["scenario"]
 
-OVERRIDE = AN + "service-name-override"
+OVERRIDE = f"{AN}/service-name-override"
 
 
 def test_service_name_override_valid_and_invalid(scenario: Scenario, controller: ControllerProcess) -> None:
@@ -56,10 +57,10 @@ def test_service_name_override_valid_and_invalid(scenario: Scenario, controller:
         return {"service": service, "tg": tg}
 
     found = eventually(converged, what="custom-service-name with association, rule, TG and targets")
-    assert found["tg"]["tags"][AN + "RouteName"] == "good"
+    assert found["tg"]["tags"][f"{AN}/RouteName"] == "good"
     assert found["service"]["dnsEntry"]["domainName"].startswith("custom-service-name")
     route = s.route(ns, "good") or {}
-    assert route["metadata"]["annotations"][AN + "lattice-service-arn"] == found["service"]["arn"]
+    assert route["metadata"]["annotations"][f"{AN}/lattice-service-arn"] == found["service"]["arn"]
 
     def rejected() -> tuple[str, str, str] | None:
         conditions = parent_conditions(s.route(ns, "bad"))
@@ -79,13 +80,13 @@ def test_service_name_override_valid_and_invalid(scenario: Scenario, controller:
         what="FailedBuildModel event",
         timeout=30,
     )
-    time.sleep(2)  # a late reconcile of `bad` must not have built anything either
+    controller.wait_quiet()  # a late reconcile of `bad` must not have built anything either
     view = s.view()
-    mine = [svc["name"] for svc in view.services if svc["tags"].get(AN + "RouteNamespace") == ns]
+    mine = [svc["name"] for svc in view.services if svc["tags"].get(f"{AN}/RouteNamespace") == ns]
     assert mine == ["custom-service-name"]
     assert view.service(f"bad-{ns}") is None
     assert [
-        tg["tags"].get(AN + "RouteName")
+        tg["tags"].get(f"{AN}/RouteName")
         for tg in view.target_groups
-        if tg["tags"].get(AN + "RouteNamespace") == ns
+        if tg["tags"].get(f"{AN}/RouteNamespace") == ns
     ] == ["good"]

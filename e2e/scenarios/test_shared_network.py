@@ -17,12 +17,13 @@ from e2e.fakeaws.client import as_account
 from e2e.fakeaws.fixtures import FakeAws
 from e2e.harness.controller import ACCOUNT_ID, CLUSTER_VPC_ID
 from e2e.harness.lattice_view import LatticeView, lattice_client
-from e2e.scenarios.helpers import apply, eventually, wait_value
-from e2e.scenarios.support_routes import (
+from e2e.scenarios.support import (
     CONFLICT_MESSAGE,
+    apply,
     backend_rule,
     create_service_network,
     delete_namespaces,
+    eventually,
     gateway_condition,
     gateway_yaml,
     lattice,
@@ -32,6 +33,7 @@ from e2e.scenarios.support_routes import (
     service_yaml,
     unique_ns,
     wait_route_condition,
+    wait_value,
 )
 
 OWNER_ACCOUNT = "210987654321"

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from e2e.harness.controller import ControllerProcess
-from e2e.scenarios.helpers import pod_ips, wait_value
-from e2e.scenarios.support_lifecycle import (
+from e2e.scenarios.support import (
     AN,
     DEFAULT_NETWORK,
     Scenario,
@@ -16,14 +15,16 @@ from e2e.scenarios.support_lifecycle import (
     gateway,
     http_route,
     parent,
+    pod_ips,
     scenario,
     targets_of,
+    wait_value,
 )
 
 __all__ = ["scenario"]
 
-STANDALONE = AN + "standalone"
-ARN_ANNOTATION = AN + "lattice-service-arn"
+STANDALONE = f"{AN}/standalone"
+ARN_ANNOTATION = f"{AN}/lattice-service-arn"
 
 
 def _networks(s: Scenario) -> dict[str, list[str]]:

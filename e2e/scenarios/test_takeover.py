@@ -5,12 +5,10 @@ service, listener, rule and association, and the rule forwards to our target gro
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from e2e.harness.controller import CLUSTER_VPC_ID
-from e2e.scenarios.helpers import eventually, wait_value
-from e2e.scenarios.support_lifecycle import (
+from e2e.scenarios.support import (
     AN,
     DEFAULT_NETWORK,
     MANAGED_BY,
@@ -20,6 +18,7 @@ from e2e.scenarios.support_lifecycle import (
     annotate,
     backend,
     events,
+    eventually,
     forward_tg_ids,
     gateway,
     http_route,
@@ -28,6 +27,7 @@ from e2e.scenarios.support_lifecycle import (
     parent_conditions,
     scenario,
     tags_of,
+    wait_value,
     writes,
 )
 
@@ -45,11 +45,11 @@ def _precreate_blue(s: Scenario, ns: str, service_name: str) -> dict[str, str]:
         name="k8s-blue-shop-tg",
         type="IP",
         config={"port": 80, "protocol": "HTTP", "vpcIdentifier": CLUSTER_VPC_ID, "ipAddressType": "IPV4"},
-        tags={**blue, AN + "ServiceName": "shop-a", AN + "ServiceNamespace": ns},
+        tags={**blue, f"{AN}/ServiceName": "shop-a", f"{AN}/ServiceNamespace": ns},
     )
     service = c.create_service(
         name=service_name,
-        tags={**blue, AN + "RouteName": "shop", AN + "RouteNamespace": ns, AN + "RouteType": "http"},
+        tags={**blue, f"{AN}/RouteName": "shop", f"{AN}/RouteNamespace": ns, f"{AN}/RouteType": "http"},
     )
     listener = c.create_listener(
         serviceIdentifier=service["id"],
@@ -90,9 +90,9 @@ def test_takeover_only_when_allowed(scenario: Scenario) -> None:
     arns = _precreate_blue(s, ns, service_name)
     kinds = ("service", "listener", "rule", "association", "tg")
     before = {k: tags_of(s.client, arns[k]) for k in kinds}
-    s.start_controller(RECONCILE_DEFAULT_RESYNC_SECONDS="60")
+    controller = s.start_controller(RECONCILE_DEFAULT_RESYNC_SECONDS="60")
     s.apply(gateway(ns), backend(ns, "shop-a"), backend(ns, "shop-b"))
-    time.sleep(1)
+    controller.wait_quiet()
     s.fake.admin.reset_counters()
 
     s.apply(http_route(ns, "shop", [parent()], [("shop-a", 50), ("shop-b", 50)]))
@@ -106,7 +106,7 @@ def test_takeover_only_when_allowed(scenario: Scenario) -> None:
         what="FailedDeployModel event",
         timeout=30,
     )
-    time.sleep(3)  # give a wrong write time to happen
+    controller.wait_quiet()  # every reconcile the conflict caused has finished
     # A first deploy may try CreateService without listing (tagging-API shortcut); the name is taken,
     # so that call fails with ConflictException and changes nothing. Nothing else may be written.
     made = writes(s.fake.admin.counters())
@@ -144,7 +144,7 @@ def test_takeover_only_when_allowed(scenario: Scenario) -> None:
             return None
         forward = forward_tg_ids(rules[0])
         names = {
-            (view.target_group_by_id(i) or {}).get("tags", {}).get(AN + "ServiceName"): w
+            (view.target_group_by_id(i) or {}).get("tags", {}).get(f"{AN}/ServiceName"): w
             for i, w in forward.items()
         }
         if names != {"shop-a": 50, "shop-b": 50}:
@@ -161,5 +161,5 @@ def test_takeover_only_when_allowed(scenario: Scenario) -> None:
         )
     assert tags_of(s.client, arns["tg"])[MANAGED_BY_KEY] == BLUE  # the old owner's TG is not touched
     service_tags = tags_of(s.client, arns["service"])
-    assert (service_tags[AN + "RouteName"], service_tags[AN + "RouteNamespace"]) == ("shop", ns)
-    assert service_tags[AN + "AdoptedFrom"] == BLUE
+    assert (service_tags[f"{AN}/RouteName"], service_tags[f"{AN}/RouteNamespace"]) == ("shop", ns)
+    assert service_tags[f"{AN}/AdoptedFrom"] == BLUE
