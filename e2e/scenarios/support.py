@@ -25,7 +25,9 @@ import yaml
 
 from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.fixtures import FakeAws
+from e2e.harness.controller import MANAGED_BY as MANAGED_BY
 from e2e.harness.controller import REPO_ROOT, ControllerProcess, controller_env, start_controller
+from e2e.harness.lattice_view import MANAGED_BY_KEY as MANAGED_BY_KEY
 from e2e.harness.lattice_view import LatticeView, lattice_client
 from lattice_controller.aws.metrics import is_read_operation
 
