@@ -1,4 +1,4 @@
-"""The Kubernetes side of the reconciler tier: an in-memory API server and the controller's own stores.
+"""The Kubernetes side of the reconciler tests: an in-memory API server and the controller's own stores.
 
 ``Cluster`` keeps objects in ``MemoryRest`` (what ``KubeWriter`` and ``EventRecorder`` write to) and feeds
 every change into real cache stores — the controller's parsers and indexes — as the reflectors would, so
@@ -12,7 +12,9 @@ from __future__ import annotations
 import copy
 from typing import Any, cast
 
-from lattice_controller.aws.edge import AwsEdge
+from lattice_controller.aws.inventory import LatticeInventory
+from lattice_controller.aws.lattice import LatticeApi
+from lattice_controller.aws.tagging import TagStore
 from lattice_controller.cache.controller_kinds import STORE_SPECS
 from lattice_controller.cache.store import Store
 from lattice_controller.kube import kinds as k
@@ -35,11 +37,18 @@ NOW = "2026-01-01T00:00:00Z"
 
 
 class Cluster:
-    def __init__(self, settings: BuildSettings, edge: AwsEdge, details: DetailCache | None = None) -> None:
+    def __init__(
+        self,
+        settings: BuildSettings,
+        lattice: LatticeApi,
+        tags: TagStore,
+        inventory: LatticeInventory,
+        details: DetailCache | None = None,
+    ) -> None:
         self.rest = MemoryRest()
         api = cast(KubeRest, self.rest)
         details = details or DetailCache()
-        details.follow_writes(edge.lattice)  # as the app wires it
+        details.follow_writes(lattice)  # as the app wires it
         self.stores: dict[str, Store[Any]] = {}
         self.woken: set[Trigger] = set()
         self._paths: dict[str, AnyKind] = {}
@@ -49,9 +58,9 @@ class Cluster:
             settings,
             writer=KubeWriter(api),
             recorder=EventRecorder(api, "lattice-controller", now=lambda: NOW),
-            lattice=edge.lattice,
-            tags=edge.tags,
-            inventory=edge.inventory,
+            lattice=lattice,
+            tags=tags,
+            inventory=inventory,
             details=details,
             now=lambda: NOW,
         )
