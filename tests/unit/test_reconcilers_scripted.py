@@ -1,6 +1,6 @@
-"""The GatewayClass and Gateway reconcilers in the unit tier: the controller's stores, the in-memory API
-server and a scripted Lattice (no servers). The route reconciler, which needs a stateful Lattice, is
-covered by ``tests/integration/reconcile/test_reconcilers.py`` against the fake AWS endpoint."""
+"""The reconcilers in the unit tier: the controller's stores, the in-memory API server and a scripted
+Lattice (no servers). The route reconciler's lifecycle against a stateful Lattice (resync, drift,
+deletion of what exists) is in ``tests/integration/reconcile/test_reconcilers.py`` (fake AWS endpoint)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from lattice_controller.aws.lattice import LatticeApi
 from lattice_controller.aws.tagging import TagStore
 from lattice_controller.aws.testing import ScriptedTransport
 from lattice_controller.kube import kinds as k
+from lattice_controller.model.k8s import RouteType
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.model.outcomes import RequeueAfter, Success
 from lattice_controller.reconcile.build import BuildSettings
@@ -21,6 +22,7 @@ from lattice_controller.reconcile.controllers.gateway import (
     GatewayReconciler,
 )
 from lattice_controller.reconcile.controllers.gatewayclass import GatewayClassReconciler
+from lattice_controller.reconcile.controllers.route import SERVICE_ARN_ANNOTATION, RouteReconciler
 from lattice_controller.reconcile.triggers import GATEWAY_CONTROLLER
 from tests.cluster import Cluster
 
@@ -127,3 +129,79 @@ async def test_a_gateway_is_not_finalized_while_a_route_names_it() -> None:
     assert (GATEWAY_CONTROLLER, GATEWAY) in found.take_woken()
     assert await gateways.reconcile(GATEWAY) == Success()
     assert found.object(k.GATEWAY, GATEWAY) is None
+
+
+# -- the route reconciler against a scripted, empty account ----------------------------------------------
+
+ACCOUNT = "arn:aws:vpc-lattice:us-west-2:123456789012"
+
+
+def _creates(transport: ScriptedTransport) -> None:
+    def answer(prefix: str, arn: str) -> Any:
+        return lambda params: {
+            "id": f"{prefix}-1",
+            "arn": arn,
+            "status": "ACTIVE",
+            "dnsEntry": {"domainName": "d"},
+        }
+
+    transport.on("CreateService", answer("svc", f"{ACCOUNT}:service/svc-1"))
+    transport.on("CreateTargetGroup", answer("tg", f"{ACCOUNT}:targetgroup/tg-1"))
+    transport.on("CreateListener", answer("listener", f"{ACCOUNT}:service/svc-1/listener/listener-1"))
+    transport.on("CreateRule", answer("rule", f"{ACCOUNT}:service/svc-1/listener/listener-1/rule/rule-1"))
+    transport.on("CreateServiceNetworkServiceAssociation", answer("snsa", f"{ACCOUNT}:snsa/snsa-1"))
+
+
+ROUTE = ObjectKey("shop", "web")
+
+
+def _route_inputs(found: Cluster) -> None:
+    found.apply(k.GATEWAY, gateway())
+    found.apply(
+        k.SERVICE,
+        {
+            "metadata": {"name": "web", "namespace": ROUTE.namespace},
+            "spec": {"ports": [{"name": "http", "port": 80, "targetPort": 8080}], "ipFamilies": ["IPv4"]},
+        },
+    )
+    found.apply(
+        k.HTTP_ROUTE,
+        {
+            "kind": "HTTPRoute",
+            "metadata": {"name": ROUTE.name, "namespace": ROUTE.namespace},
+            "spec": {
+                "parentRefs": [{"name": GATEWAY.name, "namespace": GATEWAY.namespace}],
+                "rules": [{"backendRefs": [{"name": "web", "port": 80}]}],
+            },
+        },
+    )
+
+
+async def test_route_create_then_delete_on_a_scripted_account() -> None:
+    found, transport = cluster(NETWORK)
+    _creates(transport)
+    _route_inputs(found)
+    routes = RouteReconciler(found.ctx, RouteType.HTTP)
+    found.rest.calls.clear()
+    assert await routes.reconcile(ROUTE) == Success()
+    found.sync()
+    # The finalizer goes first: no Lattice resource exists without it.
+    assert found.kube_writes() == [
+        ("PATCH", "finalizers"),
+        ("PATCH", "status"),
+        ("PATCH", "annotations"),
+        ("POST", "event"),
+    ]
+    writes = {c.operation for c in transport.calls if not c.operation.startswith(("List", "Get"))}
+    assert {"CreateService", "CreateTargetGroup", "CreateListener", "CreateRule"} <= writes
+    route = found.object(k.HTTP_ROUTE, ROUTE) or {}
+    assert route["metadata"]["annotations"][SERVICE_ARN_ANNOTATION] == f"{ACCOUNT}:service/svc-1"
+    assert found.events() == [("Normal", "DeploySucceed", "Adding/Updating reconcile Done!")]
+
+    # Deleted while the account shows nothing of it (the scripted lists stay empty): the finalizer goes.
+    found.delete(k.HTTP_ROUTE, ROUTE)
+    found.rest.calls.clear()
+    found.ctx.inventory.new_cycle()
+    assert await routes.reconcile(ROUTE) == Success()
+    assert found.kube_writes() == [("PATCH", "finalizers")]
+    assert found.object(k.HTTP_ROUTE, ROUTE) is None
