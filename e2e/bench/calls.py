@@ -29,7 +29,6 @@ from e2e.bench.stack import (
     NAMESPACE,
     AwsCalls,
     BenchStack,
-    counter_delta,
     endpoint_slice_body,
     http_route_body,
     pod_ip,
@@ -40,6 +39,7 @@ from e2e.bench.stack import (
     wait_for,
 )
 from e2e.controlplane.audit import forbidden, kube_writes
+from e2e.fakeaws.client import counter_delta
 
 ROUTES = f"{GATEWAY_API}/namespaces/{NAMESPACE}/httproutes"
 ACCOUNT_WIDE_LISTS = (

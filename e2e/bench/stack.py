@@ -129,10 +129,6 @@ def is_read(operation_key: str) -> bool:
     return is_read_operation(operation_key.split(":", 1)[-1])
 
 
-def counter_delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
-    return {k: after.get(k, 0) - before.get(k, 0) for k in after if after.get(k, 0) != before.get(k, 0)}
-
-
 @dataclass(frozen=True, slots=True)
 class AwsCalls:
     per_operation: dict[str, int]

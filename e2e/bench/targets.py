@@ -27,7 +27,6 @@ from e2e.bench.stack import (
     GATEWAY_API,
     NAMESPACE,
     BenchStack,
-    counter_delta,
     endpoint_slice_body,
     http_route_body,
     pod_ip,
@@ -37,6 +36,7 @@ from e2e.bench.stack import (
     verdict,
     wait_for,
 )
+from e2e.fakeaws.client import counter_delta
 from e2e.harness.lattice_view import _all, lattice_client
 
 SLICES = f"{DISCOVERY}/namespaces/{NAMESPACE}/endpointslices"

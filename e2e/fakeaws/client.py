@@ -147,3 +147,8 @@ def as_account(client: Any, account: str) -> Any:
 
     client.meta.events.register("before-sign", add_header)
     return client
+
+
+def counter_delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    """The calls counted between two ``FakeAwsAdmin.counters()`` readings, by operation key."""
+    return {k: after.get(k, 0) - before.get(k, 0) for k in after if after.get(k, 0) != before.get(k, 0)}

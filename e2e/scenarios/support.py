@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from e2e.controlplane.plane import ControlPlane
+from e2e.fakeaws.client import counter_delta as counter_delta
 from e2e.fakeaws.fixtures import FakeAws
 from e2e.harness.controller import MANAGED_BY as MANAGED_BY
 from e2e.harness.controller import REPO_ROOT, ControllerProcess, controller_env, start_controller

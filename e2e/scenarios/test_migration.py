@@ -40,8 +40,16 @@ from e2e.migration.go_state import (
     route_manifest,
     write_go_state,
 )
-from e2e.scenarios.helpers import eventually, kubectl_json, wait_value
-from e2e.scenarios.support_lifecycle import counter_delta, kube, short_id, to_yaml, writes
+from e2e.scenarios.support import (
+    counter_delta,
+    eventually,
+    kube,
+    kubectl_json,
+    short_id,
+    to_yaml,
+    wait_value,
+    writes,
+)
 
 IDENTITY = "lattice-controller-migration"
 RESYNC_SECONDS = 60
