@@ -5,11 +5,9 @@ service back untagged instead of deleting it."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from e2e.scenarios.helpers import eventually, wait_value
-from e2e.scenarios.support_lifecycle import (
+from e2e.scenarios.support import (
     AN,
     MANAGED_BY,
     MANAGED_BY_KEY,
@@ -17,6 +15,7 @@ from e2e.scenarios.support_lifecycle import (
     accepted,
     backend,
     events,
+    eventually,
     gateway,
     http_route,
     kube,
@@ -26,12 +25,13 @@ from e2e.scenarios.support_lifecycle import (
     scenario,
     tags_of,
     wait_deleted,
+    wait_value,
     writes,
 )
 
 __all__ = ["scenario"]
 
-OVERRIDE = AN + "service-name-override"
+OVERRIDE = f"{AN}/service-name-override"
 
 
 def _manual_service(s: Scenario, name: str) -> dict[str, str]:
@@ -67,9 +67,9 @@ def test_untagged_service_is_adopted_only_with_the_owners_tag_and_handed_back(
     ns = s.namespace("b-c")
     name = f"manual-{ns}"
     manual = _manual_service(s, name)
-    s.start_controller(RECONCILE_DEFAULT_RESYNC_SECONDS="60")
+    controller = s.start_controller(RECONCILE_DEFAULT_RESYNC_SECONDS="60")
     s.apply(gateway(ns), backend(ns, "evil"))
-    time.sleep(1)
+    controller.wait_quiet()
     s.fake.admin.reset_counters()
 
     s.apply(http_route(ns, "evil", [parent()], [("evil", 1)], path="/evil", annotations={OVERRIDE: name}))
@@ -79,23 +79,23 @@ def test_untagged_service_is_adopted_only_with_the_owners_tag_and_handed_back(
     message = parent_conditions(s.route(ns, "evil"))[0]["Accepted"][2]
     assert manual["service"] in message, message
     assert f"ADOPTION_ALLOWED_NAMESPACES lists namespace {ns}" in message, message
-    assert f"{AN}AllowAdoptionBy={ns}/evil" in message, message
+    assert f"{AN}/AllowAdoptionBy={ns}/evil" in message, message
     eventually(
         lambda: [e for e in events(s.plane, ns, "evil") if e["reason"] == "FailedDeployModel"],
         what="FailedDeployModel event",
         timeout=30,
     )
-    time.sleep(3)  # give a wrong write time to happen
+    controller.wait_quiet()  # every reconcile the conflict caused has finished
     # A first deploy may try CreateService without listing (the name is taken: ConflictException,
     # nothing changed). Nothing else may be written: no tags, no target group, no association.
     made = writes(s.fake.admin.counters())
     assert set(made) <= {"vpc-lattice:CreateService"}, made
     assert tags_of(s.client, manual["service"]) == {}
     assert [listener["arn"] for listener in _listeners(s, manual["service_id"])] == [manual["listener"]]
-    assert [tg for tg in s.view().target_groups if tg["tags"].get(AN + "RouteNamespace") == ns] == []
+    assert [tg for tg in s.view().target_groups if tg["tags"].get(f"{AN}/RouteNamespace") == ns] == []
 
     # The owner opts in for exactly this route.
-    s.client.tag_resource(resourceArn=manual["service"], tags={AN + "AllowAdoptionBy": f"{ns}/evil"})
+    s.client.tag_resource(resourceArn=manual["service"], tags={f"{AN}/AllowAdoptionBy": f"{ns}/evil"})
     kube(s.plane, "annotate", "httproute", "-n", ns, "evil", "--overwrite", "poke=1")
     wait_value(
         lambda: accepted(s.route(ns, "evil")),
@@ -115,19 +115,19 @@ def test_untagged_service_is_adopted_only_with_the_owners_tag_and_handed_back(
         return {"tags": tags, "service": service}
 
     found = eventually(adopted, what="manual service adopted with the route's rule")
-    assert found["tags"][AN + "AdoptedFrom"] == "unmanaged"
-    assert (found["tags"][AN + "RouteName"], found["tags"][AN + "RouteNamespace"]) == ("evil", ns)
+    assert found["tags"][f"{AN}/AdoptedFrom"] == "unmanaged"
+    assert (found["tags"][f"{AN}/RouteName"], found["tags"][f"{AN}/RouteNamespace"]) == ("evil", ns)
 
     kube(s.plane, "delete", "httproute", "-n", ns, "evil", "--wait=false")
     wait_deleted(s.plane, "httproute", ns, "evil", timeout=120)
     # Handed back, not deleted: our controller tags are gone, the owner's opt-in tag stays.
-    assert tags_of(s.client, manual["service"]) == {AN + "AllowAdoptionBy": f"{ns}/evil"}
+    assert tags_of(s.client, manual["service"]) == {f"{AN}/AllowAdoptionBy": f"{ns}/evil"}
     service = s.view().service(name)
     assert service is not None
     assert service["associations"] == []
     assert _listeners(s, manual["service_id"]) == []
     eventually(
-        lambda: not [tg for tg in s.view().target_groups if tg["tags"].get(AN + "RouteNamespace") == ns],
+        lambda: not [tg for tg in s.view().target_groups if tg["tags"].get(f"{AN}/RouteNamespace") == ns],
         what="the route's target groups deleted",
         timeout=60,
     )

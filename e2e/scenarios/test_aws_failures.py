@@ -8,21 +8,21 @@ generation is not applied."""
 
 from __future__ import annotations
 
-import time
 import urllib.request
 from typing import Any
 
 from e2e.harness.controller import ControllerProcess, free_port
-from e2e.scenarios.helpers import eventually, wait_value
-from e2e.scenarios.support_lifecycle import (
+from e2e.scenarios.support import (
     Scenario,
     backend,
     events,
+    eventually,
     gateway,
     http_route,
     parent,
     parent_conditions,
     scenario,
+    wait_value,
     writes,
 )
 
@@ -48,7 +48,7 @@ def test_derived_names_lattice_rejects_are_refused_before_any_write(
     s = scenario
     ns = s.namespace("names")
     s.apply(gateway(ns), backend(ns, "web"))
-    time.sleep(1)
+    controller.wait_quiet()
     s.fake.admin.reset_counters()
     s.apply(
         http_route(ns, "b18.dotted.name", [parent()], [("web", 1)]),
@@ -68,7 +68,7 @@ def test_derived_names_lattice_rejects_are_refused_before_any_write(
         )
         assert reason == "UnsupportedValue", (name, reason, message)
         assert fragment in message, (name, message)
-    time.sleep(2)  # a wrong write would have happened by now
+    controller.wait_quiet()  # every reconcile the change caused has finished
     assert writes(s.fake.admin.counters()) == {}
 
 
@@ -105,7 +105,7 @@ def test_transient_errors_retry_visibly_and_recover(scenario: Scenario) -> None:
     ns = s.namespace("transient")
     controller = s.start_controller(AWS_MAX_ATTEMPTS="1")
     s.apply(gateway(ns), backend(ns, "web"))
-    time.sleep(1)
+    controller.wait_quiet()
     s.fake.admin.set_error_rate(1.0, operation="vpc-lattice:CreateRule")
     s.apply(http_route(ns, "flaky", [parent()], [("web", 1)]))
     _, _reason, message = wait_value(
@@ -161,7 +161,7 @@ def test_a_gateway_without_service_network_programs_nothing_and_says_why(
     s = scenario
     ns = s.namespace("nonet")
     s.apply(gateway(ns, "ghost-net"), backend(ns, "web", replicas=1))
-    time.sleep(1)
+    controller.wait_quiet()
     s.fake.admin.reset_counters()
     s.apply(http_route(ns, "lost", [parent("ghost-net")], [("web", 1)]))
     _, _, message = wait_value(
@@ -170,6 +170,6 @@ def test_a_gateway_without_service_network_programs_nothing_and_says_why(
         what="Programmed=False/Pending",
     )
     assert "service network ghost-net not found" in message, message
-    time.sleep(2)  # a wrong write would have happened by now
+    controller.wait_quiet()  # every reconcile the change caused has finished
     assert writes(s.fake.admin.counters()) == {}
     assert s.view().service(f"lost-{ns}") is None

@@ -8,16 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 from e2e.harness.controller import ControllerProcess
-from e2e.scenarios.helpers import eventually, wait_value
-from e2e.scenarios.support_lifecycle import (
+from e2e.scenarios.support import (
     AN,
     Scenario,
     backend,
     events,
+    eventually,
     gateway,
     parent,
     parent_conditions,
     scenario,
+    wait_value,
 )
 
 __all__ = ["scenario"]
@@ -66,9 +67,9 @@ def test_caveats_are_reported_and_ignored_rules_build_nothing(
     service = eventually(deployed, what="service deployed")
     assert service["customDomainName"] == f"a.{ns}.example.com"
     names = [
-        tg["tags"].get(AN + "ServiceName")
+        tg["tags"].get(f"{AN}/ServiceName")
         for tg in s.view().target_groups
-        if tg["tags"].get(AN + "RouteNamespace") == ns
+        if tg["tags"].get(f"{AN}/RouteNamespace") == ns
     ]
     assert names == ["web"], names
     assert not [e for e in events(s.plane, ns, "shop") if e["reason"] == "FailedBuildModel"]

@@ -8,13 +8,13 @@ from typing import Any
 
 from e2e.controlplane.plane import ControlPlane
 from e2e.harness.controller import ControllerProcess
-from e2e.scenarios.helpers import eventually
-from e2e.scenarios.support_lifecycle import (
+from e2e.scenarios.support import (
     AN,
     DEFAULT_NETWORK,
     Scenario,
     annotate,
     backend,
+    eventually,
     gateway,
     http_route,
     kube,
@@ -39,9 +39,9 @@ def _serving(s: Scenario, name: str) -> dict[str, Any] | None:
 def _of_route(s: Scenario, ns: str) -> dict[str, list[str]]:
     view = s.view()
     return {
-        "services": [svc["name"] for svc in view.services if svc["tags"].get(AN + "RouteNamespace") == ns],
+        "services": [svc["name"] for svc in view.services if svc["tags"].get(f"{AN}/RouteNamespace") == ns],
         "target_groups": [
-            tg["name"] for tg in view.target_groups if tg["tags"].get(AN + "RouteNamespace") == ns
+            tg["name"] for tg in view.target_groups if tg["tags"].get(f"{AN}/RouteNamespace") == ns
         ],
     }
 
