@@ -23,6 +23,9 @@ class AuditEntry:
     user: str
     namespace: str = ""
     name: str = ""
+    decision: str = ""
+    """The authorizer's answer (``allow``/``forbid``): a 403 with ``allow`` came from admission, e.g.
+    an event created in a namespace being deleted, not from RBAC."""
 
     @property
     def is_write(self) -> bool:
@@ -67,6 +70,7 @@ class AuditLog:
                     user,
                     ref.get("namespace", ""),
                     ref.get("name", ""),
+                    str((event.get("annotations") or {}).get("authorization.k8s.io/decision", "")),
                 )
             )
         return entries
@@ -82,4 +86,5 @@ def kube_writes(entries: list[AuditEntry]) -> dict[str, int]:
 
 
 def forbidden(entries: list[AuditEntry]) -> list[AuditEntry]:
-    return [e for e in entries if e.code == 403]
+    """The requests RBAC refused (403 with the authorizer's ``forbid``)."""
+    return [e for e in entries if e.code == 403 and e.decision != "allow"]
