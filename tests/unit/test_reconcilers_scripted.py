@@ -4,6 +4,7 @@ deletion of what exists) is in ``tests/integration/reconcile/test_reconcilers.py
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from lattice_controller.aws.inventory import LatticeInventory
@@ -24,7 +25,7 @@ from lattice_controller.reconcile.controllers.gateway import (
 from lattice_controller.reconcile.controllers.gatewayclass import GatewayClassReconciler
 from lattice_controller.reconcile.controllers.route import SERVICE_ARN_ANNOTATION, RouteReconciler
 from lattice_controller.reconcile.triggers import GATEWAY_CONTROLLER
-from tests.cluster import Cluster
+from tests.integration.reconcile.cluster import Cluster
 
 SETTINGS = BuildSettings(account="123456789012", cluster="dev", vpc="vpc-0abc")
 GATEWAY = ObjectKey("infra", "shop-net")
@@ -36,12 +37,19 @@ NETWORK = {
 }
 
 
+@dataclass(frozen=True)
+class ScriptedEdge:
+    lattice: LatticeApi
+    tags: TagStore
+    inventory: LatticeInventory
+
+
 def cluster(*networks: dict[str, Any]) -> tuple[Cluster, ScriptedTransport]:
     transport = ScriptedTransport(default={})
     transport.pages("ListServiceNetworks", [list(networks)])
     lattice = LatticeApi(transport)
     tags = TagStore(lattice, transport)
-    found = Cluster(SETTINGS, lattice, tags, LatticeInventory(lattice, tags))
+    found = Cluster(SETTINGS, ScriptedEdge(lattice, tags, LatticeInventory(lattice, tags)))
     found.apply(
         k.GATEWAY_CLASS,
         {"metadata": {"name": CLASS.name}, "spec": {"controllerName": SETTINGS.controller_name}},

@@ -27,7 +27,7 @@ from lattice_controller.reconcile.controllers.iam_auth_policy import (
 )
 from lattice_controller.reconcile.controllers.policy import PolicyReconciler
 from lattice_controller.reconcile.triggers import IAM_AUTH_POLICY_CONTROLLER
-from tests.cluster import Cluster
+from tests.integration.reconcile.cluster import Cluster
 from tests.integration.reconcile.harness import NETWORK, ROUTE, Harness
 from tests.integration.reconcile.test_reconcilers import (
     GATEWAY,
@@ -51,7 +51,7 @@ GATEWAY_GROUP = "gateway.networking.k8s.io"
 
 @pytest.fixture
 def cluster(harness: Harness, edge: AwsEdge) -> Cluster:
-    return Cluster(SETTINGS, edge.lattice, edge.tags, edge.inventory)
+    return Cluster(SETTINGS, edge)
 
 
 def auth_policy(

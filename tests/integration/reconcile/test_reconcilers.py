@@ -34,7 +34,7 @@ from lattice_controller.reconcile.controllers.route import (
     RouteReconciler,
 )
 from lattice_controller.reconcile.triggers import GATEWAY_CONTROLLER
-from tests.cluster import Cluster
+from tests.integration.reconcile.cluster import Cluster
 from tests.integration.reconcile.harness import CLUSTER, NETWORK, ROUTE, SERVICE_NAME, VPC, Harness
 
 SETTINGS = BuildSettings(account="123456789012", cluster=CLUSTER, vpc=VPC)
@@ -94,7 +94,7 @@ def http_route(*backends: str, gateway_name: str = NETWORK) -> dict[str, Any]:
 @pytest.fixture
 def cluster(harness: Harness, edge: AwsEdge) -> Cluster:
     """Our GatewayClass and the Gateway of the harness's service network, already reconciled."""
-    return Cluster(SETTINGS, edge.lattice, edge.tags, edge.inventory)
+    return Cluster(SETTINGS, edge)
 
 
 def conditions(obj: dict[str, Any] | None) -> dict[str, tuple[str, str]]:

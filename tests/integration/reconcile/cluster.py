@@ -10,7 +10,7 @@ would start, without a queue.
 from __future__ import annotations
 
 import copy
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from lattice_controller.aws.inventory import LatticeInventory
 from lattice_controller.aws.lattice import LatticeApi
@@ -36,15 +36,22 @@ CACHED_KINDS: tuple[AnyKind, ...] = tuple(
 NOW = "2026-01-01T00:00:00Z"
 
 
+class Edge(Protocol):
+    @property
+    def lattice(self) -> LatticeApi: ...
+
+    @property
+    def tags(self) -> TagStore: ...
+
+    @property
+    def inventory(self) -> LatticeInventory: ...
+
+
 class Cluster:
-    def __init__(
-        self,
-        settings: BuildSettings,
-        lattice: LatticeApi,
-        tags: TagStore,
-        inventory: LatticeInventory,
-        details: DetailCache | None = None,
-    ) -> None:
+    def __init__(self, settings: BuildSettings, edge: Edge, details: DetailCache | None = None) -> None:
+        """``edge``: the AWS side, an ``AwsEdge`` (fake AWS endpoint) or any object with the same three
+        members (e.g. facades over a scripted transport in the unit tier)."""
+        lattice, tags, inventory = edge.lattice, edge.tags, edge.inventory
         self.rest = MemoryRest()
         api = cast(KubeRest, self.rest)
         details = details or DetailCache()
