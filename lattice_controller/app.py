@@ -33,6 +33,7 @@ from lattice_controller.model.keys import ObjectKey
 from lattice_controller.queue import Priority, RateLimitingQueue
 from lattice_controller.reconcile.apply import ensure_default_service_network
 from lattice_controller.reconcile.build import BuildSettings
+from lattice_controller.reconcile.controllers.access_log_policy import AccessLogPolicyKind
 from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, ControllerContext
 from lattice_controller.reconcile.controllers.gateway import GatewayReconciler
 from lattice_controller.reconcile.controllers.gatewayclass import GatewayClassReconciler
@@ -56,6 +57,7 @@ _WRITTEN: tuple[AnyKind, ...] = (
     k.GATEWAY,
     *ROUTE_KINDS.values(),
     k.IAM_AUTH_POLICY,
+    k.ACCESS_LOG_POLICY,
     k.VPC_ASSOCIATION_POLICY,
 )
 WRITTEN_KINDS = frozenset(kind.group_kind for kind in _WRITTEN)
@@ -185,7 +187,7 @@ def _manager(
             for t in route_types
         ),
     ]
-    policy_kinds: tuple[Any, ...] = (IamAuthPolicyKind(), VpcAssociationPolicyKind())
+    policy_kinds: tuple[Any, ...] = (IamAuthPolicyKind(), VpcAssociationPolicyKind(), AccessLogPolicyKind())
     for policy_kind in policy_kinds:
         if ctx.store(policy_kind.kind) is not None:
             reconcilers.append(

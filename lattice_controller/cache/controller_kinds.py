@@ -22,6 +22,7 @@ from lattice_controller.model.k8s import (
     parse_namespace,
     parse_service,
 )
+from lattice_controller.model.k8s.access_log_policy import parse_access_log_policy
 from lattice_controller.model.k8s.auth_policy import parse_iam_auth_policy
 from lattice_controller.model.k8s.gateway import parse_gateway, parse_gateway_class
 from lattice_controller.model.k8s.policy import parse_policy_view
@@ -59,10 +60,10 @@ STORE_SPECS: dict[str, StoreSpec] = {
     ),
     k.NAMESPACE.group_kind: StoreSpec(parse_namespace),
     k.SERVICE_IMPORT.group_kind: StoreSpec(parse_service_import),
-    **{
-        kind.group_kind: StoreSpec(parse_policy_view, ((POLICIES_BY_TARGET, policy_targets),))
-        for kind in (k.TARGET_GROUP_POLICY, k.ACCESS_LOG_POLICY)
-    },
+    k.TARGET_GROUP_POLICY.group_kind: StoreSpec(parse_policy_view, ((POLICIES_BY_TARGET, policy_targets),)),
+    k.ACCESS_LOG_POLICY.group_kind: StoreSpec(
+        parse_access_log_policy, ((POLICIES_BY_TARGET, policy_targets),)
+    ),
     k.VPC_ASSOCIATION_POLICY.group_kind: StoreSpec(
         parse_vpc_association_policy, ((POLICIES_BY_TARGET, policy_targets),)
     ),

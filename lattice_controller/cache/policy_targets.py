@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from lattice_controller.model.k8s.access_log_policy import AccessLogPolicy
 from lattice_controller.model.k8s.auth_policy import IamAuthPolicy
 from lattice_controller.model.k8s.policy import PolicyView
 from lattice_controller.model.k8s.vpc_association_policy import VpcAssociationPolicy
@@ -22,7 +23,9 @@ def target_value(kind: str, key: ObjectKey) -> str:
     return f"{kind}:{key}"
 
 
-def policy_targets(policy: PolicyView | IamAuthPolicy | VpcAssociationPolicy) -> Iterable[str]:
+def policy_targets(
+    policy: PolicyView | IamAuthPolicy | VpcAssociationPolicy | AccessLogPolicy,
+) -> Iterable[str]:
     ref = policy.target_ref
     if ref is not None and ref.kind and ref.name:
         yield target_value(ref.kind, ObjectKey(ref.namespace or policy.meta.key.namespace, ref.name))

@@ -23,6 +23,7 @@ from lattice_controller.model.k8s import (
     Route,
     Service,
 )
+from lattice_controller.model.k8s.access_log_policy import AccessLogPolicy
 from lattice_controller.model.k8s.auth_policy import IamAuthPolicy
 from lattice_controller.model.k8s.policy import PolicyView
 from lattice_controller.model.k8s.service_import import ServiceImport
@@ -104,7 +105,7 @@ ENDPOINT_SLICE: Kind[EndpointSlice] = Kind("discovery.k8s.io", "v1", "endpointsl
 
 TARGET_GROUP_POLICY: Kind[PolicyView] = _aws("targetgrouppolicies", "TargetGroupPolicy")
 VPC_ASSOCIATION_POLICY: Kind[VpcAssociationPolicy] = _aws("vpcassociationpolicies", "VpcAssociationPolicy")
-ACCESS_LOG_POLICY: Kind[PolicyView] = _aws("accesslogpolicies", "AccessLogPolicy")
+ACCESS_LOG_POLICY: Kind[AccessLogPolicy] = _aws("accesslogpolicies", "AccessLogPolicy")
 IAM_AUTH_POLICY: Kind[IamAuthPolicy] = _aws("iamauthpolicies", "IAMAuthPolicy")
 SERVICE_EXPORT: Kind[Any] = _aws("serviceexports", "ServiceExport")
 SERVICE_IMPORT: Kind[ServiceImport] = _aws("serviceimports", "ServiceImport")

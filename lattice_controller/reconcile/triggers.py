@@ -32,11 +32,13 @@ from lattice_controller.model.k8s import (
     Service,
     ServiceImport,
 )
+from lattice_controller.model.k8s.access_log_policy import AccessLogPolicy
 from lattice_controller.model.k8s.auth_policy import IamAuthPolicy
 from lattice_controller.model.k8s.policy import PolicyView
 from lattice_controller.model.k8s.vpc_association_policy import VpcAssociationPolicy
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.reconcile.build.route import SERVICE_ARN_ANNOTATION
+from lattice_controller.reconcile.controllers.access_log_policy import ACCESS_LOG_POLICY_ANNOTATIONS
 from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, CacheView
 from lattice_controller.reconcile.controllers.iam_auth_policy import IAM_AUTH_POLICY_ANNOTATIONS
 from lattice_controller.reconcile.controllers.policy import policies_naming
@@ -47,6 +49,7 @@ GATEWAY_CLASS_CONTROLLER = "gatewayclass"
 GATEWAY_CONTROLLER = "gateway"
 IAM_AUTH_POLICY_CONTROLLER = "iamauthpolicy"
 VPC_ASSOCIATION_POLICY_CONTROLLER = "vpcassociationpolicy"
+ACCESS_LOG_POLICY_CONTROLLER = "accesslogpolicy"
 _ROUTE_CONTROLLER_BY_KIND = {kind.group_kind: t.kind.lower() for t, kind in ROUTE_KINDS.items()}
 
 Trigger = tuple[str, ObjectKey]
@@ -72,6 +75,7 @@ WRITTEN_ANNOTATIONS = frozenset(
         ASSIGNED_DOMAIN_ANNOTATION,
         RESOURCE_ARN_ANNOTATION,
         *IAM_AUTH_POLICY_ANNOTATIONS,
+        *ACCESS_LOG_POLICY_ANNOTATIONS,
     }
 )
 _STATUS_ONLY_KINDS = frozenset(
@@ -80,6 +84,7 @@ _STATUS_ONLY_KINDS = frozenset(
         k.GATEWAY.group_kind,
         k.IAM_AUTH_POLICY.group_kind,
         k.VPC_ASSOCIATION_POLICY.group_kind,
+        k.ACCESS_LOG_POLICY.group_kind,
         *_ROUTE_CONTROLLER_BY_KIND,
     }
 )
@@ -154,18 +159,23 @@ def _from_route(ctx: CacheView, route: Route) -> Iterator[Trigger]:
 _LATTICE_POLICY_CONTROLLERS: dict[str, tuple[Kind[Any], str]] = {
     k.IAM_AUTH_POLICY.group_kind: (k.IAM_AUTH_POLICY, IAM_AUTH_POLICY_CONTROLLER),
     k.VPC_ASSOCIATION_POLICY.group_kind: (k.VPC_ASSOCIATION_POLICY, VPC_ASSOCIATION_POLICY_CONTROLLER),
+    k.ACCESS_LOG_POLICY.group_kind: (k.ACCESS_LOG_POLICY, ACCESS_LOG_POLICY_CONTROLLER),
+}
+_POLICY_CONTROLLER_BY_TYPE: dict[type, str] = {
+    IamAuthPolicy: IAM_AUTH_POLICY_CONTROLLER,
+    VpcAssociationPolicy: VPC_ASSOCIATION_POLICY_CONTROLLER,
+    AccessLogPolicy: ACCESS_LOG_POLICY_CONTROLLER,
 }
 
 
-def _from_lattice_policy(ctx: CacheView, policy: IamAuthPolicy | VpcAssociationPolicy) -> Iterator[Trigger]:
+def _from_lattice_policy(
+    ctx: CacheView, policy: IamAuthPolicy | VpcAssociationPolicy | AccessLogPolicy
+) -> Iterator[Trigger]:
     # Itself, and the policies naming the same target (which one of a kind wins may change).
     ref = policy.target_ref
     if ref is not None and ref.kind and ref.name:
         yield from _lattice_policies_naming(ctx, ref.kind, ObjectKey(policy.meta.key.namespace, ref.name))
-    own = (
-        IAM_AUTH_POLICY_CONTROLLER if isinstance(policy, IamAuthPolicy) else VPC_ASSOCIATION_POLICY_CONTROLLER
-    )
-    yield (own, policy.meta.key)
+    yield (_POLICY_CONTROLLER_BY_TYPE[type(policy)], policy.meta.key)
 
 
 def _lattice_policies_naming(ctx: CacheView, kind: str, target: ObjectKey) -> Iterator[Trigger]:
@@ -222,11 +232,6 @@ def _from_target_group_policy(ctx: CacheView, policy: PolicyView) -> Iterator[Tr
         )
 
 
-def _nothing(ctx: CacheView, record: Any) -> Iterator[Trigger]:
-    """Cached for a reconciler that does not exist yet: no route's outcome depends on it."""
-    return iter(())
-
-
 def _gateway_and_routes(ctx: CacheView, gateway: ObjectKey) -> Iterator[Trigger]:
     yield (GATEWAY_CONTROLLER, gateway)
     for route in ctx.routes_of_gateway(gateway):
@@ -252,7 +257,7 @@ _ROUTES: dict[str, Callable[[CacheView, Any], Iterator[Trigger]]] = {
     k.NAMESPACE.group_kind: _from_namespace,
     k.TARGET_GROUP_POLICY.group_kind: _from_target_group_policy,
     k.VPC_ASSOCIATION_POLICY.group_kind: _from_lattice_policy,
-    k.ACCESS_LOG_POLICY.group_kind: _nothing,
+    k.ACCESS_LOG_POLICY.group_kind: _from_lattice_policy,
     k.IAM_AUTH_POLICY.group_kind: _from_lattice_policy,
 }
 """Watched kind → the keys one of its records makes stale."""

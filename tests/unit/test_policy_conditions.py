@@ -124,3 +124,20 @@ def test_vpc_association_policy_record_defaults() -> None:
         }
     )
     assert (off.associate_with_vpc, off.security_group_ids) == (False, ("sg-1", "sg-2"))
+
+
+def test_access_log_policies_do_not_exclude_each_other_and_check_the_destination() -> None:
+    from lattice_controller.reconcile.controllers.access_log_policy import (
+        AccessLogPolicyKind,
+        destination_type,
+    )
+
+    rules = AccessLogPolicyKind.rules
+    older = policy("a-older", created="2025-12-31T00:00:00Z")
+    assert accepted_condition(
+        policy(), rules, target_exists=True, rivals=[older], spec_problem=None
+    ).reason == ("Accepted")
+    assert destination_type("arn:aws:s3:::bucket") == "s3"
+    assert destination_type("arn:aws:logs:us-west-2:123456789012:log-group:g") == "logs"
+    assert destination_type("arn:aws:firehose:us-west-2:123456789012:deliverystream/s") == "firehose"
+    assert destination_type("arn:aws:sqs:us-west-2:123456789012:q") is None

@@ -33,10 +33,12 @@ class Policy(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class PolicyRules:
-    """What a policy kind may target: ``(group, kind)`` pairs."""
+    """What a policy kind may target: ``(group, kind)`` pairs; ``exclusive``: one policy of the kind per
+    target (the others are ``Conflicted``)."""
 
     kind: str
     targets: frozenset[tuple[str, str]]
+    exclusive: bool = True
 
 
 def target_problem(policy: Policy, rules: PolicyRules) -> str | None:
@@ -86,6 +88,8 @@ def accepted_condition(
         return condition(
             "False", TARGET_NOT_FOUND, f"targetRef not found, target={policy.meta.key.namespace}/{ref.name}"
         )
+    if not rules.exclusive:
+        return condition("True", ACCEPTED, "Policy is accepted")
     winner = conflict_winner([policy, *(r for r in rivals if r.meta.key != policy.meta.key)])
     if winner is not None and winner.meta.key != policy.meta.key:
         return condition("False", CONFLICTED, f"targetRef has conflict, policy={winner.meta.key}")

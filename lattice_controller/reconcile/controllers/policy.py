@@ -1,5 +1,5 @@
 """One reconciler for the application-networking policies that act on a Lattice service network or
-service (IAMAuthPolicy, VpcAssociationPolicy); each kind is a small ``PolicyKind`` adapter.
+service (IAMAuthPolicy, VpcAssociationPolicy, AccessLogPolicy); each kind is a small ``PolicyKind`` adapter.
 
 Shared here: the ``Accepted`` condition (``build.policies``), rivals found through the by-target index,
 the finalizer, the target's Lattice resource (Gateway → service network, with override mode;
@@ -27,6 +27,7 @@ from lattice_controller.model.naming import InvalidServiceNameOverrideError, rou
 from lattice_controller.model.outcomes import Outcome, RequeueAfter, Success
 from lattice_controller.reconcile.build.policies import (
     CONFLICTED,
+    INVALID,
     Policy,
     PolicyRules,
     accepted_condition,
@@ -83,8 +84,16 @@ class PolicyKind(Protocol[P]):
         """Undo what the policy applied (its annotations say where); missing resources are fine."""
 
 
-class PolicyConflict(Exception):
+class PolicyRejected(Exception):
+    """AWS refused what the policy asks for in a way only the user can fix: ``Accepted=False/<reason>``."""
+
+    reason = INVALID
+
+
+class PolicyConflict(PolicyRejected):
     """The Lattice resource a policy would act on is not ours: ``Accepted=False/Conflicted``."""
+
+    reason = CONFLICTED
 
 
 def policies_naming(ctx: Any, kind: Kind[Any], target_kind: str, target: ObjectKey) -> list[Any]:
@@ -125,9 +134,9 @@ class PolicyReconciler(Generic[P]):
             return RequeueAfter(TARGET_PENDING_RETRY_SECONDS)
         try:
             retry = await adapter.apply(ctx, policy, target)
-        except PolicyConflict as exc:
+        except PolicyRejected as exc:
             condition = Condition(
-                "Accepted", "False", CONFLICTED, str(exc), observed_generation=policy.meta.generation
+                "Accepted", "False", exc.reason, str(exc), observed_generation=policy.meta.generation
             )
             retry = None
         await self._write_status(policy, condition)
