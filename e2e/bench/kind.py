@@ -21,7 +21,10 @@ from e2e.harness.controller import MANAGED_BY, controller_env
 from e2e.harness.lattice_view import LatticeView
 from e2e.kind import cluster as kind
 from e2e.kind.incluster import InClusterController
-from e2e.scenarios.helpers import ab_manifest, eventually
+from e2e.scenarios.support import (
+    ab_manifest,
+    eventually,
+)
 
 MIB = 1024 * 1024
 

@@ -7,18 +7,20 @@ import json
 from typing import Any
 
 from e2e.controlplane.crds import install_gateway_crds
-from e2e.scenarios.helpers import eventually, manifest_path, wait_value
-from e2e.scenarios.support_lifecycle import (
+from e2e.scenarios.support import (
     AN,
     DEFAULT_NETWORK,
     Scenario,
     backend,
+    eventually,
     gateway,
     get_json,
     http_route,
+    manifest_path,
     parent,
     scenario,
     wait_deleted,
+    wait_value,
 )
 
 __all__ = ["scenario"]
@@ -97,7 +99,7 @@ def test_iam_auth_policy_on_route_and_gateway(scenario: Scenario) -> None:
     for name in ("route-auth", "net-auth"):
         wait_value(lambda n=name: accepted(s, ns, n), lambda found: found == ("True", "Accepted"), what=name)  # type: ignore[misc]
     route_auth = get_json(s.plane, "iamauthpolicy", ns, "route-auth") or {}
-    assert route_auth["metadata"]["annotations"][AN + "iam-auth-policy-resource-id"] == service_id
+    assert route_auth["metadata"]["annotations"][f"{AN}/iam-auth-policy-resource-id"] == service_id
     assert route_auth["metadata"]["finalizers"] == ["application-networking.k8s.aws/iam-auth-policy"]
     # Bad input: a condition, no finalizer; the good policy on the same route is not disturbed.
     for name in ("broken", "tls"):

@@ -9,15 +9,16 @@ from typing import Any
 
 from e2e.controlplane.crds import install_gateway_crds
 from e2e.harness.controller import CLUSTER_VPC_ID as VPC_ID
-from e2e.scenarios.helpers import manifest_path, wait_value
-from e2e.scenarios.support_lifecycle import (
+from e2e.scenarios.support import (
     AN,
     DEFAULT_NETWORK,
     Scenario,
     gateway,
     get_json,
+    manifest_path,
     scenario,
     wait_deleted,
+    wait_value,
 )
 
 __all__ = ["scenario"]
@@ -27,7 +28,7 @@ def vpc_policy(ns: str, groups: list[str], associate: bool = True, tags: str = "
     return {
         "apiVersion": "application-networking.k8s.aws/v1alpha1",
         "kind": "VpcAssociationPolicy",
-        "metadata": {"name": "vpc", "namespace": ns, "annotations": {AN + "tags": tags} if tags else {}},
+        "metadata": {"name": "vpc", "namespace": ns, "annotations": {f"{AN}/tags": tags} if tags else {}},
         "spec": {
             "targetRef": {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": DEFAULT_NETWORK},
             "securityGroupIds": groups,
@@ -69,7 +70,7 @@ def test_vpc_association_policy_groups_toggle_and_delete(scenario: Scenario) -> 
     assert first is not None
     policy = wait_value(
         lambda: get_json(s.plane, "vpcassociationpolicy", ns, "vpc") or {},
-        lambda p: p.get("metadata", {}).get("annotations", {}).get(AN + "resourceArn") == first["arn"],
+        lambda p: p.get("metadata", {}).get("annotations", {}).get(f"{AN}/resourceArn") == first["arn"],
         what="the resourceArn annotation",
     )
     assert policy["metadata"]["finalizers"] == [

@@ -14,7 +14,13 @@ from e2e.harness.controller import MANAGED_BY
 from e2e.harness.lattice_view import LatticeView
 from e2e.kind.cluster import CONTROLLER_DEPLOYMENT, CONTROLLER_NAMESPACE, KindCluster
 from e2e.kind.incluster import InClusterController
-from e2e.scenarios.helpers import ab_manifest, apply, eventually, manifest_path, wait_value
+from e2e.scenarios.support import (
+    ab_manifest,
+    apply,
+    eventually,
+    manifest_path,
+    wait_value,
+)
 from e2e.scenarios.test_ab_seed import _route_weights, _weights
 
 
