@@ -112,6 +112,12 @@ class TargetGroupIdentity:
         )
 
 
+INVALID_BACKENDS_SERVICE_NAME = "5xx-invalid-backends"
+"""``ServiceName`` of the route's target group that stands for its invalid backendRefs: it never has
+targets, so Lattice answers the share of traffic weighted to them with a 5xx (503), as Gateway API
+requires. A Kubernetes Service name cannot start with a digit, so it never names a real one."""
+
+
 @dataclass(frozen=True, slots=True)
 class ImportedTargetGroup:
     """A ServiceImport backend: an external TG ARN, or the first ServiceExport TG with

@@ -570,3 +570,45 @@ def test_a_grpc_route_of_the_same_name_keeps_its_target_groups() -> None:
     state = replace(lattice.state, target_groups=(ours, grpc, unused_http))
     deletions = [s for s in plan_route(desired_for(), state).steps if isinstance(s, DeleteTargetGroup)]
     assert deletions == [DeleteTargetGroup(unused_http.arn)]
+
+
+def test_a_missing_import_in_a_weighted_rule_sends_its_share_to_the_invalid_backends_group() -> None:
+    """A ServiceImport backend whose exported target group is missing is not dropped from a weighted
+    rule: its weight goes to the route's target group without targets (5xx), and the plan says which."""
+    r = route(
+        rules=[
+            {
+                "backendRefs": [
+                    {"name": "svc", "port": 80, "weight": 10},
+                    {
+                        "name": "remote",
+                        "kind": "ServiceImport",
+                        "group": "application-networking.k8s.aws",
+                        "weight": 90,
+                    },
+                ]
+            }
+        ]
+    )
+    snap = replace(
+        snapshot(r),
+        service_imports={
+            ObjectKey("front", "remote"): parse_service_import(
+                {"metadata": {"name": "remote", "namespace": "front"}}
+            )
+        },
+    )
+    desired = build_route(snap, SETTINGS).desired
+    lattice = FakeLattice()
+    plan = plan_route(desired, lattice.state)
+    assert plan.unresolved == (
+        "target group for import front/remote could not be found; its share of the rule's traffic "
+        "gets a 5xx until it exists",
+    )
+    lattice.apply(plan)
+    empty = next(tg for tg in lattice.state.target_groups if "5xx-invalid-backends" in dict(tg.tags).values())
+    assert empty.targets == ()
+    rule = lattice.state.listeners[0].rules[0]
+    weights = sorted((f.target_group_id, f.weight) for f in rule.action.forward)  # type: ignore[union-attr]
+    assert (empty.id, 90) in weights
+    assert len(weights) == 2

@@ -304,9 +304,11 @@ def build_route(snapshot: RouteSnapshot, settings: BuildSettings) -> RouteBuild:
             )
 
     target_groups = build_target_groups(route, backends, snapshot, settings)
-    target_groups += invalid_backends_target_group(route, rules, settings)
     # Only what a rule forwards to: an ignored rule's backends get no target group (nor targets).
     used = {w.target_group for rule in rules for w in rule.action.forward}
+    invalid_share = invalid_backends_target_group(route, rules, settings)
+    target_groups += invalid_share
+    used |= {tg.identity for tg in invalid_share}
     desired = replace(
         empty,
         service=service,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lattice_controller.model.k8s import Route, RouteType
 from lattice_controller.model.lattice import (
+    INVALID_BACKENDS_SERVICE_NAME,
     ImportedTargetGroup,
     RuleAction,
     RuleMatch,
@@ -29,10 +30,6 @@ from lattice_controller.reconcile.build.rules import (
 )
 
 MAX_BACKENDS_PER_RULE = 10
-INVALID_BACKENDS_SERVICE_NAME = "5xx-invalid-backends"
-"""``ServiceName`` of the route's target group that stands for its invalid backendRefs: it never has
-targets, so Lattice answers the share of traffic weighted to them with a 5xx (503), as Gateway API
-requires. A Kubernetes Service name cannot start with a digit, so it never names a real one."""
 
 
 def invalid_backends_identity(route: Route, settings: BuildSettings) -> TargetGroupIdentity:
@@ -50,9 +47,16 @@ def invalid_backends_identity(route: Route, settings: BuildSettings) -> TargetGr
 def invalid_backends_target_group(
     route: Route, rules: list[RuleSpec], settings: BuildSettings
 ) -> tuple[TargetGroupSpec, ...]:
-    """The empty target group of the invalid backends' share, when a rule forwards to it."""
+    """The empty target group of the invalid backends' share, when a rule forwards to it, or when a
+    weighted rule has a ServiceImport backend (its exported target group may be missing when the
+    route is planned: that share then goes here)."""
     identity = invalid_backends_identity(route, settings)
-    if not any(w.target_group == identity for rule in rules for w in rule.action.forward):
+    if not any(
+        w.target_group == identity
+        or (len(rule.action.forward) > 1 and isinstance(w.target_group, ImportedTargetGroup))
+        for rule in rules
+        for w in rule.action.forward
+    ):
         return ()
     protocol, version = target_group_protocol(route.route_type, None)
     extra = tuple(sorted(additional_tags(route.meta.annotations.as_dict()).items()))

@@ -151,7 +151,18 @@ class RouteReconciler:
             annotations[SERVICE_ARN_ANNOTATION] = arn
         if dns:
             annotations[ASSIGNED_DOMAIN_ANNOTATION] = dns
-        return Deployment(outcome, deployed=bool(plan.steps), annotations=annotations, programmed=programmed)
+        overrides: tuple[Condition, ...] = ()
+        if plan.unresolved:
+            message = "; ".join(plan.unresolved)
+            resolved = c.condition(c.RESOLVED_REFS, c.REASON_BACKEND_NOT_FOUND, message, generation)
+            overrides = (resolved,)
+        return Deployment(
+            outcome,
+            overrides,
+            deployed=bool(plan.steps),
+            annotations=annotations,
+            programmed=programmed,
+        )
 
     def _failed(self, key: ObjectKey, error: Exception, generation: int) -> Deployment:
         """An AWS failure: the route says its generation is not applied and why; the error is

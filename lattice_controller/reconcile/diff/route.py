@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from lattice_controller.model import tags as tag_keys
 from lattice_controller.model.lattice import (
+    INVALID_BACKENDS_SERVICE_NAME,
     ImportedTargetGroup,
     RouteLatticeState,
     ServiceSpec,
@@ -107,9 +108,27 @@ def _assemble(
         desired, observed.target_groups, current.arn if current else None, also_ours=retired
     )
 
+    invalid = next(
+        (
+            target_groups.refs.get(tg.identity)
+            for tg in desired.target_groups
+            if tg.identity.service_name == INVALID_BACKENDS_SERVICE_NAME
+        ),
+        None,
+    )
+    unresolved: list[str] = []
+
     def resolve(target_group: TargetGroupIdentity | ImportedTargetGroup) -> Ref | None:
         if isinstance(target_group, ImportedTargetGroup):
-            return find_imported(target_group, observed.target_groups)
+            found = find_imported(target_group, observed.target_groups)
+            if found is None and invalid is not None:
+                # A weighted rule: the import's share gets a 5xx, as an invalid backend's does.
+                unresolved.append(
+                    f"target group for {target_group} could not be found; its share of the rule's "
+                    "traffic gets a 5xx until it exists"
+                )
+                return invalid
+            return found
         return target_groups.refs.get(target_group)
 
     service_plan = ServicePlan()
@@ -126,7 +145,8 @@ def _assemble(
     return Plan(
         tuple(steps),
         waits=tuple(target_groups.waits + service_plan.waits + stale_waits),
-        missing=tuple(dict.fromkeys(target_groups.missing + service_plan.missing)),
+        missing=tuple(dict.fromkeys(target_groups.missing + service_plan.missing + unresolved)),
+        unresolved=tuple(dict.fromkeys(unresolved)),
     )
 
 

@@ -68,16 +68,17 @@ def tag_steps(
 def plan_action(action: RuleAction, resolve: ResolveTargetGroup, missing: list[str]) -> PlanAction:
     if action.fixed_status is not None:
         return PlanAction(fixed_status=action.fixed_status)
-    forward = []
+    forward: dict[Ref, int] = {}
     for weighted in action.forward:
         ref = resolve(weighted.target_group)
         if ref is None:
             missing.append(f"target group for {weighted.target_group} could not be found")
             continue
-        forward.append((ref, weighted.weight))
+        # Several backends may resolve to one target group (the invalid backends' one): weights add.
+        forward[ref] = forward.get(ref, 0) + weighted.weight
     if not forward:
         return PlanAction(fixed_status=500)
-    return PlanAction(tuple(forward))
+    return PlanAction(tuple(forward.items()))
 
 
 def _same_action(desired: PlanAction, observed: ObservedAction | None) -> bool:

@@ -275,12 +275,15 @@ class Plan:
     with this message); the plan then has no steps. ``waits``: resources in a transitional state
     (requeue ~10 s). ``missing``: things someone else must create first (a service network, an
     imported target group): requeue ~10 s, and the retry re-lists them instead of the cycle's listing.
+    ``unresolved``: ServiceImport backends of weighted rules whose exported target group is missing
+    (their share goes to the route's invalid-backends target group; status ``ResolvedRefs=False``).
     """
 
     steps: tuple[Step, ...] = ()
     conflict: str | None = None
     waits: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
+    unresolved: tuple[str, ...] = ()
 
     @property
     def write_count(self) -> int:
