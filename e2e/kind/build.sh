@@ -7,7 +7,7 @@
 #               the controller image (the project's Dockerfile) and the fake AWS endpoint image
 # Each step runs only when its inputs (pins, files) changed; it prints its time, and on failure the step
 # name and its log file. The last lines of stdout are KEY=VALUE pairs for e2e/kind.
-# `build.sh tools` builds only kind and helm (no Docker needed).
+# `build.sh helm` builds only helm (no Docker needed).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -60,20 +60,24 @@ run_step() {
   log "done: $name in $(( $(date +%s) - t0 ))s"
 }
 
-# 1. kind and helm
+# 1. helm (also what the lint env needs to render the chart) and kind
 TOOLS="$CACHE/tools-kind$KIND-helm$HELM"
-build_tools() {
+build_helm() {
+  mkdir -p "$TOOLS"
+  GOBIN="$TOOLS" GOFLAGS= go install -trimpath -ldflags "-s -w" "helm.sh/helm/v3/cmd/helm@v$HELM"
+  "$TOOLS/helm" version --short
+}
+build_kind() {
   mkdir -p "$TOOLS"
   GOBIN="$TOOLS" GOFLAGS= go install "sigs.k8s.io/kind@v$KIND"
-  GOBIN="$TOOLS" GOFLAGS= go install -trimpath -ldflags "-s -w" "helm.sh/helm/v3/cmd/helm@v$HELM"
-  "$TOOLS/kind" version && "$TOOLS/helm" version --short
+  "$TOOLS/kind" version
 }
-run_step tools "$KIND-$HELM" build_tools
-if [ "${1:-}" = tools ]; then # `build.sh tools`: kind and helm only (the lint env renders the chart)
-  echo "KIND=$TOOLS/kind"
+run_step helm "$HELM" build_helm
+if [ "${1:-}" = helm ]; then # `build.sh helm`: helm only, no Docker needed (the lint env renders the chart)
   echo "HELM=$TOOLS/helm"
   exit 0
 fi
+run_step kind "$KIND" build_kind
 command -v docker >/dev/null || die "docker not found (install docker.io, or run python -m e2e.kind up)"
 docker info >/dev/null 2>&1 || die "docker daemon not reachable"
 command -v mmdebstrap >/dev/null || die "mmdebstrap not found (apt-get install mmdebstrap)"

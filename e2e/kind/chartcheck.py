@@ -25,7 +25,7 @@ SAME_AS_MANIFESTS = ("livenessProbe", "readinessProbe", "ports", "securityContex
 
 def helm_binary() -> str:
     out = subprocess.run(
-        ["bash", str(REPO_ROOT / "e2e/kind/build.sh"), "tools"], stdout=subprocess.PIPE, text=True, check=True
+        ["bash", str(REPO_ROOT / "e2e/kind/build.sh"), "helm"], stdout=subprocess.PIPE, text=True, check=True
     )
     return dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)["HELM"]
 
