@@ -312,6 +312,19 @@ def main(argv: list[str] | None = None) -> int:
         empty = proc_status(controller.process.pid)
         if args.attached:
             parent = {"name": GATEWAY, "namespace": NAMESPACE, "sectionName": "http"}
+            # The routes live in other namespaces: the listener must allow them, or none is accepted.
+            listener = {
+                "name": "http",
+                "protocol": "HTTP",
+                "port": 80,
+                "allowedRoutes": {"namespaces": {"from": "All"}},
+            }
+            stack.rest.request(
+                "PATCH",
+                f"{GATEWAY_API}/namespaces/{NAMESPACE}/gateways/{GATEWAY}",
+                {"spec": {"listeners": [listener]}},
+                content_type="application/merge-patch+json",
+            )
         else:
             foreign = {
                 "apiVersion": "gateway.networking.k8s.io/v1",
