@@ -196,19 +196,26 @@ def route_yaml(
     rules: str,
     gateway: str = DEFAULT_NETWORK,
     annotations: dict[str, str] | None = None,
+    kind: str = "HTTPRoute",
+    hostnames: tuple[str, ...] = (),
+    version: str = "v1",
+    section: str | None = None,
 ) -> str:
-    """An HTTPRoute; `rules` is the YAML list under `spec.rules`, indented by 4 spaces."""
+    """A route (HTTPRoute unless `kind` says otherwise); `rules` is the YAML list under `spec.rules`,
+    indented by 4 spaces."""
     meta = ""
     if annotations:
         meta = "  annotations:\n" + "".join(f'    {k}: "{v}"\n' for k, v in annotations.items())
-    return f"""apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
+    hosts = f"  hostnames: [{', '.join(hostnames)}]\n" if hostnames else ""
+    section_line = f"\n      sectionName: {section}" if section else ""
+    return f"""apiVersion: gateway.networking.k8s.io/{version}
+kind: {kind}
 metadata:
   name: {name}
   namespace: {namespace}
 {meta}spec:
-  parentRefs:
-    - name: {gateway}
+{hosts}  parentRefs:
+    - name: {gateway}{section_line}
   rules:
 {rules}---
 """
@@ -250,14 +257,15 @@ def wait_route_condition(
     status: str,
     reason: str | None = None,
     timeout: float = 60.0,
+    kind: str = "httproute",
 ) -> dict[str, Any]:
     def probe() -> dict[str, Any] | None:
-        found = route_condition(get_json(plane, "httproute", namespace, name), type_)
+        found = route_condition(get_json(plane, kind, namespace, name), type_)
         if found and found["status"] == status and (reason is None or found["reason"] == reason):
             return found
         return None
 
-    return eventually(probe, timeout=timeout, what=f"httproute {namespace}/{name} {type_}={status}/{reason}")
+    return eventually(probe, timeout=timeout, what=f"{kind} {namespace}/{name} {type_}={status}/{reason}")
 
 
 def gateway_condition(plane: ControlPlane, namespace: str, name: str, type_: str) -> dict[str, Any] | None:
@@ -278,7 +286,7 @@ def delete_namespaces(plane: ControlPlane, *namespaces: str, timeout: float = 60
     for namespace in namespaces:
         plane.kubectl(
             "delete",
-            "httproute,gateway",
+            "httproute,grpcroute,tlsroute,gateway",
             "--all",
             "-n",
             namespace,
@@ -663,7 +671,7 @@ class Scenario:
         # Routes first, at once: a route left live while its namespace terminates would be deployed
         # again into the next test's fresh account by the next controller; a deleting one is not.
         for ns in self.namespaces:
-            self.plane.kubectl("delete", "httproute", "--all", "-n", ns, "--wait=false")
+            self.plane.kubectl("delete", "httproute,grpcroute,tlsroute", "--all", "-n", ns, "--wait=false")
         if self.namespaces:
             self.plane.kubectl("delete", "namespace", "--wait=false", "--ignore-not-found", *self.namespaces)
         assert not refused, "\n".join(refused)

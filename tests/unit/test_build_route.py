@@ -513,3 +513,37 @@ def test_second_hostname_is_reported() -> None:
     assert "a.example.com is used and b.example.com ignored" in message
     assert result.desired.service is not None
     assert result.desired.service.custom_domain == "a.example.com"
+
+
+def test_grpc_route_on_http_listener_says_it_needs_https() -> None:
+    g = route(kind="GRPCRoute", rules=[{"backendRefs": [{"name": "svc"}]}])
+    result = build_route(snapshot(g), SETTINGS)
+    status, reason, message = conds(result.parents)["Accepted"]
+    assert (status, reason) == ("False", "NotAllowedByListeners")
+    assert message.startswith("No matching listeners allow this route")
+    assert "GRPCRoute attaches to HTTPS listeners only; listener" in message
+    assert result.desired.service is None
+
+
+def test_tls_route_on_terminating_tls_listener_is_unsupported() -> None:
+    terminate = [
+        {
+            "name": "tls",
+            "port": 443,
+            "protocol": "TLS",
+            "tls": {"mode": "Terminate"},
+            "allowedRoutes": {"namespaces": {"from": "All"}},
+        }
+    ]
+    t = route(kind="TLSRoute", hostnames=["a.example.com"], rules=[{"backendRefs": [{"name": "svc"}]}])
+    result = build_route(snapshot(t, gateways=[gateway(listeners=terminate)]), SETTINGS)
+    status, reason, message = conds(result.parents)["Accepted"]
+    assert (status, reason) == ("False", "UnsupportedValue")
+    assert "set tls.mode: Passthrough" in message
+    assert result.desired.service is None
+
+
+def test_tls_route_on_http_listener_says_it_needs_passthrough() -> None:
+    t = route(kind="TLSRoute", hostnames=["a.example.com"], rules=[{"backendRefs": [{"name": "svc"}]}])
+    message = conds(build_route(snapshot(t), SETTINGS).parents)["Accepted"][2]
+    assert "TLSRoute attaches to TLS listeners with tls.mode Passthrough only" in message

@@ -132,6 +132,7 @@ def evaluate_parent(
     no_matching_parent = True
     hostname_mismatch = False
     attached = []
+    wrong_kind: list[Listener] = []
     for listener in gateway.listeners:
         if not ref_selects_listener(parent_ref, listener):
             continue
@@ -141,6 +142,8 @@ def evaluate_parent(
             continue
         if route_allowed_by_listener(route, gateway, listener, namespaces):
             attached.append(listener)
+        elif not kind_allowed(route.kind, listener) and not listener.allowed_kinds:
+            wrong_kind.append(listener)
     if no_matching_parent:
         return ParentEvaluation(c.REASON_NO_MATCHING_PARENT, "", ())
     if not attached:
@@ -148,8 +151,21 @@ def evaluate_parent(
             return ParentEvaluation(
                 c.REASON_NO_MATCHING_LISTENER_HOSTNAME, c.MSG_NO_MATCHING_LISTENER_HOSTNAME, ()
             )
-        return ParentEvaluation(c.REASON_NOT_ALLOWED_BY_LISTENERS, c.MSG_NOT_ALLOWED_BY_LISTENERS, ())
+        message = c.MSG_NOT_ALLOWED_BY_LISTENERS
+        if wrong_kind:
+            message += ": " + _kind_hint(route.kind, wrong_kind)
+        return ParentEvaluation(c.REASON_NOT_ALLOWED_BY_LISTENERS, message, ())
     return ParentEvaluation(c.REASON_ACCEPTED, "", tuple(attached))
+
+
+def _kind_hint(route_kind: str, listeners: list[Listener]) -> str:
+    """What to change when a route kind meets listeners of a protocol that does not carry it."""
+    protocols = [p for p, kinds in _DEFAULT_KINDS_BY_PROTOCOL.items() if route_kind in kinds]
+    named = ", ".join(f"{lst.name} ({lst.protocol})" for lst in listeners)
+    wanted = " or ".join(protocols) or "no"
+    passthrough = " with tls.mode Passthrough" if protocols == ["TLS"] else ""
+    verb = "listener {} is not one" if len(listeners) == 1 else "listeners {} are not"
+    return f"{route_kind} attaches to {wanted} listeners{passthrough} only; " + verb.format(named)
 
 
 def standalone_value(text: str | None) -> bool | None:

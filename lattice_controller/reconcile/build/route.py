@@ -53,6 +53,7 @@ from lattice_controller.model.naming import (
 from lattice_controller.model.tags import ALLOW_TAKEOVER_FROM_ANNOTATION, additional_tags
 from lattice_controller.reconcile.build import conditions as c
 from lattice_controller.reconcile.build.attachment import (
+    ParentEvaluation,
     controlled_parents,
     evaluate_parent,
     standalone_value,
@@ -167,6 +168,21 @@ def _lattice_protocol(listener: Listener) -> str | None:
     return None
 
 
+def _listener_problems(evaluations: list[tuple[ParentRef, Gateway, ParentEvaluation]]) -> list[str]:
+    """Listeners of the primary gateway that Lattice cannot express (a TLS listener that terminates)."""
+    primary = next((gw for _, gw, e in evaluations if e.reason == c.REASON_ACCEPTED), None)
+    problems = []
+    for _, gw, evaluation in evaluations:
+        for listener in evaluation.listeners if gw is primary else ():
+            if _lattice_protocol(listener) is None and listener.protocol == "TLS":
+                problems.append(
+                    f"listener {listener.name} of Gateway {gw.meta.key} is TLS with tls.mode "
+                    f"{listener.tls_mode or 'Terminate'}; VPC Lattice only passes TLS through: "
+                    "set tls.mode: Passthrough"
+                )
+    return list(dict.fromkeys(problems))
+
+
 def _certificate(listeners: list[Listener]) -> tuple[str | None, bool]:
     """(certificate ARN from listener options, whether ACM discovery applies: a Terminate listener
     matched with neither the option nor certificateRefs). A listener whose certificateRefs cannot be
@@ -238,6 +254,7 @@ def build_route(snapshot: RouteSnapshot, settings: BuildSettings) -> RouteBuild:
     warnings += problems
 
     evaluations = [(ref, gw, evaluate_parent(route, ref, gw, snapshot.namespaces)) for ref, gw in controlled]
+    problems += _listener_problems(evaluations)
     resolved = _resolved_refs(backends, generation)
     parents = []
     accepted: list[tuple[ParentRef, Gateway, tuple[Listener, ...]]] = []
