@@ -438,6 +438,17 @@ def test_certificate_follows_desired_state() -> None:
     assert plan.steps == (UpdateService(lattice.state.service.arn, "arn:acm:cert"),)  # type: ignore[union-attr]
     pending_discovery = replace(with_cert, service=replace(with_cert.service, discover_certificate=True))  # type: ignore[arg-type]
     assert plan_route(pending_discovery, lattice.state).steps == ()
+    lattice.apply(plan)
+    assert plan_route(with_cert, lattice.state).steps == ()
+    # No longer wanted (no HTTPS Terminate listener): cleared after the listener changes.
+    plan = plan_route(desired, lattice.state)
+    assert plan.steps == (UpdateService(lattice.state.service.arn, ""),)  # type: ignore[union-attr]
+    lattice.apply(plan)
+    assert plan_route(desired, lattice.state).steps == ()
+    # A taken-over service keeps the certificate its owner set.
+    lattice.apply(plan_route(with_cert, lattice.state))
+    takeover = replace(desired, service=replace(desired.service, allow_takeover_from="blue"))
+    assert not [s for s in plan_route(takeover, lattice.state).steps if isinstance(s, UpdateService)]
 
 
 def test_service_import_backend_resolves_export_target_group() -> None:

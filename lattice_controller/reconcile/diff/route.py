@@ -55,6 +55,7 @@ def plan_route(desired: RouteLatticeState, observed: ObservedRouteState) -> Plan
         return Plan()
     current = observed.service
     takeover = False
+    certificate_removal: list[Step] = []
     service_ref: Ref
     if current is None:
         unknown = unknown_networks(desired.associations, observed)
@@ -83,12 +84,26 @@ def plan_route(desired: RouteLatticeState, observed: ObservedRouteState) -> Plan
             and spec.certificate_arn != current.certificate_arn
         ):
             service_steps.append(UpdateService(current.arn, spec.certificate_arn))
+        elif (
+            not spec.discover_certificate
+            and spec.certificate_arn is None
+            and current.certificate_arn
+            and not takeover
+        ):
+            # No HTTPS Terminate listener (or its option) wants a certificate any more: remove it once
+            # the listeners that used it are gone (an empty ARN clears it; a taken-over service keeps
+            # the certificate its owner put there).
+            certificate_removal = [UpdateService(current.arn, "")]
 
     serving = _serving(desired, observed)
-    plan = _assemble(desired, observed, spec, service_ref, service_steps, takeover, serving)
+    plan = _assemble(
+        desired, observed, spec, service_ref, service_steps, certificate_removal, takeover, serving
+    )
     if serving and observed.stale_services and _creates(list(plan.steps)):
         # Whatever this plan still creates must be serving before a former service goes.
-        plan = _assemble(desired, observed, spec, service_ref, service_steps, takeover, False)
+        plan = _assemble(
+            desired, observed, spec, service_ref, service_steps, certificate_removal, takeover, False
+        )
     return plan
 
 
@@ -98,6 +113,7 @@ def _assemble(
     spec: ServiceSpec,
     service_ref: Ref,
     service_steps: list[Step],
+    certificate_removal: list[Step],
     takeover: bool,
     retire: bool,
 ) -> Plan:
@@ -140,7 +156,7 @@ def _assemble(
         # ListServices), nothing else has been written.
         steps = service_steps + target_groups.steps + service_plan.steps
     else:
-        steps = target_groups.steps + service_steps + service_plan.steps
+        steps = target_groups.steps + service_steps + service_plan.steps + certificate_removal
     steps += stale_steps + target_groups.delete_steps
     return Plan(
         tuple(steps),

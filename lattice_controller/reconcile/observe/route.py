@@ -218,7 +218,13 @@ class _RouteObserver:
         return action_from_api(action) or ObservedAction()
 
     async def _certificate(self, spec: ServiceSpec, summary: Mapping[str, Any]) -> str | None:
-        if self.desired.deleting or spec.discover_certificate or spec.certificate_arn is None:
+        # A service without a custom domain cannot carry a certificate of ours: the summary will do.
+        # With one, the detail shows a certificate to set or to remove (it is remembered by stamp).
+        if (
+            self.desired.deleting
+            or spec.discover_certificate
+            or not (spec.certificate_arn or spec.custom_domain)
+        ):
             return summary.get("certificateArn")
         detail = self.details.get(summary)
         if detail is None:
