@@ -41,6 +41,7 @@ from lattice_controller.reconcile.controllers.iam_auth_policy import IamAuthPoli
 from lattice_controller.reconcile.controllers.policy import PolicyReconciler
 from lattice_controller.reconcile.controllers.route import RouteReconciler
 from lattice_controller.reconcile.controllers.vpc_association_policy import VpcAssociationPolicyKind
+from lattice_controller.reconcile.controllers.target_group_policy import TargetGroupPolicyReconciler
 from lattice_controller.reconcile.triggers import triggers
 from lattice_controller.runtime.http import BindFailed, HttpServer, Probes, metrics_app, probe_app
 from lattice_controller.runtime.leader import LEASE_NAME, LeaderElector
@@ -193,6 +194,8 @@ def _manager(
             reconcilers.append(
                 (PolicyReconciler(ctx, policy_kind), settings.policy_max_concurrent_reconciles)
             )
+    if ctx.store(k.TARGET_GROUP_POLICY) is not None:
+        reconcilers.append((TargetGroupPolicyReconciler(ctx), 1))
     queues: dict[str, RateLimitingQueue[ObjectKey]] = {}
     pools: list[WorkerPool[ObjectKey]] = []
     for reconciler, workers in reconcilers:
@@ -223,7 +226,11 @@ def _manager(
         loops.append(lambda: _default_network(ctx, edge, settings, gateways_again))
     for reconciler, _ in reconcilers:
         store = ctx.store(reconciler.kind)
-        if store is not None and settings.reconcile_default_resync_seconds:
+        if (
+            store is not None
+            and settings.reconcile_default_resync_seconds
+            and getattr(reconciler, "resync", True)
+        ):
             loops.append(_resync_loop(queues[reconciler.name], store, settings, clock))
 
     probes = Probes()

@@ -33,6 +33,7 @@ PLANNED_KINDS: tuple[AnyKind, ...] = (
     k.SERVICE,
     k.ENDPOINT_SLICE,
     k.NAMESPACE,
+    k.TARGET_GROUP_POLICY,
 )
 DEFAULT_CLASS = {
     "apiVersion": "gateway.networking.k8s.io/v1",

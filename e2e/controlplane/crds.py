@@ -1,4 +1,5 @@
-"""Install the Gateway API CRDs (and their ValidatingAdmissionPolicy) and wait until they are served.
+"""Install the Gateway API CRDs (and their ValidatingAdmissionPolicy), then the project's own CRDs
+(``manifests/crds``), and wait until they are served.
 
 Objects are created with POST, never client-side apply: the experimental HTTPRoute CRD is larger than
 the 256 KiB last-applied annotation allows. An object that already exists is left as it is.
@@ -13,6 +14,8 @@ from typing import Any
 import yaml
 
 from e2e.controlplane.rest import ApiError, RestClient, poll
+
+PROJECT_CRDS = Path(__file__).resolve().parents[2] / "manifests" / "crds"
 
 # Cluster-scoped kinds shipped in config/crd/<channel>/*.yaml, by kind → resource plural.
 _PLURALS = {

@@ -28,7 +28,7 @@ from typing import Any
 
 from e2e.controlplane import processes, workloads
 from e2e.controlplane.assets import APISERVER_TIER, Assets, resolve
-from e2e.controlplane.crds import install_gateway_crds
+from e2e.controlplane.crds import PROJECT_CRDS, install_gateway_crds
 from e2e.controlplane.pki import PkiFiles, generate_pki, write_admin_kubeconfig
 from e2e.controlplane.processes import ManagedProcess
 from e2e.controlplane.rest import RestClient
@@ -171,6 +171,7 @@ class ControlPlane:
             plane._start_storage_and_apiserver(assets)
             began = time.monotonic()
             install_gateway_crds(plane.rest(), assets.crd_dir(channel))
+            install_gateway_crds(plane.rest(), PROJECT_CRDS)
             plane.timings["crds"] = time.monotonic() - began
             if with_workloads:
                 began = time.monotonic()

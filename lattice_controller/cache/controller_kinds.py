@@ -24,12 +24,14 @@ from lattice_controller.model.k8s import (
 )
 from lattice_controller.model.k8s.access_log_policy import parse_access_log_policy
 from lattice_controller.model.k8s.auth_policy import parse_iam_auth_policy
+from lattice_controller.model.k8s.dns_endpoint import parse_dns_endpoint
 from lattice_controller.model.k8s.gateway import parse_gateway, parse_gateway_class
 from lattice_controller.model.k8s.policy import parse_policy_view
 from lattice_controller.model.k8s.reference_grant import parse_reference_grant
 from lattice_controller.model.k8s.route import parse_grpc_route, parse_http_route, parse_tls_route
 from lattice_controller.model.k8s.service_import import parse_service_import
 from lattice_controller.model.k8s.vpc_association_policy import parse_vpc_association_policy
+from lattice_controller.model.k8s.target_group_policy import parse_target_group_policy
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,10 @@ STORE_SPECS: dict[str, StoreSpec] = {
     ),
     k.NAMESPACE.group_kind: StoreSpec(parse_namespace),
     k.SERVICE_IMPORT.group_kind: StoreSpec(parse_service_import),
-    k.TARGET_GROUP_POLICY.group_kind: StoreSpec(parse_policy_view, ((POLICIES_BY_TARGET, policy_targets),)),
+    k.DNS_ENDPOINT.group_kind: StoreSpec(parse_dns_endpoint),
+    k.TARGET_GROUP_POLICY.group_kind: StoreSpec(
+        parse_target_group_policy, ((POLICIES_BY_TARGET, policy_targets),)
+    ),
     k.ACCESS_LOG_POLICY.group_kind: StoreSpec(
         parse_access_log_policy, ((POLICIES_BY_TARGET, policy_targets),)
     ),

@@ -1,4 +1,5 @@
-"""The by-target index of the application-networking policies (records: ``model.k8s.policy``).
+"""The by-target index of the application-networking policies (records: ``model.k8s.policy``, and
+``model.k8s.target_group_policy`` for TargetGroupPolicy).
 
 Index values are ``Kind:ns/name`` (``target_value``), where ``ns`` is ``targetRef.namespace`` or, when unset,
 the policy's own namespace. A policy naming another namespace is therefore found from that target, and its
@@ -13,6 +14,7 @@ from lattice_controller.model.k8s.access_log_policy import AccessLogPolicy
 from lattice_controller.model.k8s.auth_policy import IamAuthPolicy
 from lattice_controller.model.k8s.policy import PolicyView
 from lattice_controller.model.k8s.vpc_association_policy import VpcAssociationPolicy
+from lattice_controller.model.k8s.target_group_policy import TargetGroupPolicy
 from lattice_controller.model.keys import ObjectKey
 
 POLICIES_BY_TARGET = "policies-by-target"
@@ -24,7 +26,7 @@ def target_value(kind: str, key: ObjectKey) -> str:
 
 
 def policy_targets(
-    policy: PolicyView | IamAuthPolicy | VpcAssociationPolicy | AccessLogPolicy,
+    policy: PolicyView | IamAuthPolicy | VpcAssociationPolicy | AccessLogPolicy | TargetGroupPolicy,
 ) -> Iterable[str]:
     ref = policy.target_ref
     if ref is not None and ref.kind and ref.name:

@@ -25,9 +25,12 @@ from lattice_controller.model.k8s import (
 )
 from lattice_controller.model.k8s.access_log_policy import AccessLogPolicy
 from lattice_controller.model.k8s.auth_policy import IamAuthPolicy
+from lattice_controller.model.k8s.dns_endpoint import DnsEndpoint
 from lattice_controller.model.k8s.policy import PolicyView
+from lattice_controller.model.k8s.service_export import ServiceExport
 from lattice_controller.model.k8s.service_import import ServiceImport
 from lattice_controller.model.k8s.vpc_association_policy import VpcAssociationPolicy
+from lattice_controller.model.k8s.target_group_policy import TargetGroupPolicy
 
 R = TypeVar("R")
 
@@ -103,13 +106,15 @@ EVENT: Kind[Any] = Kind("", "v1", "events", "Event", True)
 LEASE: Kind[Any] = Kind("coordination.k8s.io", "v1", "leases", "Lease", True)
 ENDPOINT_SLICE: Kind[EndpointSlice] = Kind("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True)
 
-TARGET_GROUP_POLICY: Kind[PolicyView] = _aws("targetgrouppolicies", "TargetGroupPolicy")
+TARGET_GROUP_POLICY: Kind[TargetGroupPolicy] = _aws("targetgrouppolicies", "TargetGroupPolicy")
 VPC_ASSOCIATION_POLICY: Kind[VpcAssociationPolicy] = _aws("vpcassociationpolicies", "VpcAssociationPolicy")
 ACCESS_LOG_POLICY: Kind[AccessLogPolicy] = _aws("accesslogpolicies", "AccessLogPolicy")
 IAM_AUTH_POLICY: Kind[IamAuthPolicy] = _aws("iamauthpolicies", "IAMAuthPolicy")
-SERVICE_EXPORT: Kind[Any] = _aws("serviceexports", "ServiceExport")
+SERVICE_EXPORT: Kind[ServiceExport] = _aws("serviceexports", "ServiceExport")
 SERVICE_IMPORT: Kind[ServiceImport] = _aws("serviceimports", "ServiceImport")
 SERVICE_NETWORK: Kind[Any] = _aws("servicenetworks", "ServiceNetwork", namespaced=False)
+# external-dns's CRD: a route with a custom domain gets one (owned by the route) when it is served.
+DNS_ENDPOINT: Kind[DnsEndpoint] = Kind("externaldns.k8s.io", "v1alpha1", "dnsendpoints", "DNSEndpoint", True)
 
 # Start-up fails without these, as with the Go controller (docs/compatibility.md).
 REQUIRED_KINDS: tuple[Kind[Any], ...] = (GATEWAY, GATEWAY_CLASS, HTTP_ROUTE, GRPC_ROUTE, TLS_ROUTE)
@@ -123,5 +128,6 @@ OPTIONAL_KINDS: tuple[Kind[Any], ...] = (
     SERVICE_EXPORT,
     SERVICE_IMPORT,
     SERVICE_NETWORK,
+    DNS_ENDPOINT,
 )
 CORE_KINDS: tuple[Kind[Any], ...] = (SERVICE, ENDPOINT_SLICE, NAMESPACE, POD)

@@ -51,6 +51,11 @@ class KubeWriter:
             kind.object_path(key.namespace, key.name, subresource), dict(patch), MERGE_PATCH
         )
 
+    async def create(self, kind: AnyKind, namespace: str, body: Mapping[str, Any]) -> JSON:
+        """POST a new object of ``kind`` (``Conflict`` when the name is taken)."""
+        self.writes += 1
+        return await self.rest.post(kind.collection_path(namespace), dict(body))
+
     # ---- status --------------------------------------------------------------------------------------
 
     async def patch_status(

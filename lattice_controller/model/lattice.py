@@ -284,9 +284,15 @@ class TargetGroupSpec:
 
     @property
     def name(self) -> str:
-        return target_group_name(
-            self.identity.service_namespace, self.identity.service_name, self.identity.tags().items()
-        )
+        """Derived from the identity tags and, when not the defaults, the protocol and address type:
+        a policy changing the protocol creates the replacement next to the old group, and Lattice
+        names are unique per account."""
+        pairs = list(self.identity.tags().items())
+        if self.config.protocol != PROTOCOL_HTTP:
+            pairs.append(("protocol", self.config.protocol))
+        if self.config.ip_address_type != "IPV4":
+            pairs.append(("ipAddressType", self.config.ip_address_type))
+        return target_group_name(self.identity.service_namespace, self.identity.service_name, pairs)
 
     @property
     def controller_tags(self) -> dict[str, str]:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeVar
 
 from lattice_controller.cache import indexes
+from lattice_controller.cache.policy_targets import policy_targets
 from lattice_controller.kube import kinds as k
 from lattice_controller.kube.kinds import Kind
 from lattice_controller.model.k8s import (
@@ -29,13 +30,17 @@ from lattice_controller.model.k8s import (
     Namespace,
     ReferenceGrant,
     Route,
+    RouteType,
     Service,
     ServiceImport,
 )
 from lattice_controller.model.k8s.access_log_policy import AccessLogPolicy
 from lattice_controller.model.k8s.auth_policy import IamAuthPolicy
+from lattice_controller.model.k8s.dns_endpoint import DnsEndpoint
 from lattice_controller.model.k8s.policy import PolicyView
 from lattice_controller.model.k8s.vpc_association_policy import VpcAssociationPolicy
+from lattice_controller.model.k8s.service_export import ServiceExport
+from lattice_controller.model.k8s.target_group_policy import TargetGroupPolicy
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.reconcile.build.route import SERVICE_ARN_ANNOTATION
 from lattice_controller.reconcile.controllers.access_log_policy import ACCESS_LOG_POLICY_ANNOTATIONS
@@ -50,6 +55,7 @@ GATEWAY_CONTROLLER = "gateway"
 IAM_AUTH_POLICY_CONTROLLER = "iamauthpolicy"
 VPC_ASSOCIATION_POLICY_CONTROLLER = "vpcassociationpolicy"
 ACCESS_LOG_POLICY_CONTROLLER = "accesslogpolicy"
+TARGET_GROUP_POLICY_CONTROLLER = "targetgrouppolicy"
 _ROUTE_CONTROLLER_BY_KIND = {kind.group_kind: t.kind.lower() for t, kind in ROUTE_KINDS.items()}
 
 Trigger = tuple[str, ObjectKey]
@@ -85,6 +91,8 @@ _STATUS_ONLY_KINDS = frozenset(
         k.IAM_AUTH_POLICY.group_kind,
         k.VPC_ASSOCIATION_POLICY.group_kind,
         k.ACCESS_LOG_POLICY.group_kind,
+        k.TARGET_GROUP_POLICY.group_kind,
+        k.DNS_ENDPOINT.group_kind,
         *_ROUTE_CONTROLLER_BY_KIND,
     }
 )
@@ -187,6 +195,12 @@ def _lattice_policies_naming(ctx: CacheView, kind: str, target: ObjectKey) -> It
 
 def _from_service(ctx: CacheView, service: Service) -> Iterator[Trigger]:
     yield from _routes_with_backend(ctx, "Service", service.meta.key)
+    yield from _target_group_policies_naming(ctx, "Service", service.meta.key)
+
+
+def _from_service_export(ctx: CacheView, export: ServiceExport) -> Iterator[Trigger]:
+    # Its target groups are not built here yet; policies naming it report whether it exists.
+    yield from _target_group_policies_naming(ctx, "ServiceExport", export.meta.key)
 
 
 def _from_endpoint_slice(ctx: CacheView, endpoint_slice: EndpointSlice) -> Iterator[Trigger]:
@@ -223,13 +237,28 @@ def _from_namespace(ctx: CacheView, namespace: Namespace) -> Iterator[Trigger]:
             yield from _from_route(ctx, route)
 
 
-def _from_target_group_policy(ctx: CacheView, policy: PolicyView) -> Iterator[Trigger]:
-    # A policy on a Service shapes the target groups of every route with that Service as a backend.
-    ref = policy.target_ref
-    if ref is not None and ref.kind in ("Service", "ServiceExport") and ref.name:
-        yield from _routes_with_backend(
-            ctx, "Service", ObjectKey(ref.namespace or policy.meta.key.namespace, ref.name)
-        )
+def _from_target_group_policy(ctx: CacheView, policy: TargetGroupPolicy) -> Iterator[Trigger]:
+    # Its own status, its rivals' (who wins may change), and every route with the Service it names as
+    # a backend (the policy shapes those routes' target groups).
+    yield (TARGET_GROUP_POLICY_CONTROLLER, policy.meta.key)
+    for value in policy_targets(policy):
+        target_kind, _, target = value.partition(":")
+        yield from _target_group_policies_naming(ctx, target_kind, ObjectKey.parse(target))
+        if target_kind == "Service":
+            yield from _routes_with_backend(ctx, "Service", ObjectKey.parse(target))
+
+
+def _from_dns_endpoint(ctx: CacheView, endpoint: DnsEndpoint) -> Iterator[Trigger]:
+    # A route's DNSEndpoint edited or deleted by someone else: the route puts it back.
+    owner = endpoint.controller_owner
+    route_type = RouteType.from_kind(owner.kind) if owner is not None else None
+    if owner is not None and route_type is not None:
+        yield (route_type.kind.lower(), ObjectKey(endpoint.meta.key.namespace, owner.name))
+
+
+def _target_group_policies_naming(ctx: CacheView, kind: str, target: ObjectKey) -> Iterator[Trigger]:
+    for policy in policies_naming(ctx, k.TARGET_GROUP_POLICY, kind, target):
+        yield (TARGET_GROUP_POLICY_CONTROLLER, policy.meta.key)
 
 
 def _gateway_and_routes(ctx: CacheView, gateway: ObjectKey) -> Iterator[Trigger]:
@@ -258,6 +287,10 @@ _ROUTES: dict[str, Callable[[CacheView, Any], Iterator[Trigger]]] = {
     k.TARGET_GROUP_POLICY.group_kind: _from_target_group_policy,
     k.VPC_ASSOCIATION_POLICY.group_kind: _from_lattice_policy,
     k.ACCESS_LOG_POLICY.group_kind: _from_lattice_policy,
+    k.SERVICE_EXPORT.group_kind: _from_service_export,
+    k.DNS_ENDPOINT.group_kind: _from_dns_endpoint,
+    k.VPC_ASSOCIATION_POLICY.group_kind: _nothing,
+    k.ACCESS_LOG_POLICY.group_kind: _nothing,
     k.IAM_AUTH_POLICY.group_kind: _from_lattice_policy,
 }
 """Watched kind → the keys one of its records makes stale."""

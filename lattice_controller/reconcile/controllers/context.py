@@ -21,6 +21,7 @@ from lattice_controller.model.k8s import Gateway, GatewayClass, ReferenceGrant, 
 from lattice_controller.model.k8s.route import RouteType
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.reconcile.build.inputs import BuildSettings, RouteSnapshot, route_dependencies
+from lattice_controller.reconcile.controllers.policy_lookup import service_policies
 from lattice_controller.reconcile.observe import DetailCache
 
 ROUTE_KINDS: dict[RouteType, Kind[Route]] = {
@@ -115,6 +116,7 @@ class CacheView:
             reference_grants=grants,
             namespaces=namespaces,
             service_imports=self._by_keys(k.SERVICE_IMPORT, deps.service_imports),
+            target_group_policies=service_policies(self.store(k.TARGET_GROUP_POLICY), services),
         )
 
     def _by_keys(self, kind: Kind[R], keys: Iterable[ObjectKey]) -> dict[ObjectKey, R]:

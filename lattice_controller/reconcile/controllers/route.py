@@ -25,6 +25,7 @@ from lattice_controller.reconcile.build import conditions as c
 from lattice_controller.reconcile.build.route import SERVICE_ARN_ANNOTATION
 from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, ControllerContext
 from lattice_controller.reconcile.controllers.deploy import deploy
+from lattice_controller.reconcile.controllers.dns_endpoint import sync_dns_endpoint
 from lattice_controller.reconcile.observe import (
     CERTIFICATE_NOT_FOUND_REQUEUE_SECONDS,
     discover_certificate,
@@ -115,6 +116,10 @@ class RouteReconciler:
             deployment = Deployment(RequeueAfter(CERTIFICATE_NOT_FOUND_REQUEUE_SECONDS), (rejected,))
         elif build.desired.service is not None:
             deployment = await self._deploy(build, generation)
+            domain = build.desired.service.custom_domain
+            dns = deployment.annotations.get(ASSIGNED_DOMAIN_ANNOTATION)
+            if domain and dns and deployment.overrides == ():
+                await sync_dns_endpoint(ctx, self.kind, route, domain, dns)
         else:
             deployment = Deployment()
         await self._report(route, build, deployment)
