@@ -29,6 +29,7 @@ from lattice_controller.model.k8s.gateway import parse_gateway, parse_gateway_cl
 from lattice_controller.model.k8s.policy import parse_policy_view
 from lattice_controller.model.k8s.reference_grant import parse_reference_grant
 from lattice_controller.model.k8s.route import parse_grpc_route, parse_http_route, parse_tls_route
+from lattice_controller.model.k8s.service_export import parse_service_export
 from lattice_controller.model.k8s.service_import import parse_service_import
 from lattice_controller.model.k8s.vpc_association_policy import parse_vpc_association_policy
 from lattice_controller.model.k8s.target_group_policy import parse_target_group_policy
@@ -62,6 +63,7 @@ STORE_SPECS: dict[str, StoreSpec] = {
     ),
     k.NAMESPACE.group_kind: StoreSpec(parse_namespace),
     k.SERVICE_IMPORT.group_kind: StoreSpec(parse_service_import),
+    k.SERVICE_EXPORT.group_kind: StoreSpec(parse_service_export),
     k.DNS_ENDPOINT.group_kind: StoreSpec(parse_dns_endpoint),
     k.TARGET_GROUP_POLICY.group_kind: StoreSpec(
         parse_target_group_policy, ((POLICIES_BY_TARGET, policy_targets),)
