@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from lattice_controller.kube import kinds as k
+from lattice_controller.kube.testing import MemoryRest
 from lattice_controller.kube.writes import KubeWriter
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.plan import load_view
@@ -13,7 +14,6 @@ from lattice_controller.reconcile.build import BuildSettings
 from lattice_controller.reconcile.controllers.context import ControllerContext
 from lattice_controller.reconcile.controllers.target_group_policy import TargetGroupPolicyReconciler
 from lattice_controller.reconcile.triggers import triggers
-from tests.unit.test_kube_writes import FakeRest
 
 SETTINGS = BuildSettings("123456789012", "dev", "vpc-1")
 TGP_PATH = "/apis/application-networking.k8s.aws/v1alpha1/namespaces/front/targetgrouppolicies"
@@ -42,7 +42,7 @@ DOCS = [
 ]
 
 
-def _context(rest: FakeRest) -> ControllerContext:
+def _context(rest: MemoryRest) -> ControllerContext:
     view = load_view(DOCS, SETTINGS)
     return ControllerContext(
         stores=view.stores,
@@ -58,14 +58,14 @@ def _context(rest: FakeRest) -> ControllerContext:
 
 
 async def test_statuses_are_written_once() -> None:
-    rest = FakeRest()
+    rest = MemoryRest()
     for doc in DOCS[2:]:
-        rest.objects[f"{TGP_PATH}/{doc['metadata']['name']}"] = doc
+        rest.put(k.TARGET_GROUP_POLICY, doc)
     ctx = _context(rest)
     reconciler = TargetGroupPolicyReconciler(ctx)
     for name in ("old", "new", "ghost"):
         await reconciler.reconcile(ObjectKey("front", name))
-    written = {path.rsplit("/", 2)[-2]: body["status"]["conditions"] for _, path, body in rest.calls}
+    written = {path.rsplit("/", 2)[-2]: body["status"]["conditions"] for _, path, body in rest.writes()}
     assert {name: (c[0]["reason"], c[0]["observedGeneration"]) for name, c in written.items()} == {
         "old": ("Accepted", 1),
         "new": ("Conflicted", 1),
@@ -75,16 +75,15 @@ async def test_statuses_are_written_once() -> None:
     store = ctx.store(k.TARGET_GROUP_POLICY)
     assert store is not None
     for name in ("old", "new", "ghost"):
-        stored = rest.objects[f"{TGP_PATH}/{name}"]
-        store.watched("MODIFIED", {**stored, "metadata": {**stored["metadata"], "resourceVersion": "2"}})
+        store.watched("MODIFIED", rest.objects[f"{TGP_PATH}/{name}"])
     rest.calls.clear()
     for name in ("old", "new", "ghost"):
         await reconciler.reconcile(ObjectKey("front", name))
-    assert rest.calls == []
+    assert rest.writes() == []
 
 
 def test_policy_change_reaches_rivals_and_routes() -> None:
-    ctx = _context(FakeRest())
+    ctx = _context(MemoryRest())
     store = ctx.store(k.TARGET_GROUP_POLICY)
     assert store is not None
     old = store.get(ObjectKey("front", "old"))

@@ -7,6 +7,7 @@ route snapshot resolves the policy itself, see ``policy_lookup``); this reconcil
 from __future__ import annotations
 
 from lattice_controller.kube import kinds as k
+from lattice_controller.kube.kinds import AnyKind
 from lattice_controller.model.k8s.target_group_policy import TargetGroupPolicy
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.model.outcomes import Outcome, Success
@@ -15,7 +16,7 @@ from lattice_controller.reconcile.controllers.context import ControllerContext
 from lattice_controller.reconcile.controllers.policy_lookup import policies_naming
 from lattice_controller.reconcile.status import merge_conditions
 
-TARGET_STORE_KINDS = {"Service": k.SERVICE, "ServiceExport": k.SERVICE_EXPORT}
+TARGET_STORE_KINDS: dict[str, AnyKind] = {"Service": k.SERVICE, "ServiceExport": k.SERVICE_EXPORT}
 
 
 class TargetGroupPolicyReconciler:
