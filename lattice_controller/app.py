@@ -53,7 +53,8 @@ from lattice_controller.runtime.workers import WorkerPool
 from lattice_controller.settings import Settings
 
 CORE_KINDS: tuple[AnyKind, ...] = (k.SERVICE, k.ENDPOINT_SLICE, k.NAMESPACE)
-# Objects whose finalizers/annotations the controller patches, and those whose status it writes.
+# Objects whose finalizers/annotations the controller patches, those whose status it writes, and those
+# it creates (and then patches): the DNSEndpoints of routes, when that CRD is served.
 _WRITTEN: tuple[AnyKind, ...] = (
     k.GATEWAY,
     *ROUTE_KINDS.values(),
@@ -62,7 +63,8 @@ _WRITTEN: tuple[AnyKind, ...] = (
     k.VPC_ASSOCIATION_POLICY,
 )
 WRITTEN_KINDS = frozenset(kind.group_kind for kind in _WRITTEN)
-STATUS_WRITTEN_KINDS = WRITTEN_KINDS | {k.GATEWAY_CLASS.group_kind}
+STATUS_WRITTEN_KINDS = WRITTEN_KINDS | {k.GATEWAY_CLASS.group_kind, k.TARGET_GROUP_POLICY.group_kind}
+CREATED_KINDS = frozenset({k.DNS_ENDPOINT.group_kind})
 EVENT_COMPONENT = "lattice-controller"
 
 log = structlog.get_logger("lattice_controller.app")
@@ -144,12 +146,14 @@ def permission_check(review: Review, settings: Settings, served: tuple[AnyKind, 
     (as with the reference controller's RBAC, which has no rule for them)."""
     grants = [kind for kind in served if kind.group_kind == k.REFERENCE_GRANT.group_kind]
     optional_kinds = [] if settings.enforce_reference_grants else grants
-    written = [kind for kind in served if kind.group_kind in WRITTEN_KINDS]
+    created = [kind for kind in served if kind.group_kind in CREATED_KINDS]
+    written = [kind for kind in served if kind.group_kind in WRITTEN_KINDS] + created
     status_written = [kind for kind in served if kind.group_kind in STATUS_WRITTEN_KINDS]
     required = needed_access(
         watched=[kind for kind in served if kind not in optional_kinds],
         patched=written,
         status_patched=status_written,
+        created=created,
         lease_namespace=settings.pod_namespace if settings.leader_elect else None,
     )
     optional = [access for kind in optional_kinds for access in on_kind(kind, ("list", "watch"))]

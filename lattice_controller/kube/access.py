@@ -58,10 +58,12 @@ def needed_access(
     patched: Iterable[AnyKind],
     status_patched: Iterable[AnyKind],
     lease_namespace: str | None,
+    created: Iterable[AnyKind] = (),
 ) -> tuple[Access, ...]:
     """Every permission the controller uses: list+watch on ``watched`` (all namespaces), get+patch on
-    ``patched`` (finalizers, annotations), patch on the status of ``status_patched``, create+patch on
-    events and, with leader election, get/create/update on the Lease in ``lease_namespace``."""
+    ``patched`` (finalizers, annotations), patch on the status of ``status_patched``, create on
+    ``created`` (objects the controller owns), create+patch on events and, with leader election,
+    get/create/update on the Lease in ``lease_namespace``."""
     needed: list[Access] = []
     for kind in watched:
         needed += on_kind(kind, ("list", "watch"))
@@ -69,6 +71,8 @@ def needed_access(
         needed += on_kind(kind, ("get", "patch"))
     for kind in status_patched:
         needed += on_kind(kind, ("patch",), subresource="status")
+    for kind in created:
+        needed += on_kind(kind, ("create",))
     needed += on_kind(EVENT, ("create", "patch"))
     if lease_namespace is not None:
         needed += on_kind(LEASE, ("get", "create", "update"), namespace=lease_namespace)

@@ -184,3 +184,13 @@ async def test_the_app_needs_reference_grants_only_when_it_enforces_them() -> No
     assert relaxed.readiness() is True
     assert relaxed.missing_optional == tuple(GRANTS_LIST)
     assert "leases" not in describe(relaxed.required)
+
+
+async def test_policy_status_and_dns_endpoints_are_required_when_served() -> None:
+    from lattice_controller.app import CORE_KINDS, permission_check
+    from lattice_controller.settings import Settings
+
+    served = (*k.REQUIRED_KINDS, k.TARGET_GROUP_POLICY, k.DNS_ENDPOINT, *CORE_KINDS)
+    needed = describe(permission_check(Rbac([]).review, Settings("r", "vpc", "1", "c"), served).required)
+    assert "patch targetgrouppolicies/status.application-networking.k8s.aws" in needed
+    assert "list, watch, get, patch, create dnsendpoints.externaldns.k8s.io" in needed
