@@ -143,7 +143,7 @@ def test_valid_policy_is_resolved_for_a_route_from_the_cache() -> None:
             "apiVersion": "v1",
             "kind": "Service",
             "metadata": {"name": "svc", "namespace": "front"},
-            "spec": {},
+            "spec": {"ports": [{"name": "http", "port": 80}]},
         },
         {
             "apiVersion": "gateway.networking.k8s.io/v1",
