@@ -200,8 +200,8 @@ def test_policy_statuses_and_bad_policies(
         assert missing["message"] == f"targetRef not found, target={ns}/ghost"
         for policy, words in {
             "tcp-version": "cannot be used with protocol TCP",
-            "elsewhere": "is not the policy's namespace",
-            "wrong-kind": "target a Service",
+            "elsewhere": "does not match the TargetGroupPolicy's namespace",
+            "wrong-kind": "is not supported by TargetGroupPolicy",
         }.items():
             invalid = wait_policy(workloads, ns, policy, "Invalid")
             assert invalid["status"] == "False"

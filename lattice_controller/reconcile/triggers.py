@@ -37,10 +37,9 @@ from lattice_controller.model.k8s import (
 from lattice_controller.model.k8s.access_log_policy import AccessLogPolicy
 from lattice_controller.model.k8s.auth_policy import IamAuthPolicy
 from lattice_controller.model.k8s.dns_endpoint import DnsEndpoint
-from lattice_controller.model.k8s.policy import PolicyView
-from lattice_controller.model.k8s.vpc_association_policy import VpcAssociationPolicy
 from lattice_controller.model.k8s.service_export import ServiceExport
 from lattice_controller.model.k8s.target_group_policy import TargetGroupPolicy
+from lattice_controller.model.k8s.vpc_association_policy import VpcAssociationPolicy
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.reconcile.build.route import SERVICE_ARN_ANNOTATION
 from lattice_controller.reconcile.controllers.access_log_policy import ACCESS_LOG_POLICY_ANNOTATIONS

@@ -81,10 +81,13 @@ def test_parse_keeps_every_field() -> None:
 @pytest.mark.parametrize(
     ("spec", "words"),
     [
-        ({"targetRef": {"group": "apps", "kind": "Deployment", "name": "svc"}}, "target a Service"),
+        (
+            {"targetRef": {"group": "apps", "kind": "Deployment", "name": "svc"}},
+            "is not supported by TargetGroupPolicy",
+        ),
         (
             {"targetRef": {"group": "", "kind": "Service", "name": "svc", "namespace": "other"}},
-            "own namespace",
+            "does not match the TargetGroupPolicy's namespace",
         ),
         ({"protocol": "TCP", "protocolVersion": "HTTP1"}, "cannot be used with protocol TCP"),
         ({"protocol": "UDP"}, "is not one of HTTP, HTTPS, TCP"),

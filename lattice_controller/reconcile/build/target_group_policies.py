@@ -1,13 +1,9 @@
 """TargetGroupPolicy: its ``Accepted`` condition, and the policy that configures a target (pure).
 
-A policy is checked in this order (docs/route-kinds.md):
-* ``Invalid``: a target that is not a core Service or an application-networking ServiceExport, a
-  targetRef in another namespace, or values VPC Lattice refuses (protocol, version, TCP with a
-  version, health-check ranges) — each message says what to change;
-* ``TargetNotFound``: the target does not exist (``targetRef not found, target=<ns>/<name>``);
-* ``Conflicted``: an older valid policy targets the same object (oldest ``creationTimestamp``
-  wins, then name) — ``targetRef has conflict, policy=<winner>``;
-* ``Accepted`` otherwise.
+The condition is the one every application-networking policy gets (``build.policies``: Invalid
+target kind or namespace, TargetNotFound, Conflicted with the oldest valid policy winning, Accepted);
+what is TargetGroupPolicy's own is the spec check below — protocol, version, TCP with a version,
+health-check ranges — each message saying what to change (docs/route-kinds.md).
 
 The policy configuring a target is the oldest *valid* policy naming it. It is computed from the
 policies themselves, not from their written status, so a route never waits for the policy's status
@@ -29,11 +25,17 @@ from lattice_controller.model.lattice import (
     VERSION_HTTP2,
     HealthCheckSpec,
 )
-from lattice_controller.reconcile.build import conditions as c
 from lattice_controller.reconcile.build.inputs import TargetGroupPolicyConfig
+from lattice_controller.reconcile.build.policies import (
+    PolicyRules,
+    accepted_condition,
+    conflict_winner,
+    target_problem,
+)
 
 AN_GROUP = "application-networking.k8s.aws"
 TARGET_KINDS = (("", "Service"), (AN_GROUP, "ServiceExport"))
+RULES = PolicyRules("TargetGroupPolicy", frozenset(TARGET_KINDS))
 PROTOCOLS = (PROTOCOL_HTTP, PROTOCOL_HTTPS, PROTOCOL_TCP)
 VERSIONS = (VERSION_HTTP1, VERSION_HTTP2, VERSION_GRPC)
 HEALTH_CHECK_PROTOCOLS = (PROTOCOL_HTTP, PROTOCOL_HTTPS)
@@ -46,8 +48,6 @@ RANGES = {
     "unhealthyThresholdCount": (2, 10),
     "port": (1, 65535),
 }
-
-REASON_TARGET_NOT_FOUND = "TargetNotFound"
 
 
 def target_kind(policy: TargetGroupPolicy) -> str | None:
@@ -86,24 +86,9 @@ def _ranges(health: HealthCheckPolicy) -> list[str]:
     return out
 
 
-def invalid_reasons(policy: TargetGroupPolicy) -> list[str]:
-    """What makes the policy unusable, each saying what to change; empty when it is valid."""
-    ref = policy.target_ref
-    if ref is None:
-        return ["spec.targetRef is missing: name the Service or ServiceExport to configure"]
+def spec_problem(policy: TargetGroupPolicy) -> str | None:
+    """What in the spec VPC Lattice cannot take, each part saying what to change; None when fine."""
     problems = []
-    if target_kind(policy) is None:
-        problems.append(
-            f'targetRef {ref.group or "core"}/{ref.kind} is not supported: target a Service (group "") '
-            f"or a ServiceExport (group {AN_GROUP})"
-        )
-    namespace = policy.meta.key.namespace
-    if ref.namespace is not None and ref.namespace != namespace:
-        problems.append(
-            f"targetRef.namespace {ref.namespace} is not the policy's namespace {namespace}: a "
-            "TargetGroupPolicy configures targets in its own namespace; create it there or drop "
-            "targetRef.namespace"
-        )
     if policy.protocol is not None and policy.protocol not in PROTOCOLS:
         problems.append(f"spec.protocol {policy.protocol!r} is not one of {', '.join(PROTOCOLS)}")
     if policy.protocol == PROTOCOL_TCP and policy.protocol_version:
@@ -116,41 +101,29 @@ def invalid_reasons(policy: TargetGroupPolicy) -> list[str]:
         )
     if policy.health_check is not None:
         problems += _ranges(policy.health_check)
-    return problems
+    return "; ".join(problems) or None
 
 
-def _order(policy: TargetGroupPolicy) -> tuple[str, str]:
-    return policy.meta.creation_timestamp, policy.meta.key.name
+def invalid_reasons(policy: TargetGroupPolicy) -> list[str]:
+    """Why the policy cannot be used at all (target kind/namespace, spec); empty when it is valid."""
+    return [p for p in (target_problem(policy, RULES), spec_problem(policy)) if p]
 
 
 def winner(policies: Iterable[TargetGroupPolicy]) -> TargetGroupPolicy | None:
     """The policy that configures a target among those naming it: the oldest valid one."""
-    valid = [p for p in policies if not invalid_reasons(p)]
-    return min(valid, key=_order) if valid else None
+    first = conflict_winner([p for p in policies if not invalid_reasons(p)])
+    return first if isinstance(first, TargetGroupPolicy) else None
 
 
 def policy_condition(
     policy: TargetGroupPolicy, rivals: Iterable[TargetGroupPolicy], target_exists: bool
 ) -> Condition:
     """The ``Accepted`` condition of ``policy``; ``rivals``: every policy naming the same target
-    (``policy`` itself may be among them)."""
-    generation = policy.meta.generation
-    problems = invalid_reasons(policy)
-    if problems:
-        return c.condition(c.ACCEPTED, c.REASON_INVALID, "; ".join(problems), generation)
-    ref = policy.target_ref
-    assert ref is not None
-    if not target_exists:
-        message = f"targetRef not found, target={policy.meta.key.namespace}/{ref.name}"
-        return c.condition(c.ACCEPTED, REASON_TARGET_NOT_FOUND, message, generation)
-    first = winner([*rivals, policy])
-    if first is not None and first.meta.key != policy.meta.key:
-        message = (
-            f"targetRef has conflict, policy={first.meta.key}: the oldest policy for a target wins; "
-            "delete one of them or target another object"
-        )
-        return c.condition(c.ACCEPTED, c.REASON_CONFLICTED, message, generation)
-    return c.condition(c.ACCEPTED, c.REASON_ACCEPTED, "", generation)
+    (``policy`` itself may be among them). Only valid rivals compete."""
+    valid = [r for r in rivals if not r.meta.deleting and not invalid_reasons(r)]
+    return accepted_condition(
+        policy, RULES, target_exists=target_exists, rivals=valid, spec_problem=spec_problem(policy)
+    )
 
 
 def policy_config(policy: TargetGroupPolicy) -> TargetGroupPolicyConfig:

@@ -13,7 +13,7 @@ from lattice_controller.model.keys import ObjectKey
 from lattice_controller.model.outcomes import Outcome, Success
 from lattice_controller.reconcile.build.target_group_policies import policy_condition, target_kind
 from lattice_controller.reconcile.controllers.context import ControllerContext
-from lattice_controller.reconcile.controllers.policy_lookup import policies_naming
+from lattice_controller.reconcile.controllers.policy import policies_naming
 from lattice_controller.reconcile.status import merge_conditions
 
 TARGET_STORE_KINDS: dict[str, AnyKind] = {"Service": k.SERVICE, "ServiceExport": k.SERVICE_EXPORT}
@@ -37,7 +37,7 @@ class TargetGroupPolicyReconciler:
         kind = target_kind(policy)
         if kind is not None and policy.target_ref is not None:
             target = ObjectKey(key.namespace, policy.target_ref.name)
-            rivals = policies_naming(store, kind, target)
+            rivals = policies_naming(self.ctx, k.TARGET_GROUP_POLICY, kind, target)
             target_store = self.ctx.store(TARGET_STORE_KINDS[kind])
             exists = target_store is not None and target_store.get(target) is not None
         desired = policy_condition(policy, rivals, exists)
