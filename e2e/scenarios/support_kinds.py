@@ -27,8 +27,17 @@ def kinds_gateway_yaml(
     tls_mode: str = "Passthrough",
 ) -> str:
     """A Gateway with `http` (80, HTTP), `https` (443, HTTPS Terminate; the certificate-arn option when
-    `certificate_arn` is set, else ACM discovery) and `tls` (444, TLS `tls_mode`), all routes from All."""
-    option = f"\n        options: {{{CERTIFICATE_ARN_OPTION}: {certificate_arn}}}" if certificate_arn else ""
+    `certificate_arn` is set, else ACM discovery: no certificateRefs) and `tls` (444, TLS `tls_mode`), all
+    routes from All."""
+    # The CRD wants certificateRefs or options on a Terminate listener; a listener with certificateRefs
+    # is served without an ACM lookup, so the discovery case carries an option the controller ignores.
+    if certificate_arn:
+        https_tls = (
+            "certificateRefs: [{name: dummy}]\n"
+            f"        options: {{{CERTIFICATE_ARN_OPTION}: {certificate_arn}}}"
+        )
+    else:
+        https_tls = "options: {example.com/owner: platform-team}"
     tls_refs = "\n        certificateRefs: [{name: dummy}]" if tls_mode == "Terminate" else ""
     return f"""apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -48,7 +57,7 @@ spec:
       allowedRoutes: {{namespaces: {{from: All}}}}
       tls:
         mode: Terminate
-        certificateRefs: [{{name: dummy}}]{option}
+        {https_tls}
     - name: tls
       protocol: TLS
       port: 444

@@ -41,6 +41,10 @@ def _certificate(fake: FakeAws, service_name: str) -> tuple[str | None, str | No
     return detail.get("customDomainName"), detail.get("certificateArn")
 
 
+def _with_certificate(value: tuple[str | None, str | None] | None) -> bool:
+    return value is not None and bool(value[1])
+
+
 def test_acm_discovery_exact_newest_not_found_retry_and_removal(
     workloads: ControlPlane, fake_aws: FakeAws, controller: ControllerProcess
 ) -> None:
@@ -66,11 +70,15 @@ def test_acm_discovery_exact_newest_not_found_retry_and_removal(
     )
     try:
         shop, cart, lost = f"shop-{ns}", f"cart-{ns}", f"lost-{ns}"
-        assert wait_value(lambda: _certificate(fake_aws, shop), bool, what="shop service") == (
+        assert wait_value(
+            lambda: _certificate(fake_aws, shop), _with_certificate, what="shop certificate"
+        ) == (
             "shop.example.com",
             newer,
         ), older
-        assert wait_value(lambda: _certificate(fake_aws, cart), bool, what="cart service") == (
+        assert wait_value(
+            lambda: _certificate(fake_aws, cart), _with_certificate, what="cart certificate"
+        ) == (
             "cart.example.com",
             wildcard,
         )
@@ -83,7 +91,10 @@ def test_acm_discovery_exact_newest_not_found_retry_and_removal(
         # The route is retried: once a certificate is imported it is found (the listing is cached ~60 s).
         imported = import_certificate(fake_aws, "lost.other.test")
         assert wait_value(
-            lambda: _certificate(fake_aws, lost), bool, timeout=180, what="lost service after the import"
+            lambda: _certificate(fake_aws, lost),
+            _with_certificate,
+            timeout=180,
+            what="lost service after the import",
         ) == ("lost.other.test", imported)
         wait_route_condition(workloads, ns, "lost", "Accepted", "True", "Accepted", timeout=30)
 
@@ -119,7 +130,9 @@ def test_listener_certificate_option_wins_without_section_name(
     )
     try:
         name = f"pay-{ns}"
-        assert wait_value(lambda: _certificate(fake_aws, name), bool, what="pay service") == (
+        assert wait_value(
+            lambda: _certificate(fake_aws, name), _with_certificate, what="pay certificate"
+        ) == (
             "pay.example.com",
             BYOC_ARN,
         )
