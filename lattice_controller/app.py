@@ -40,8 +40,8 @@ from lattice_controller.reconcile.controllers.gatewayclass import GatewayClassRe
 from lattice_controller.reconcile.controllers.iam_auth_policy import IamAuthPolicyKind
 from lattice_controller.reconcile.controllers.policy import PolicyReconciler
 from lattice_controller.reconcile.controllers.route import RouteReconciler
-from lattice_controller.reconcile.controllers.vpc_association_policy import VpcAssociationPolicyKind
 from lattice_controller.reconcile.controllers.target_group_policy import TargetGroupPolicyReconciler
+from lattice_controller.reconcile.controllers.vpc_association_policy import VpcAssociationPolicyKind
 from lattice_controller.reconcile.triggers import triggers
 from lattice_controller.runtime.http import BindFailed, HttpServer, Probes, metrics_app, probe_app
 from lattice_controller.runtime.leader import LEASE_NAME, LeaderElector

@@ -26,13 +26,12 @@ from lattice_controller.model.k8s.access_log_policy import parse_access_log_poli
 from lattice_controller.model.k8s.auth_policy import parse_iam_auth_policy
 from lattice_controller.model.k8s.dns_endpoint import parse_dns_endpoint
 from lattice_controller.model.k8s.gateway import parse_gateway, parse_gateway_class
-from lattice_controller.model.k8s.policy import parse_policy_view
 from lattice_controller.model.k8s.reference_grant import parse_reference_grant
 from lattice_controller.model.k8s.route import parse_grpc_route, parse_http_route, parse_tls_route
 from lattice_controller.model.k8s.service_export import parse_service_export
 from lattice_controller.model.k8s.service_import import parse_service_import
-from lattice_controller.model.k8s.vpc_association_policy import parse_vpc_association_policy
 from lattice_controller.model.k8s.target_group_policy import parse_target_group_policy
+from lattice_controller.model.k8s.vpc_association_policy import parse_vpc_association_policy
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from lattice_controller.model.k8s.access_log_policy import AccessLogPolicy
 from lattice_controller.model.k8s.auth_policy import IamAuthPolicy
 from lattice_controller.model.k8s.policy import PolicyView
-from lattice_controller.model.k8s.vpc_association_policy import VpcAssociationPolicy
 from lattice_controller.model.k8s.target_group_policy import TargetGroupPolicy
+from lattice_controller.model.k8s.vpc_association_policy import VpcAssociationPolicy
 from lattice_controller.model.keys import ObjectKey
 
 POLICIES_BY_TARGET = "policies-by-target"

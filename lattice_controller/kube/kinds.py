@@ -26,11 +26,10 @@ from lattice_controller.model.k8s import (
 from lattice_controller.model.k8s.access_log_policy import AccessLogPolicy
 from lattice_controller.model.k8s.auth_policy import IamAuthPolicy
 from lattice_controller.model.k8s.dns_endpoint import DnsEndpoint
-from lattice_controller.model.k8s.policy import PolicyView
 from lattice_controller.model.k8s.service_export import ServiceExport
 from lattice_controller.model.k8s.service_import import ServiceImport
-from lattice_controller.model.k8s.vpc_association_policy import VpcAssociationPolicy
 from lattice_controller.model.k8s.target_group_policy import TargetGroupPolicy
+from lattice_controller.model.k8s.vpc_association_policy import VpcAssociationPolicy
 
 R = TypeVar("R")
 

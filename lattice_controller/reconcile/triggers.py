@@ -52,9 +52,9 @@ from lattice_controller.reconcile.controllers.vpc_association_policy import RESO
 GATEWAY_CLASS_CONTROLLER = "gatewayclass"
 GATEWAY_CONTROLLER = "gateway"
 IAM_AUTH_POLICY_CONTROLLER = "iamauthpolicy"
+TARGET_GROUP_POLICY_CONTROLLER = "targetgrouppolicy"
 VPC_ASSOCIATION_POLICY_CONTROLLER = "vpcassociationpolicy"
 ACCESS_LOG_POLICY_CONTROLLER = "accesslogpolicy"
-TARGET_GROUP_POLICY_CONTROLLER = "targetgrouppolicy"
 _ROUTE_CONTROLLER_BY_KIND = {kind.group_kind: t.kind.lower() for t, kind in ROUTE_KINDS.items()}
 
 Trigger = tuple[str, ObjectKey]
@@ -284,12 +284,10 @@ _ROUTES: dict[str, Callable[[CacheView, Any], Iterator[Trigger]]] = {
     k.REFERENCE_GRANT.group_kind: _from_reference_grant,
     k.NAMESPACE.group_kind: _from_namespace,
     k.TARGET_GROUP_POLICY.group_kind: _from_target_group_policy,
-    k.VPC_ASSOCIATION_POLICY.group_kind: _from_lattice_policy,
-    k.ACCESS_LOG_POLICY.group_kind: _from_lattice_policy,
     k.SERVICE_EXPORT.group_kind: _from_service_export,
     k.DNS_ENDPOINT.group_kind: _from_dns_endpoint,
-    k.VPC_ASSOCIATION_POLICY.group_kind: _nothing,
-    k.ACCESS_LOG_POLICY.group_kind: _nothing,
+    k.VPC_ASSOCIATION_POLICY.group_kind: _from_lattice_policy,
+    k.ACCESS_LOG_POLICY.group_kind: _from_lattice_policy,
     k.IAM_AUTH_POLICY.group_kind: _from_lattice_policy,
 }
 """Watched kind → the keys one of its records makes stale."""
