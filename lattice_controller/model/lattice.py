@@ -57,6 +57,10 @@ class ServiceSpec:
     discover_certificate: bool = False
     """A Terminate listener matched without a certificate-arn option: the apply layer looks one up
     in ACM for ``custom_domain`` (docs/compatibility.md) and fills ``certificate_arn``."""
+    certificate_optional: bool = False
+    """Discovery for a listener that names certificateRefs (which Lattice cannot serve): a match is
+    used, as the reference does; no match is not the route's problem — the listener's
+    ``ResolvedRefs=False`` already says what to set — so the service is built without one."""
 
     @property
     def controller_tags(self) -> dict[str, str]:

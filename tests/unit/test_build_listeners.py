@@ -132,7 +132,7 @@ def test_acm_option_alone_and_plain_http_resolve() -> None:
     assert listeners["http"]["Programmed"][:2] == ("True", "Programmed")
 
 
-def test_routes_of_a_listener_with_a_secret_certificate_are_accepted_without_acm_discovery() -> None:
+def test_routes_of_a_listener_with_a_secret_certificate_are_accepted_with_optional_acm_discovery() -> None:
     gw = gateway(listeners=[https({"group": "", "kind": "Secret", "name": "cert"})])
     r = route(hostnames=["shop.example.com"])
     build = build_route(snapshot(r, gateways=[gw]), SETTINGS)
@@ -142,12 +142,16 @@ def test_routes_of_a_listener_with_a_secret_certificate_are_accepted_without_acm
         ("ResolvedRefs", "True", "ResolvedRefs"),
     ]
     assert build.desired.service is not None
-    assert not build.desired.service.discover_certificate
+    # ACM is still searched by hostname (the reference's dummy-certificateRef setups keep working);
+    # finding nothing is the listener's problem, not the route's.
+    assert build.desired.service.discover_certificate
+    assert build.desired.service.certificate_optional
     assert build.desired.service.certificate_arn is None
-    # Without certificateRefs the reference's ACM discovery by hostname still applies.
+    # Without certificateRefs a discovery that finds nothing is the route's CertificateNotFound.
     plain = build_route(snapshot(r, gateways=[gateway(listeners=[https()])]), SETTINGS)
     assert plain.desired.service is not None
     assert plain.desired.service.discover_certificate
+    assert not plain.desired.service.certificate_optional
 
 
 def test_gateway_build_counts_attached_routes_on_a_listener_with_unresolved_certificates() -> None:

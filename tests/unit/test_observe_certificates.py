@@ -62,3 +62,18 @@ async def test_nothing_is_looked_up_unless_asked() -> None:
     assert transport.count("ListCertificates") == 0
     state = desired()
     assert (await discover_certificate(state, None)).desired == state
+
+
+async def test_optional_discovery_that_finds_nothing_builds_the_service_without_a_certificate() -> None:
+    certificates, _ = finder("other.example.com")
+    state = desired()
+    assert state.service is not None
+    optional = replace(state, service=replace(state.service, certificate_optional=True))
+    result = await discover_certificate(optional, certificates)
+    assert result.not_found is None
+    assert result.desired.service is not None
+    assert result.desired.service.certificate_arn is None
+    assert not result.desired.service.discover_certificate
+    found = await discover_certificate(optional, finder("web.example.com")[0])
+    assert found.desired.service is not None
+    assert found.desired.service.certificate_arn == CERT

@@ -183,18 +183,22 @@ def _listener_problems(evaluations: list[tuple[ParentRef, Gateway, ParentEvaluat
     return list(dict.fromkeys(problems))
 
 
-def _certificate(listeners: list[Listener]) -> tuple[str | None, bool]:
-    """(certificate ARN from listener options, whether ACM discovery applies: a Terminate listener
-    matched with neither the option nor certificateRefs). A listener whose certificateRefs cannot be
-    used carries that problem itself (``ResolvedRefs=False``); its routes are built without one."""
+def _certificate(listeners: list[Listener]) -> tuple[str | None, bool, bool]:
+    """(certificate ARN from listener options, whether ACM discovery applies — a Terminate listener
+    matched without the option —, whether a discovery that finds nothing is fine). A listener whose
+    certificateRefs cannot be used carries that problem itself (``ResolvedRefs=False``): ACM is still
+    searched for its routes (the reference's way to ask for discovery), but finding nothing is not
+    the route's ``CertificateNotFound``."""
     discover = False
+    required = False
     for listener in listeners:
         if listener.protocol == "HTTPS" and (listener.tls_mode or "Terminate") == "Terminate":
             arn = listener.tls_options.get(CERTIFICATE_ARN_OPTION)
             if arn:
-                return arn, True
-            discover = discover or not listener.certificate_refs
-    return None, discover
+                return arn, True, False
+            discover = True
+            required = required or not listener.certificate_refs
+    return None, discover, not required
 
 
 def _is_standalone(route: Route, gateways: list[Gateway]) -> bool:
@@ -280,10 +284,10 @@ def build_route(snapshot: RouteSnapshot, settings: BuildSettings) -> RouteBuild:
 
     primary = accepted[0][1]
     primary_listeners = [lst for _, gw, lsts in accepted if gw is primary for lst in lsts]
-    certificate_arn, terminate = _certificate(primary_listeners)
+    certificate_arn, terminate, optional = _certificate(primary_listeners)
     service = _service_spec(route, name, settings, certificate_arn)
     if terminate and certificate_arn is None and route.hostnames:
-        service = _with_discovery(service)
+        service = replace(service, discover_certificate=True, certificate_optional=optional)
 
     if _is_standalone(route, [gw for _, gw in controlled]):
         network_names: list[str] = []
@@ -374,7 +378,3 @@ def _with_notes(parent: RouteParentStatus, notes: list[str]) -> RouteParentStatu
         for x in parent.conditions
     )
     return replace(parent, conditions=conditions)
-
-
-def _with_discovery(service: ServiceSpec) -> ServiceSpec:
-    return replace(service, discover_certificate=True)

@@ -37,6 +37,8 @@ async def discover_certificate(
     if not hostname:
         return CertificateDiscovery(desired)
     arn = await finder.find(hostname)
+    if arn is None and spec.certificate_optional:
+        return CertificateDiscovery(replace(desired, service=replace(spec, discover_certificate=False)))
     if arn is None:
         return CertificateDiscovery(desired, f"no matching ACM certificate found for hostname {hostname}")
     found = replace(spec, certificate_arn=arn, discover_certificate=False)
