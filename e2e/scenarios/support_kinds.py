@@ -14,7 +14,7 @@ from cryptography.x509.oid import NameOID
 
 from e2e.fakeaws.fixtures import FakeAws
 from e2e.harness.lattice_view import lattice_client
-from e2e.scenarios.support_routes import DEFAULT_NETWORK
+from e2e.scenarios.support import DEFAULT_NETWORK
 
 CERTIFICATE_ARN_OPTION = "application-networking.k8s.aws/certificate-arn"
 CERT_ARN = "arn:aws:acm:us-west-2:123456789012:certificate/0e5c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"

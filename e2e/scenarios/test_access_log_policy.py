@@ -7,18 +7,20 @@ from __future__ import annotations
 from typing import Any
 
 from e2e.controlplane.crds import install_gateway_crds
-from e2e.scenarios.helpers import eventually, manifest_path, wait_value
-from e2e.scenarios.support_lifecycle import (
+from e2e.scenarios.support import (
     AN,
     DEFAULT_NETWORK,
     Scenario,
     backend,
+    eventually,
     gateway,
     get_json,
     http_route,
+    manifest_path,
     parent,
     scenario,
     wait_deleted,
+    wait_value,
 )
 
 __all__ = ["scenario"]
@@ -80,10 +82,10 @@ def test_access_log_policies_on_network_and_route(scenario: Scenario) -> None:
     )
     route_policy = wait_value(
         lambda: get_json(s.plane, "accesslogpolicy", ns, "route-logs") or {},
-        lambda p: AN + "accessLogSubscription" in p.get("metadata", {}).get("annotations", {}),
+        lambda p: AN + "/accessLogSubscription" in p.get("metadata", {}).get("annotations", {}),
         what="the subscription annotation",
     )
-    assert route_policy["metadata"]["annotations"][AN + "accessLogSubscriptionResourceName"] == service_name
+    assert route_policy["metadata"]["annotations"][AN + "/accessLogSubscriptionResourceName"] == service_name
 
     s.apply(log_policy(ns, "net-logs", "Gateway", DEFAULT_NETWORK, LOGS + "-2"))
     wait_value(lambda: destinations(s, network_id), lambda d: d == [LOGS + "-2"], what="the new log group")

@@ -8,20 +8,23 @@ from typing import Any
 
 from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.fixtures import FakeAws
-from e2e.scenarios.helpers import apply, eventually, manifest_path, wait_value
-from e2e.scenarios.support_routes import (
+from e2e.scenarios.support import (
     ASSIGNED_DOMAIN_ANNOTATION,
+    apply,
     backend_rule,
     delete_namespaces,
+    eventually,
     gateway_yaml,
     get_json,
     lattice,
+    manifest_path,
     namespace_yaml,
     route_yaml,
     rules_of,
     running_controller,
     service_yaml,
     unique_ns,
+    wait_value,
 )
 
 CRD = "e2e/scenarios/crds/externaldns.k8s.io_dnsendpoints.yaml"

@@ -8,15 +8,8 @@ from typing import Any
 from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.fixtures import FakeAws
 from e2e.harness.controller import ControllerProcess
-from e2e.scenarios.helpers import apply, wait_value
-from e2e.scenarios.support_kinds import (
-    CERT_ARN,
-    grpc_rule,
-    kinds_gateway_yaml,
-    service_detail,
-    target_group_detail,
-)
-from e2e.scenarios.support_routes import (
+from e2e.scenarios.support import (
+    apply,
     delete_namespaces,
     forwards,
     lattice,
@@ -27,9 +20,16 @@ from e2e.scenarios.support_routes import (
     service_fingerprint,
     service_yaml,
     unique_ns,
-    wait_quiet,
     wait_route_condition,
+    wait_value,
     writes,
+)
+from e2e.scenarios.support_kinds import (
+    CERT_ARN,
+    grpc_rule,
+    kinds_gateway_yaml,
+    service_detail,
+    target_group_detail,
 )
 
 GRPC_RULES = (
@@ -137,7 +137,7 @@ def test_grpc_bad_input_is_a_condition_without_aws_writes(
         wait_value(
             lambda: lattice(fake_aws), lambda v: bool(rules_of(v, f"good-{ns}")), what="good GRPC route"
         )
-        wait_quiet(fake_aws)
+        controller.wait_quiet()
         before = service_fingerprint(lattice(fake_aws), f"good-{ns}")
         fake_aws.admin.reset_counters()
         apply(
@@ -152,7 +152,7 @@ def test_grpc_bad_input_is_a_condition_without_aws_writes(
             assert accepted["reason"] == reason, (name, accepted)
             for word in words:
                 assert word in accepted["message"], (name, word, accepted["message"])
-        wait_quiet(fake_aws)
+        controller.wait_quiet()
         counters = fake_aws.admin.counters()
         assert writes(counters) == {}, counters
         view = lattice(fake_aws)

@@ -10,19 +10,21 @@ import time
 from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.fixtures import FakeAws
 from e2e.harness.controller import ControllerProcess
-from e2e.scenarios.helpers import apply, eventually, wait_value
-from e2e.scenarios.support_kinds import import_certificate, kinds_gateway_yaml, service_detail
-from e2e.scenarios.support_routes import (
+from e2e.scenarios.support import (
+    apply,
     backend_rule,
     create_service_network,
     delete_namespaces,
+    eventually,
     lattice,
     namespace_yaml,
     route_yaml,
     service_yaml,
     unique_ns,
     wait_route_condition,
+    wait_value,
 )
+from e2e.scenarios.support_kinds import import_certificate, kinds_gateway_yaml, service_detail
 
 BYOC_ARN = "arn:aws:acm:us-west-2:123456789012:certificate/11111111-2222-4333-8444-555555555555"
 

@@ -10,12 +10,12 @@ from typing import Any
 from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.fixtures import FakeAws
 from e2e.harness.controller import ControllerProcess
-from e2e.scenarios.helpers import apply, eventually, wait_value
-from e2e.scenarios.support_kinds import target_group_detail
-from e2e.scenarios.support_routes import (
+from e2e.scenarios.support import (
+    apply,
     backend_rule,
     condition,
     delete_namespaces,
+    eventually,
     forwards,
     gateway_yaml,
     get_json,
@@ -27,9 +27,10 @@ from e2e.scenarios.support_routes import (
     service_fingerprint,
     service_yaml,
     unique_ns,
-    wait_quiet,
+    wait_value,
     writes,
 )
+from e2e.scenarios.support_kinds import target_group_detail
 
 DEFAULT_CHECK = {
     "enabled": True,
@@ -126,7 +127,7 @@ def test_health_check_and_protocol_follow_the_policy(
         assert {k: check.get(k) for k in DEFAULT_CHECK} == DEFAULT_CHECK
 
         # Protocol and version: a new target group, the rule moved to it in one update, the old one gone.
-        wait_quiet(fake_aws)
+        controller.wait_quiet()
         old = route_target_groups(lattice(fake_aws), ns, "web")[f"{ns}/svc1"]["id"]
         fake_aws.admin.reset_counters()
         apply(workloads, policy_yaml(ns, "proto", "svc1", "  protocol: HTTPS\n  protocolVersion: HTTP2\n"))
@@ -142,7 +143,7 @@ def test_health_check_and_protocol_follow_the_policy(
         new = eventually(replaced, what="HTTPS/HTTP2 target group in place of the old one")
         config = target_group_detail(fake_aws, new["id"])["config"]
         assert (config["protocol"], config["protocolVersion"]) == ("HTTPS", "HTTP2")
-        wait_quiet(fake_aws)
+        controller.wait_quiet()
         counts = writes(fake_aws.admin.counters())
         assert counts.get("vpc-lattice:UpdateRule") == 1, counts
         assert counts.get("vpc-lattice:CreateTargetGroup") == 1, counts
@@ -176,7 +177,7 @@ def test_policy_statuses_and_bad_policies(
     try:
         name = f"web-{ns}"
         wait_value(lambda: lattice(fake_aws), lambda v: bool(rules_of(v, name)), what="route built")
-        wait_quiet(fake_aws)
+        controller.wait_quiet()
         before = service_fingerprint(lattice(fake_aws), name)
         fake_aws.admin.reset_counters()
 
@@ -217,7 +218,7 @@ def test_policy_statuses_and_bad_policies(
         assert out.returncode != 0, out.stdout
         assert "intervalSeconds" in out.stderr, out.stderr
 
-        wait_quiet(fake_aws)
+        controller.wait_quiet()
         assert writes(fake_aws.admin.counters()) == {}
         assert service_fingerprint(lattice(fake_aws), name) == before
 

@@ -10,25 +10,26 @@ from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.fixtures import FakeAws
 from e2e.harness.controller import ControllerProcess
 from e2e.harness.lattice_view import LatticeView
-from e2e.scenarios.helpers import apply, pod_ips, wait_value
-from e2e.scenarios.support_kinds import kinds_gateway_yaml, service_detail, target_group_detail
-from e2e.scenarios.support_routes import SERVICE_NAME_TAG as NAME_TAG
-from e2e.scenarios.support_routes import SERVICE_NAMESPACE_TAG as NAMESPACE_TAG
-from e2e.scenarios.support_routes import (
+from e2e.scenarios.support import SERVICE_NAME_TAG as NAME_TAG
+from e2e.scenarios.support import SERVICE_NAMESPACE_TAG as NAMESPACE_TAG
+from e2e.scenarios.support import (
+    apply,
     delete_namespaces,
     lattice,
     live_targets,
     namespace_yaml,
+    pod_ips,
     route_target_groups,
     route_yaml,
     service_fingerprint,
     service_yaml,
     tg_of,
     unique_ns,
-    wait_quiet,
     wait_route_condition,
+    wait_value,
     writes,
 )
+from e2e.scenarios.support_kinds import kinds_gateway_yaml, service_detail, target_group_detail
 
 
 def tls_rule(*backends: tuple[str, int]) -> str:
@@ -102,7 +103,7 @@ def test_tls_passthrough_forwards_weighted_to_tcp_target_groups(
         wait_route_condition(workloads, ns, "secure", "Accepted", "True", kind="tlsroute")
 
         # A weight change rewrites the listener's default action with one UpdateListener.
-        wait_quiet(fake_aws)
+        controller.wait_quiet()
         fake_aws.admin.reset_counters()
         apply(
             workloads,
@@ -119,7 +120,7 @@ def test_tls_passthrough_forwards_weighted_to_tcp_target_groups(
             lambda v: default_forward(v, name) == {f"{ns}/svc1": 10, f"{ns}/svc2": 90},
             what="weights moved to 10/90",
         )
-        wait_quiet(fake_aws)
+        controller.wait_quiet()
         assert writes(fake_aws.admin.counters()) == {"vpc-lattice:UpdateListener": 1}
     finally:
         delete_namespaces(workloads, ns)
@@ -144,7 +145,7 @@ def test_tls_bad_input_is_a_condition_without_aws_writes(
         wait_value(
             lambda: lattice(fake_aws), lambda v: bool(default_forward(v, f"good-{ns}")), what="good TLS route"
         )
-        wait_quiet(fake_aws)
+        controller.wait_quiet()
         before = service_fingerprint(lattice(fake_aws), f"good-{ns}")
         fake_aws.admin.reset_counters()
 
@@ -203,7 +204,7 @@ def test_tls_bad_input_is_a_condition_without_aws_writes(
             assert accepted["reason"] == reason, (route, accepted)
             for word in words:
                 assert word in accepted["message"], (route, word, accepted["message"])
-        wait_quiet(fake_aws)
+        controller.wait_quiet()
         counters = fake_aws.admin.counters()
         assert writes(counters) == {}, counters
         view = lattice(fake_aws)

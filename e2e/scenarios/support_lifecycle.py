@@ -1,9 +1,0 @@
-"""Transitional alias of `e2e.scenarios.support`, the one support module of the scenarios: kept only
-for scenario tests written against the old module names; it holds no code. Import from
-`e2e.scenarios.support`.
-"""
-
-from e2e.scenarios.support import *  # noqa: F403
-from e2e.scenarios.support import AN as _AN
-
-AN = f"{_AN}/"  # this old module's AN ended with the separator
