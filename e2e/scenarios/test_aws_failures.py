@@ -88,6 +88,8 @@ def test_rules_quota_is_reported_with_the_aws_error_and_heals_when_raised(
     )
     assert "ServiceQuotaExceededException" in message, message
     assert "CreateRule" in message, message
+    # Ten rules went in before the quota stopped the eleventh: the route says so, and which step failed.
+    assert "the service is partially applied: CreateRule" in message, message
     eventually(lambda: _warnings(s, ns, "many", "ServiceQuotaExceededException"), what="Warning event")
 
     s.fake.admin.set_settings(max_rules_per_listener=20)

@@ -273,3 +273,31 @@ PINNED_TOKENS = {
     "CreateListener": "10537208934475e4509b5aafaad8e30cb65c80f5569f1aa9c0cba5a7e600c81d",
     "CreateRule": "227ed17259917dbbd990fe3a1d1e06b7e2b583f4bdf5ffb57ec68b2070620368",
 }
+
+
+async def test_a_failure_after_writes_says_the_service_is_partially_applied_and_which_step_failed() -> None:
+    transport = ScriptedTransport(default={})
+    transport.on("CreateTargetGroup", created("tg", f"{ACCOUNT}:targetgroup/tg-new"))
+    transport.on("CreateService", created("svc", SVC_ARN))
+    transport.on("CreateServiceNetworkServiceAssociation", created("snsa", f"{ACCOUNT}:snsa/a-1"))
+    transport.on("CreateListener", created("listener", LISTENER_ARN))
+    transport.fail("CreateRule", "ServiceQuotaExceededException", "rules per listener")
+    api, tags, inventory = setup(transport)
+    with pytest.raises(errors.ServiceQuotaExceeded) as failure:
+        await apply_plan(create_plan(), api, tags, inventory=inventory)
+    (note,) = failure.value.__notes__
+    assert note.startswith("the service is partially applied: ")
+    assert "k8s-r-1" in note, note
+
+
+async def test_a_first_step_failure_is_partial_only_on_a_live_service() -> None:
+    transport = ScriptedTransport(default={})
+    transport.fail("UpdateService", "ValidationException", "bad certificate")
+    api, tags, inventory = setup(transport)
+    plan = Plan((UpdateService(SVC_ARN, "arn:cert"),))
+    with pytest.raises(errors.AwsError) as new:
+        await apply_plan(plan, api, tags, inventory=inventory)
+    assert not getattr(new.value, "__notes__", ())
+    with pytest.raises(errors.AwsError) as live:
+        await apply_plan(plan, api, tags, inventory=inventory, live=True)
+    assert "partially applied" in live.value.__notes__[0]

@@ -278,18 +278,34 @@ def _every(*listings: Listing) -> list[tuple[Listing, tuple[str, ...]]]:
     return [(listing, ()) for listing in listings]
 
 
+def partial_apply_note(failed: Step) -> str:
+    """Said with a failure that leaves the service partly changed: which step failed, what is live."""
+    return (
+        f"the service is partially applied: {failed.describe()} failed; the changes before it are "
+        "live, it and those after it are not (the retry continues from there)"
+    )
+
+
 async def apply_plan(
     plan: Plan,
     lattice: LatticeApi,
     tags: TagStore,
     *,
     inventory: LatticeInventory | None = None,
+    live: bool = False,
 ) -> ApplyResult:
     """Run ``plan.steps`` in order (see the module docstring for outcomes). ``inventory``: the
-    shared inventory, whose listings are dropped where a failed step leaves them unreliable."""
+    shared inventory, whose listings are dropped where a failed step leaves them unreliable.
+    A failure after a write, or any failure when ``live`` (the plan changes a service that exists),
+    gets a note saying the service is partially applied and which step failed."""
     applier = _Applier(lattice, tags, inventory)
-    for step in plan.steps:
-        await applier.run(step)
+    for done, step in enumerate(plan.steps):
+        try:
+            await applier.run(step)
+        except (AwsError, ApplyFailed) as error:
+            if done or live:
+                error.add_note(partial_apply_note(step))
+            raise
         if applier.stopped:
             break
     return ApplyResult(

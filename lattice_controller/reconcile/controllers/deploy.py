@@ -60,7 +60,8 @@ async def deploy(side: LatticeSide, desired: RouteLatticeState) -> Deployed:
     plan = plan_route(desired, observed)
     if plan.conflict:
         return Deployed(observed, plan, ApplyResult())
-    result = await apply_plan(plan, side.lattice, side.tags, inventory=side.inventory)
+    live = observed.service is not None
+    result = await apply_plan(plan, side.lattice, side.tags, inventory=side.inventory, live=live)
     if plan.waits or result.waits:
         side.inventory.invalidate(Listing.TARGETS)
         side.inventory.invalidate(Listing.SERVICE_ASSOCIATIONS)

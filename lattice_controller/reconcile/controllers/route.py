@@ -64,10 +64,14 @@ class Deployment:
 
 
 def describe_aws_error(error: Exception) -> str:
-    """``<code>: <message> (<operation>)`` — what a user needs to look the error up."""
+    """``<code>: <message> (<operation>)`` — what a user needs to look the error up — plus what the
+    apply notes on it (a partial apply: how far it got and which step failed)."""
     if isinstance(error, AwsError):
-        return f"{error.code}: {error.message or 'no message'} ({error.operation})"
-    return str(error)
+        text = f"{error.code}: {error.message or 'no message'} ({error.operation})"
+    else:
+        text = str(error)
+    notes = getattr(error, "__notes__", ())
+    return "; ".join([text, *notes])
 
 
 class RouteReconciler:
