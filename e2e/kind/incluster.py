@@ -131,7 +131,16 @@ class InClusterController(ControllerChecks):
     # ----- the harness interface ------------------------------------------------------------------
 
     def metrics(self) -> str:
-        """/metrics read through the metrics Service (the API server's service proxy)."""
+        """The leader pod's /metrics (the API server's pod proxy): one process's counters, as the
+        harness expects of a controller; the standby's would interleave through the Service."""
+        leader = self.leader()
+        if leader is None:
+            raise RuntimeError("no controller pod holds the Lease")
+        path = f"/api/v1/namespaces/{CONTROLLER_NAMESPACE}/pods/{leader}:8080/proxy/metrics"
+        return self.cluster.must("get", "--raw", path)
+
+    def service_metrics(self) -> str:
+        """/metrics scraped through the metrics Service (the API server's service proxy), any replica."""
         path = f"/api/v1/namespaces/{CONTROLLER_NAMESPACE}/services/{METRICS_SERVICE}:http/proxy/metrics"
         return self.cluster.must("get", "--raw", path)
 

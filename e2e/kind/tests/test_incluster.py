@@ -70,7 +70,7 @@ def test_replicas_ready_one_leader_in_cluster_identity(incluster: InClusterContr
 
 
 def test_metrics_scraped_through_the_metrics_service(incluster: InClusterController) -> None:
-    text = incluster.metrics()
+    text = incluster.service_metrics()
     assert "controller_runtime_reconcile_total" in text
     assert "workqueue_depth" in text
     slices = incluster.cluster.json(
