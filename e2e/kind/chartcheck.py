@@ -2,7 +2,8 @@
 
 `helm lint --strict`, then `helm template` with the default values and with every value set, and checks of
 the rendered objects: every variable of the README's settings table is a chart setting and reaches the
-container's env; ServiceAccount annotations (IRSA) and the metrics Service render; the RBAC rules, the
+container's env; ServiceAccount annotations (IRSA) and the metrics Service render; the chart's CRDs are
+manifests/crds (kept on uninstall, none with crds.install=false); the RBAC rules, the
 container's probes, ports and securityContext are the same as in manifests/ (the chart and the plain
 manifests are two renderings of one install and must not drift apart). Exit 0 when all hold, 1 otherwise.
 """
@@ -130,6 +131,29 @@ def check(helm: str) -> list[str]:
     if namespace["metadata"]["labels"].get("pod-security.kubernetes.io/enforce") != "restricted":
         problems.append("createNamespace does not label the namespace restricted")
     one(full, "Service", "gateway-api-controller-metrics-service")
+    problems.extend(crd_problems(defaults, render(helm, "--set", "crds.install=false")))
+    return problems
+
+
+def crd_problems(installed: list[dict[str, Any]], skipped: list[dict[str, Any]]) -> list[str]:
+    """The chart installs exactly manifests/crds (kept on uninstall), and nothing with crds.install=false."""
+    problems: list[str] = []
+    plain = {
+        d["metadata"]["name"]: d
+        for f in sorted((REPO_ROOT / "manifests/crds").glob("*.yaml"))
+        for d in yaml.safe_load_all(f.read_text())
+        if d
+    }
+    rendered = {d["metadata"]["name"]: d for d in installed if d["kind"] == "CustomResourceDefinition"}
+    if sorted(rendered) != sorted(plain):
+        problems.append(f"chart CRDs {sorted(rendered)} are not manifests/crds {sorted(plain)}")
+    for name, crd in rendered.items():
+        if name in plain and crd["spec"] != plain[name]["spec"]:
+            problems.append(f"CRD {name} differs between the chart and manifests/crds")
+        if crd["metadata"].get("annotations", {}).get("helm.sh/resource-policy") != "keep":
+            problems.append(f"CRD {name} is not kept on uninstall")
+    if any(d["kind"] == "CustomResourceDefinition" for d in skipped):
+        problems.append("crds.install=false still renders CRDs")
     return problems
 
 
