@@ -25,7 +25,7 @@ from typing import Any
 import boto3
 
 from e2e.bench.stack import BenchStack
-from e2e.harness.controller import MANAGED_BY, ControllerProcess, controller_env
+from e2e.harness.controller import MANAGED_BY, ControllerProcess, controller_env, start_controller
 from e2e.harness.lattice_view import MANAGED_BY_KEY, lattice_client
 
 LEASE_NAMESPACE = "aws-application-networking-system"
@@ -97,9 +97,9 @@ class Replicas:
             self.processes.append(self._new())
 
     def _new(self) -> ControllerProcess:
-        process = ControllerProcess.start(
-            self.stack.controller_kubeconfig, self.env, leader_elect=True, wait_ready=False
-        )
+        process = start_controller(self.stack.plane, self.env, leader_elect=True, wait_ready=False)
+        if not isinstance(process, ControllerProcess):
+            raise TypeError("the chaos suite kills and replaces local controller processes only")
         self.logs.append(process.log_path)
         return process
 
