@@ -17,23 +17,7 @@ if [ -f "$OUT/.complete" ]; then
   exit 0
 fi
 
-command -v go >/dev/null || { echo "Go >= 1.26 required (go not found)" >&2; exit 2; }
-gov=$(go env GOVERSION | sed 's/^go//')
-case "$gov" in
-  1.2[6-9]*|1.[3-9][0-9]*) ;;
-  *) echo "Go >= 1.26 required (found $gov)" >&2; exit 2 ;;
-esac
-
-export GOTOOLCHAIN=${GOTOOLCHAIN:-local} CGO_ENABLED=0 GOFLAGS=-mod=mod
-TMP="$OUT.tmp"
-rm -rf "$TMP"
-mkdir -p "$TMP"
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-
-step_start=0
-step() { step_start=$(date +%s); log "step: $*"; }
-step_end() { log "done: $1 in $(( $(date +%s) - step_start ))s"; }
+. "$(cd "$(dirname "$0")/../controlplane" && pwd)/build-common.sh"
 
 # The conformance module replaces sigs.k8s.io/gateway-api with its parent directory; a wrapper module
 # pins both to the same release instead (replace lines of a dependency are not honoured anyway).

@@ -20,23 +20,7 @@ if [ -f "$OUT/.complete" ]; then
   exit 0
 fi
 
-command -v go >/dev/null || { echo "Go >= 1.26 required (go not found)" >&2; exit 2; }
-gov=$(go env GOVERSION | sed 's/^go//')
-case "$gov" in
-  1.2[6-9]*|1.[3-9][0-9]*) ;;
-  *) echo "Go >= 1.26 required (found $gov)" >&2; exit 2 ;;
-esac
-
-export GOTOOLCHAIN=${GOTOOLCHAIN:-local} CGO_ENABLED=0 GOFLAGS=-mod=mod
-TMP="$OUT.tmp"
-rm -rf "$TMP"
-mkdir -p "$TMP"
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-
-step_start=0
-step() { step_start=$(date +%s); log "step: $*"; }
-step_end() { log "done: $1 in $(( $(date +%s) - step_start ))s"; }
+. "$HERE/build-common.sh"
 
 # 1. kube-apiserver, kube-controller-manager, kubectl from k8s.io/kubernetes via a wrapper module.
 # shellcheck source=e2e/controlplane/k8s-module.sh
