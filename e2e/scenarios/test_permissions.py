@@ -24,9 +24,12 @@ from e2e.scenarios.support import (
 
 
 def _roles_without_events() -> str:
+    """manifests/rbac.yaml's roles without the events rule, the ClusterRole under its own name: a role of
+    the shared name would take the rule away from every later test's controller too."""
     documents = [d for d in yaml.safe_load_all(RBAC_MANIFEST.read_text()) if d]
     for document in documents:
         if document.get("kind") == "ClusterRole":
+            document["metadata"]["name"] = f"{document['metadata']['name']}-without-events"
             document["rules"] = [r for r in document["rules"] if "events" not in r.get("resources", [])]
     return yaml.safe_dump_all(documents)
 
