@@ -40,6 +40,7 @@ from lattice_controller.reconcile.controllers.gatewayclass import GatewayClassRe
 from lattice_controller.reconcile.controllers.iam_auth_policy import IamAuthPolicyKind
 from lattice_controller.reconcile.controllers.policy import PolicyReconciler
 from lattice_controller.reconcile.controllers.route import RouteReconciler
+from lattice_controller.reconcile.controllers.service_network import ServiceNetworkReconciler
 from lattice_controller.reconcile.controllers.target_group_policy import TargetGroupPolicyReconciler
 from lattice_controller.reconcile.controllers.vpc_association_policy import VpcAssociationPolicyKind
 from lattice_controller.reconcile.triggers import triggers
@@ -61,6 +62,7 @@ _WRITTEN: tuple[AnyKind, ...] = (
     k.IAM_AUTH_POLICY,
     k.ACCESS_LOG_POLICY,
     k.VPC_ASSOCIATION_POLICY,
+    k.SERVICE_NETWORK,
 )
 WRITTEN_KINDS = frozenset(kind.group_kind for kind in _WRITTEN)
 STATUS_WRITTEN_KINDS = WRITTEN_KINDS | {k.GATEWAY_CLASS.group_kind, k.TARGET_GROUP_POLICY.group_kind}
@@ -200,6 +202,8 @@ def _manager(
             )
     if ctx.store(k.TARGET_GROUP_POLICY) is not None:
         reconcilers.append((TargetGroupPolicyReconciler(ctx), 1))
+    if ctx.store(k.SERVICE_NETWORK) is not None:
+        reconcilers.append((ServiceNetworkReconciler(ctx), 1))
     queues: dict[str, RateLimitingQueue[ObjectKey]] = {}
     pools: list[WorkerPool[ObjectKey]] = []
     for reconciler, workers in reconcilers:

@@ -30,6 +30,7 @@ from lattice_controller.model.k8s.reference_grant import parse_reference_grant
 from lattice_controller.model.k8s.route import parse_grpc_route, parse_http_route, parse_tls_route
 from lattice_controller.model.k8s.service_export import parse_service_export
 from lattice_controller.model.k8s.service_import import parse_service_import
+from lattice_controller.model.k8s.service_network import parse_service_network
 from lattice_controller.model.k8s.target_group_policy import parse_target_group_policy
 from lattice_controller.model.k8s.vpc_association_policy import parse_vpc_association_policy
 
@@ -64,6 +65,7 @@ STORE_SPECS: dict[str, StoreSpec] = {
     k.SERVICE_IMPORT.group_kind: StoreSpec(parse_service_import),
     k.SERVICE_EXPORT.group_kind: StoreSpec(parse_service_export),
     k.DNS_ENDPOINT.group_kind: StoreSpec(parse_dns_endpoint),
+    k.SERVICE_NETWORK.group_kind: StoreSpec(parse_service_network),
     k.TARGET_GROUP_POLICY.group_kind: StoreSpec(
         parse_target_group_policy, ((POLICIES_BY_TARGET, policy_targets),)
     ),

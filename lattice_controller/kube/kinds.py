@@ -28,6 +28,7 @@ from lattice_controller.model.k8s.auth_policy import IamAuthPolicy
 from lattice_controller.model.k8s.dns_endpoint import DnsEndpoint
 from lattice_controller.model.k8s.service_export import ServiceExport
 from lattice_controller.model.k8s.service_import import ServiceImport
+from lattice_controller.model.k8s.service_network import ServiceNetwork
 from lattice_controller.model.k8s.target_group_policy import TargetGroupPolicy
 from lattice_controller.model.k8s.vpc_association_policy import VpcAssociationPolicy
 
@@ -111,7 +112,7 @@ ACCESS_LOG_POLICY: Kind[AccessLogPolicy] = _aws("accesslogpolicies", "AccessLogP
 IAM_AUTH_POLICY: Kind[IamAuthPolicy] = _aws("iamauthpolicies", "IAMAuthPolicy")
 SERVICE_EXPORT: Kind[ServiceExport] = _aws("serviceexports", "ServiceExport")
 SERVICE_IMPORT: Kind[ServiceImport] = _aws("serviceimports", "ServiceImport")
-SERVICE_NETWORK: Kind[Any] = _aws("servicenetworks", "ServiceNetwork", namespaced=False)
+SERVICE_NETWORK: Kind[ServiceNetwork] = _aws("servicenetworks", "ServiceNetwork", namespaced=False)
 # external-dns's CRD: a route with a custom domain gets one (owned by the route) when it is served.
 DNS_ENDPOINT: Kind[DnsEndpoint] = Kind("externaldns.k8s.io", "v1alpha1", "dnsendpoints", "DNSEndpoint", True)
 

@@ -38,6 +38,7 @@ from lattice_controller.model.k8s.access_log_policy import AccessLogPolicy
 from lattice_controller.model.k8s.auth_policy import IamAuthPolicy
 from lattice_controller.model.k8s.dns_endpoint import DnsEndpoint
 from lattice_controller.model.k8s.service_export import ServiceExport
+from lattice_controller.model.k8s.service_network import ServiceNetwork
 from lattice_controller.model.k8s.target_group_policy import TargetGroupPolicy
 from lattice_controller.model.k8s.vpc_association_policy import VpcAssociationPolicy
 from lattice_controller.model.keys import ObjectKey
@@ -55,6 +56,7 @@ IAM_AUTH_POLICY_CONTROLLER = "iamauthpolicy"
 TARGET_GROUP_POLICY_CONTROLLER = "targetgrouppolicy"
 VPC_ASSOCIATION_POLICY_CONTROLLER = "vpcassociationpolicy"
 ACCESS_LOG_POLICY_CONTROLLER = "accesslogpolicy"
+SERVICE_NETWORK_CONTROLLER = "servicenetwork"
 _ROUTE_CONTROLLER_BY_KIND = {kind.group_kind: t.kind.lower() for t, kind in ROUTE_KINDS.items()}
 
 Trigger = tuple[str, ObjectKey]
@@ -92,6 +94,7 @@ _STATUS_ONLY_KINDS = frozenset(
         k.ACCESS_LOG_POLICY.group_kind,
         k.TARGET_GROUP_POLICY.group_kind,
         k.DNS_ENDPOINT.group_kind,
+        k.SERVICE_NETWORK.group_kind,
         *_ROUTE_CONTROLLER_BY_KIND,
     }
 )
@@ -154,12 +157,15 @@ def _from_gateway_class(ctx: CacheView, cls: GatewayClass) -> Iterator[Trigger]:
 def _from_gateway(ctx: CacheView, gateway: Gateway) -> Iterator[Trigger]:
     yield from _gateway_and_routes(ctx, gateway.meta.key)
     yield from _lattice_policies_naming(ctx, "Gateway", gateway.meta.key)
+    yield from _networks_waiting_on(ctx, gateway.meta.key.name)
 
 
 def _from_route(ctx: CacheView, route: Route) -> Iterator[Trigger]:
     yield route_key(route)
     for gateway in indexes.route_parent_gateways(route):
         yield (GATEWAY_CONTROLLER, ObjectKey.parse(gateway))
+        # A route's service associations go before it does: a network deletion may wait for them.
+        yield from _networks_waiting_on(ctx, ObjectKey.parse(gateway).name)
     yield from _lattice_policies_naming(ctx, route.route_type.kind, route.meta.key)
 
 
@@ -183,6 +189,8 @@ def _from_lattice_policy(
     if ref is not None and ref.kind and ref.name:
         yield from _lattice_policies_naming(ctx, ref.kind, ObjectKey(policy.meta.key.namespace, ref.name))
     yield (_POLICY_CONTROLLER_BY_TYPE[type(policy)], policy.meta.key)
+    if isinstance(policy, VpcAssociationPolicy) and ref is not None and ref.kind == "Gateway":
+        yield from _networks_waiting_on(ctx, ref.name)  # its VPC association may hold a deletion
 
 
 def _lattice_policies_naming(ctx: CacheView, kind: str, target: ObjectKey) -> Iterator[Trigger]:
@@ -190,6 +198,23 @@ def _lattice_policies_naming(ctx: CacheView, kind: str, target: ObjectKey) -> It
     for policy_kind, controller in _LATTICE_POLICY_CONTROLLERS.values():
         for policy in policies_naming(ctx, policy_kind, kind, target):
             yield (controller, policy.meta.key)
+
+
+def _from_service_network(ctx: CacheView, network: ServiceNetwork) -> Iterator[Trigger]:
+    yield (SERVICE_NETWORK_CONTROLLER, network.meta.key)
+
+
+def _networks_waiting_on(ctx: CacheView, gateway_name: str) -> Iterator[Trigger]:
+    """ServiceNetworks being deleted that a Gateway of this name (or, in override mode, any Gateway)
+    may hold: they look again when it changes or goes."""
+    store = ctx.store(k.SERVICE_NETWORK)
+    if store is None:
+        return
+    settings = ctx.settings
+    name = settings.default_service_network if settings.override_active else gateway_name
+    network = store.get(ObjectKey("", name))
+    if network is not None and network.meta.deleting:
+        yield (SERVICE_NETWORK_CONTROLLER, network.meta.key)
 
 
 def _from_service(ctx: CacheView, service: Service) -> Iterator[Trigger]:
@@ -289,5 +314,6 @@ _ROUTES: dict[str, Callable[[CacheView, Any], Iterator[Trigger]]] = {
     k.VPC_ASSOCIATION_POLICY.group_kind: _from_lattice_policy,
     k.ACCESS_LOG_POLICY.group_kind: _from_lattice_policy,
     k.IAM_AUTH_POLICY.group_kind: _from_lattice_policy,
+    k.SERVICE_NETWORK.group_kind: _from_service_network,
 }
 """Watched kind → the keys one of its records makes stale."""

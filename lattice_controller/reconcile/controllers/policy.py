@@ -2,8 +2,9 @@
 service (IAMAuthPolicy, VpcAssociationPolicy, AccessLogPolicy); each kind is a small ``PolicyKind`` adapter.
 
 Shared here: the ``Accepted`` condition (``build.policies``), rivals found through the by-target index,
-the finalizer, the target's Lattice resource (Gateway → service network, with override mode;
-HTTPRoute/GRPCRoute → service, with the name override), status written only when it changed. The
+the finalizer, the Events (``lifecycle_events``), the target's Lattice resource (Gateway → service
+network, with override mode; HTTPRoute/GRPCRoute → service, with the name override), status written
+only when it changed. The
 adapter says what its kind may target, checks its spec, applies itself to a resource and removes itself.
 A target whose Lattice resource does not exist yet is retried; the route's service ARN annotation also
 wakes the policy when the route reconciler creates the service (``reconcile.triggers``).
@@ -34,6 +35,8 @@ from lattice_controller.reconcile.build.policies import (
     target_problem,
 )
 from lattice_controller.reconcile.controllers.context import ControllerContext
+from lattice_controller.reconcile.controllers.lifecycle_events import LifecycleEvents
+from lattice_controller.reconcile.controllers.route import describe_aws_error
 from lattice_controller.reconcile.observe import find_service_network
 from lattice_controller.reconcile.status import merge_conditions
 
@@ -115,16 +118,31 @@ class PolicyReconciler(Generic[P]):
         policy = store.get(key) if store else None
         if policy is None:
             return Success()
+        events = LifecycleEvents(
+            ctx, ctx.involved(adapter.kind, key, policy.meta.uid), _fresh(policy, adapter)
+        )
+        try:
+            return await self._reconcile(policy, events)
+        except Exception as error:
+            await events.failed(describe_aws_error(error))
+            raise
+
+    async def _reconcile(self, policy: P, events: LifecycleEvents) -> Outcome:
+        ctx, adapter, key = self.ctx, self.adapter, policy.meta.key
         kind = ctx.kind(adapter.kind)
         if policy.meta.deleting:
             if adapter.finalizer in policy.meta.finalizers:
+                await events.started()
                 await adapter.remove(ctx, policy)
                 await ctx.writer.remove_finalizer(kind, key, adapter.finalizer)
+                await events.succeeded()
             return Success()
         condition, target_record = self._validate(policy)
         if condition.status != "True":
-            await self._write_status(policy, condition)
+            if await self._write_status(policy, condition):
+                await events.failed(condition.message)
             return Success()
+        await events.started()
         if adapter.finalizer not in policy.meta.finalizers:
             await ctx.writer.add_finalizer(kind, key, adapter.finalizer)
         target = await self._lattice_target(target_record)
@@ -138,9 +156,14 @@ class PolicyReconciler(Generic[P]):
             condition = Condition(
                 "Accepted", "False", exc.reason, str(exc), observed_generation=policy.meta.generation
             )
-            retry = None
-        await self._write_status(policy, condition)
-        return RequeueAfter(retry) if retry is not None else Success()
+            if await self._write_status(policy, condition):
+                await events.failed(condition.message)
+            return Success()
+        changed = await self._write_status(policy, condition)
+        if retry is not None:
+            return RequeueAfter(retry)
+        await events.succeeded(changed=changed)
+        return Success()
 
     def _validate(self, policy: P) -> tuple[Condition, Any]:
         ref = policy.target_ref
@@ -191,8 +214,22 @@ class PolicyReconciler(Generic[P]):
             return None
         return LatticeTarget(SERVICE, str(service["id"]), str(service["arn"]), name)
 
-    async def _write_status(self, policy: P, condition: Condition) -> None:
+    async def _write_status(self, policy: P, condition: Condition) -> bool:
+        """Write ``condition`` if it changes the stored conditions; whether it did."""
         conditions = merge_conditions(policy.conditions, (condition,), self.ctx.now(), keep_others=True)
-        if conditions != policy.conditions:
-            payload = {"conditions": [c.to_k8s() for c in conditions]}
-            await self.ctx.writer.patch_status(self.ctx.kind(self.adapter.kind), policy.meta.key, payload)
+        if conditions == policy.conditions:
+            return False
+        payload = {"conditions": [c.to_k8s() for c in conditions]}
+        await self.ctx.writer.patch_status(self.ctx.kind(self.adapter.kind), policy.meta.key, payload)
+        return True
+
+
+def _fresh(policy: StatusPolicy, adapter: PolicyKind[Any]) -> bool:
+    """Work is expected: a deletion, a first reconcile, or a generation the status has not seen."""
+    accepted = next((c for c in policy.conditions if c.type == "Accepted"), None)
+    return (
+        policy.meta.deleting
+        or adapter.finalizer not in policy.meta.finalizers
+        or accepted is None
+        or accepted.observed_generation != policy.meta.generation
+    )

@@ -1,5 +1,6 @@
-"""The policy CRDs of manifests/crds (IAMAuthPolicy, VpcAssociationPolicy, AccessLogPolicy) on a real
-apiserver: required fields, patterns, ranges, the status default and the printer columns."""
+"""The policy CRDs of manifests/crds (IAMAuthPolicy, VpcAssociationPolicy, AccessLogPolicy) and
+ServiceNetwork on a real apiserver: required fields, patterns, ranges, the status default and the printer
+columns."""
 
 from __future__ import annotations
 
@@ -110,3 +111,21 @@ def test_short_names_and_printer_columns(rest: RestClient) -> None:
         columns = [c["name"] for c in crd["spec"]["versions"][0]["additionalPrinterColumns"]]
         assert columns[:2] == ["Target", "Kind"]
         assert "Accepted" in columns
+
+
+def test_service_network_is_cluster_scoped_with_its_status_default_and_arn_column(rest: RestClient) -> None:
+    crd = rest.get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/servicenetworks.{GROUP}")
+    assert (crd["spec"]["scope"], crd["spec"]["names"]["shortNames"]) == ("Cluster", ["sn"])
+    columns = crd["spec"]["versions"][0]["additionalPrinterColumns"]
+    assert (columns[0]["name"], columns[0]["jsonPath"]) == ("ARN", ".status.serviceNetworkARN")
+    body = {"apiVersion": f"{GROUP}/v1alpha1", "kind": "ServiceNetwork", "metadata": {"name": "crd-check"}}
+    created = rest.create(f"/apis/{GROUP}/v1alpha1/servicenetworks", {**body, "spec": {}})
+    try:
+        condition = created["status"]["conditions"][0]
+        assert (condition["type"], condition["status"], condition["reason"]) == (
+            "Accepted",
+            "Unknown",
+            "NotReconciled",
+        )
+    finally:
+        rest.delete(f"/apis/{GROUP}/v1alpha1/servicenetworks/crd-check")

@@ -99,7 +99,17 @@ async def test_gateway_target_create_idle_resync_and_delete(
 
     assert await policies.reconcile(key) == Success()
     cluster.sync()
-    assert cluster.kube_writes() == [("PATCH", "finalizers"), ("PATCH", "annotations"), ("PATCH", "status")]
+    assert cluster.kube_writes() == [
+        ("POST", "event"),
+        ("PATCH", "finalizers"),
+        ("PATCH", "annotations"),
+        ("PATCH", "status"),
+        ("POST", "event"),
+    ]
+    assert cluster.events() == [
+        ("Normal", "Reconciling", "Started reconciling"),
+        ("Normal", "Reconciled", "Successfully reconciled"),
+    ]
     assert aws_writes(fake_aws) == {"PutAuthPolicy": 1, "UpdateServiceNetwork": 1}
     assert await auth_of(cluster, harness.network_id) == ("AWS_IAM", DOCUMENT)
     assert accepted(cluster, key) == ("True", "Accepted", "Policy is accepted")
@@ -127,7 +137,8 @@ async def test_gateway_target_create_idle_resync_and_delete(
     assert await policies.reconcile(key) == Success()
     assert aws_writes(fake_aws) == {"UpdateServiceNetwork": 1, "DeleteAuthPolicy": 1}
     assert await auth_of(cluster, harness.network_id) == ("NONE", None)
-    assert cluster.kube_writes() == [("PATCH", "finalizers")]
+    # Reconciling, the finalizer, Reconciled (the two events are repeats: their count goes up).
+    assert cluster.kube_writes() == [("PATCH", ""), ("PATCH", "finalizers"), ("PATCH", "")]
     assert cluster.object(k.IAM_AUTH_POLICY, key) is None
 
 
@@ -207,6 +218,14 @@ async def test_bad_input_is_a_condition_without_aws_writes_or_finalizer(
         assert not (cluster.object(k.IAM_AUTH_POLICY, key) or {})["metadata"].get("finalizers")
     assert "spec.policy is not valid JSON" in accepted(cluster, ObjectKey(ns, "not-json"))[2]
     assert aws_writes(fake_aws) == {}
+    # One Warning each, with the condition's message; looking again changes nothing and writes nothing.
+    warnings = [e for e in cluster.events() if e[0] == "Warning"]
+    assert [(t, r) for t, r, _ in warnings] == [("Warning", "FailedReconcile")] * len(cases)
+    assert all(m.startswith("Reconcile failed: ") for _, _, m in warnings)
+    cluster.rest.calls.clear()
+    for key in cases:
+        assert await policies.reconcile(key) == Success()
+    assert cluster.kube_writes() == []
 
     # Two policies on one Gateway: the older holds it, the newer is Conflicted; deleting the older hands over.
     older, newer = ObjectKey(ns, "a-old"), ObjectKey(ns, "b-new")
