@@ -21,6 +21,7 @@ from lattice_controller.aws.edge import AwsEdge, open_aws_edge
 from lattice_controller.aws.session import AwsConfig
 from lattice_controller.cache.cache import Cache
 from lattice_controller.cache.controller_kinds import register_controller_kinds
+from lattice_controller.cache.readiness_gate import READINESS_GATE, GateQuery
 from lattice_controller.kube import kinds as k
 from lattice_controller.kube.access import Access, denied, needed_access, on_kind
 from lattice_controller.kube.discovery import MissingRequiredKinds, check_required_kinds
@@ -50,6 +51,12 @@ from lattice_controller.runtime.manager import Manager
 from lattice_controller.runtime.metrics import RuntimeMetrics, register_process_collectors
 from lattice_controller.runtime.permissions import PermissionCheck, Review
 from lattice_controller.runtime.resync import run_periodic_resync
+from lattice_controller.runtime.webhook import (
+    CertificateError,
+    ReloadingCertificate,
+    WebhookMetrics,
+    webhook_app,
+)
 from lattice_controller.runtime.workers import WorkerPool
 from lattice_controller.settings import Settings
 
@@ -85,6 +92,14 @@ def build_settings(settings: Settings) -> BuildSettings:
 
 
 async def run(settings: Settings) -> int:
+    certificate = None
+    if settings.webhook_enabled:
+        certificate = ReloadingCertificate(settings.webhook_tls_cert_file, settings.webhook_tls_key_file)
+        try:
+            certificate.load()
+        except CertificateError as exc:
+            print(f"lattice-controller: {exc}", file=sys.stderr)
+            return 2
     rest = await KubeRest.connect(settings.kubeconfig)
     try:
         try:
@@ -123,18 +138,21 @@ async def run(settings: Settings) -> int:
                 settings=build_settings(settings),
             )
             ctx.details.follow_writes(edge.lattice)
-            manager = _manager(settings, rest, cache, ctx, edge, registry)
+            manager = _manager(settings, rest, cache, ctx, edge, registry, certificate)
             manager.probes.add_readiness_check("permissions", permissions.readiness)
             manager.install_signal_handlers()
             cache_task = asyncio.create_task(cache.run(), name="cache")
             permissions_task = asyncio.create_task(permissions.watch(), name="permissions")
+            side_tasks = [permissions_task, cache_task]
+            if certificate is not None:
+                side_tasks.append(asyncio.create_task(certificate.watch(), name="webhook-certificate"))
             try:
                 return await manager.run()
             except BindFailed as exc:
                 print(f"lattice-controller: {exc}", file=sys.stderr)
                 return 2
             finally:
-                for task in (permissions_task, cache_task):
+                for task in side_tasks:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
@@ -181,6 +199,7 @@ def _manager(
     ctx: ControllerContext,
     edge: AwsEdge,
     registry: CollectorRegistry,
+    certificate: ReloadingCertificate | None = None,
 ) -> Manager:
     clock = RealClock()
     metrics = RuntimeMetrics(registry)
@@ -249,6 +268,15 @@ def _manager(
     if settings.metrics_bind_address:
         host, port = _host_port(settings.metrics_bind_address)
         servers.append(HttpServer(metrics_app(registry), host, port, "--metrics-bind-address"))
+    if certificate is not None:
+        gates = GateQuery(
+            ctx.stores,
+            ctx.settings.controller_name,
+            enforce_reference_grants=settings.enforce_reference_grants,
+        )
+        app = webhook_app(gates.pod_needs_gate, cache.has_synced, READINESS_GATE, WebhookMetrics(registry))
+        host, port = _host_port(settings.webhook_bind_address)
+        servers.append(HttpServer(app, host, port, "--webhook-bind-address", ssl_context=certificate.context))
     elector = (
         LeaderElector(KubeLeaseStore(rest, settings.pod_namespace, LEASE_NAME), clock)
         if settings.leader_elect

@@ -12,7 +12,7 @@ Environment variables (names, defaults and meaning as in the Go controller v2.1.
 ``DISABLE_TAGGING_SERVICE_API``     false                      Lattice tag calls instead of the tagging API
 ``ROUTE_MAX_CONCURRENT_RECONCILES`` 32 (reference: 1)          workers of each route controller (≥ 1)
 ``RECONCILE_DEFAULT_RESYNC_SECONDS`` 0                         0 = off, else ≥ 60: requeue after success
-``WEBHOOK_ENABLED``                 false                      readiness-gate webhook (not implemented yet)
+``WEBHOOK_ENABLED``                 false                      readiness-gate webhook (``/mutate-pod``, TLS)
 ``LOG_LEVEL``                       info                       debug, info, warn, error, panic
 ``DEV_MODE``                        ""                         any non-empty value: console logs
 ``LATTICE_ENDPOINT``                ""                         botocore resolves it (AWS_ENDPOINT_URL*)
@@ -31,10 +31,15 @@ Ours:
 ``POD_NAMESPACE``                           service-account namespace file, else ``default``: lease namespace
 ``SHUTDOWN_GRACE_SECONDS``                  25               time in-flight reconciles get on SIGTERM
 ``AWS_API_RATE_LIMIT``                      10               requests/s per AWS API operation (0 = off)
+``WEBHOOK_TLS_CERT_FILE``                   see below        the webhook's certificate (PEM, with chain)
+``WEBHOOK_TLS_KEY_FILE``                    see below        its private key (PEM)
 =========================================== ================ ==============================================
 
+The webhook's files default to ``/etc/webhook-cert/tls.crt`` and ``tls.key`` (the reference's Secret mount).
+
 Flags: ``--metrics-bind-address`` (``:8080``; ``0`` disables), ``--health-probe-bind-address`` (``:8081``;
-``0`` disables), ``--leader-elect``, ``--kubeconfig``.
+``0`` disables), ``--webhook-bind-address`` (``:9443``, with ``WEBHOOK_ENABLED=true``), ``--leader-elect``,
+``--kubeconfig``.
 
 Differences from the reference, on purpose: booleans accept only ``true``/``false`` (any case) or empty, and
 ``LOG_LEVEL`` only the listed levels — anything else stops start-up instead of silently meaning "false" or
@@ -51,7 +56,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol, overload
 from urllib.parse import urlsplit
 
 SERVICE_ACCOUNT_NAMESPACE_FILE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
@@ -90,6 +95,9 @@ DEFAULT_AWS_API_RATE_LIMIT = 10.0
 # botocore's standard retry mode, 20 attempts per call (the reference's SDK retry budget); each failed
 # call then fails the reconcile, which the workqueue retries with its own backoff.
 DEFAULT_AWS_MAX_ATTEMPTS = 20
+# The reference controller's Secret mount.
+DEFAULT_WEBHOOK_CERT_FILE = "/etc/webhook-cert/tls.crt"
+DEFAULT_WEBHOOK_KEY_FILE = "/etc/webhook-cert/tls.key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +125,9 @@ class Settings:
     policy_max_concurrent_reconciles: int = 1
     reconcile_default_resync_seconds: int = 0
     webhook_enabled: bool = False
+    webhook_tls_cert_file: str = DEFAULT_WEBHOOK_CERT_FILE
+    webhook_tls_key_file: str = DEFAULT_WEBHOOK_KEY_FILE
+    webhook_bind_address: BindAddress = BindAddress("", 9443)
     log_level: str = "info"
     dev_mode: bool = False
     lattice_endpoint: str = ""
@@ -150,6 +161,11 @@ def add_run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--health-probe-bind-address", default=":8081", help="/healthz and /readyz; 0 disables"
     )
+    parser.add_argument(
+        "--webhook-bind-address",
+        default=":9443",
+        help="readiness-gate webhook (HTTPS), with WEBHOOK_ENABLED=true",
+    )
     parser.add_argument("--leader-elect", action="store_true", help="elect a leader through a Lease")
     parser.add_argument(
         "--kubeconfig", default=None, help="kubeconfig path (default: KUBECONFIG or in-cluster)"
@@ -174,6 +190,8 @@ async def load_settings(
     policy_workers = env.positive_int("POLICY_MAX_CONCURRENT_RECONCILES", 1)
     resync = env.resync_seconds("RECONCILE_DEFAULT_RESYNC_SECONDS")
     webhook = env.boolean("WEBHOOK_ENABLED", False)
+    webhook_cert = env.text("WEBHOOK_TLS_CERT_FILE") or DEFAULT_WEBHOOK_CERT_FILE
+    webhook_key = env.text("WEBHOOK_TLS_KEY_FILE") or DEFAULT_WEBHOOK_KEY_FILE
     log_level = env.log_level("LOG_LEVEL")
     dev_mode = env.text("DEV_MODE") != ""
     endpoint = env.text("LATTICE_ENDPOINT")
@@ -187,10 +205,11 @@ async def load_settings(
     rate_limit = env.rate("AWS_API_RATE_LIMIT", DEFAULT_AWS_API_RATE_LIMIT)
     metrics_address = parse_bind_address("--metrics-bind-address", flags.metrics_bind_address)
     probe_address = parse_bind_address("--health-probe-bind-address", flags.health_probe_bind_address)
+    webhook_address = parse_bind_address(
+        "--webhook-bind-address", getattr(flags, "webhook_bind_address", ":9443"), allow_disabled=False
+    )
 
-    ignored = []
-    if webhook:
-        ignored.append("WEBHOOK_ENABLED=true ignored: the pod readiness-gate webhook is not implemented yet")
+    ignored: list[str] = []
 
     source: MetadataSource | None = None
 
@@ -217,6 +236,9 @@ async def load_settings(
         policy_max_concurrent_reconciles=policy_workers,
         reconcile_default_resync_seconds=resync,
         webhook_enabled=webhook,
+        webhook_tls_cert_file=webhook_cert,
+        webhook_tls_key_file=webhook_key,
+        webhook_bind_address=webhook_address,
         log_level=log_level,
         dev_mode=dev_mode,
         lattice_endpoint=endpoint,
@@ -234,13 +256,22 @@ async def load_settings(
     )
 
 
-def parse_bind_address(flag: str, value: str) -> BindAddress | None:
-    """``host:port``, ``:port`` or ``0`` (disabled)."""
-    if value == "0":
+@overload
+def parse_bind_address(flag: str, value: str) -> BindAddress | None: ...
+
+
+@overload
+def parse_bind_address(flag: str, value: str, *, allow_disabled: Literal[False]) -> BindAddress: ...
+
+
+def parse_bind_address(flag: str, value: str, *, allow_disabled: bool = True) -> BindAddress | None:
+    """``host:port``, ``:port`` or (when ``allow_disabled``) ``0``: disabled."""
+    if value == "0" and allow_disabled:
         return None
     host, sep, port_text = value.rpartition(":")
     if not sep or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
-        raise SettingsError(f"{flag} must be host:port, :port or 0, got {value!r}")
+        accepted = "host:port, :port or 0" if allow_disabled else "host:port or :port"
+        raise SettingsError(f"{flag} must be {accepted}, got {value!r}")
     return BindAddress(host.strip("[]"), int(port_text))
 
 

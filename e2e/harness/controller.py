@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -135,7 +136,13 @@ class ControllerProcess(ControllerChecks):
 
     @classmethod
     def start(
-        cls, kubeconfig: Path, env: dict[str, str], *, leader_elect: bool = False, wait_ready: bool = True
+        cls,
+        kubeconfig: Path,
+        env: dict[str, str],
+        *,
+        leader_elect: bool = False,
+        wait_ready: bool = True,
+        args: Sequence[str] = (),
     ) -> ControllerProcess:
         health_port, metrics_port = free_port(), free_port()
         fd, log_name = tempfile.mkstemp(prefix="lattice-controller-", suffix=".log")
@@ -150,6 +157,7 @@ class ControllerProcess(ControllerChecks):
         ]
         if leader_elect:
             argv.append("--leader-elect")
+        argv.extend(args)
         full_env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LC_"))}
         full_env.update(env)
         try:
@@ -237,13 +245,15 @@ def start_controller(
     wait_ready: bool = True,
     rbac: Path | str = RBAC_MANIFEST,
     service_account: str = SERVICE_ACCOUNT,
+    args: Sequence[str] = (),
 ) -> ControllerProcess | InClusterController:
     """The controller as its ServiceAccount (roles of manifests/rbac.yaml) against ``plane``.
 
     ``rbac``/``service_account`` name other roles (YAML text or a file) and another account, for the
     test that shows a refused request fails the run. With ``LC_CONTROLLER_TARGET=kind`` it is the kind
     cluster's Deployment instead (e2e/kind), with the same environment and the ServiceAccount its
-    manifests bind; that cluster's audit log is not read, so refused requests are not checked there."""
+    manifests bind; that cluster's audit log is not read, so refused requests are not checked there.
+    ``args``: more command-line flags of the local process."""
     if os.environ.get("LC_CONTROLLER_TARGET", "process") == "kind":
         from e2e.kind.incluster import InClusterController
 
@@ -251,7 +261,7 @@ def start_controller(
     kubeconfig = _service_account_kubeconfig(plane, rbac, service_account)
     audit = AuditLog.of_plane_dir(plane.dir)
     audit.mark()
-    process = ControllerProcess.start(kubeconfig, env, leader_elect=leader_elect, wait_ready=False)
+    process = ControllerProcess.start(kubeconfig, env, leader_elect=leader_elect, wait_ready=False, args=args)
     process.user = f"system:serviceaccount:{SERVICE_ACCOUNT_NAMESPACE}:{service_account}"
     process.audit = audit
     if wait_ready:

@@ -3,7 +3,8 @@
 `helm lint --strict`, then `helm template` with the default values and with every value set, and checks of
 the rendered objects: every variable of the README's settings table is a chart setting and reaches the
 container's env; ServiceAccount annotations (IRSA) and the metrics Service render; the chart's CRDs are
-manifests/crds (kept on uninstall, none with crds.install=false); the RBAC rules, the
+manifests/crds (kept on uninstall, none with crds.install=false); webhook.enabled renders manifests/webhook;
+the RBAC rules, the
 container's probes, ports and securityContext are the same as in manifests/ (the chart and the plain
 manifests are two renderings of one install and must not drift apart). Exit 0 when all hold, 1 otherwise.
 """
@@ -132,6 +133,64 @@ def check(helm: str) -> list[str]:
         problems.append("createNamespace does not label the namespace restricted")
     one(full, "Service", "gateway-api-controller-metrics-service")
     problems.extend(crd_problems(defaults, render(helm, "--set", "crds.install=false")))
+    problems.extend(webhook_problems(helm, defaults))
+    return problems
+
+
+def webhook_problems(helm: str, defaults: list[dict[str, Any]]) -> list[str]:
+    """webhook.enabled renders manifests/webhook (Service, webhook configuration, the env, port and
+    Secret volume) with a generated certificate whose CA is the caBundle; certManager renders the Certificate
+    of manifests/webhook/cert-manager and the CA-injection annotation instead of a Secret."""
+    problems: list[str] = []
+    if any(d["kind"] == "MutatingWebhookConfiguration" for d in defaults):
+        problems.append("the webhook is rendered although webhook.enabled is false")
+    plain_dir = REPO_ROOT / "manifests/webhook"
+    plain_config = yaml.safe_load((plain_dir / "mutatingwebhookconfiguration.yaml").read_text())
+    plain_service = yaml.safe_load((plain_dir / "service.yaml").read_text())
+    patch = yaml.safe_load((plain_dir / "deployment-webhook.yaml").read_text())["spec"]["template"]["spec"]
+    plain_certificate = one(
+        [d for d in yaml.safe_load_all((plain_dir / "cert-manager/certificate.yaml").read_text()) if d],
+        "Certificate",
+    )
+    for args in (("--set", "webhook.enabled=true"), ("--set", "settings.WEBHOOK_ENABLED=true")):
+        docs = render(helm, *args)
+        config = one(docs, "MutatingWebhookConfiguration")
+        hook = dict(config["webhooks"][0])
+        hook["clientConfig"] = dict(hook["clientConfig"])
+        bundle = hook["clientConfig"].pop("caBundle", "")
+        if [hook] != plain_config["webhooks"]:
+            problems.append(f"webhook configuration ({' '.join(args)}) differs from manifests/webhook")
+        if one(docs, "Service", "webhook-service")["spec"] != plain_service["spec"]:
+            problems.append("webhook Service differs from manifests/webhook/service.yaml")
+        secret = one(docs, "Secret", "webhook-cert")
+        if not bundle or secret["data"].get("ca.crt") != bundle or not secret["data"].get("tls.key"):
+            problems.append(
+                "the generated webhook Secret is not the caBundle's CA with a certificate and key"
+            )
+        c = container(docs)
+        env = [e for e in c["env"] if e["name"] == "WEBHOOK_ENABLED"]
+        if env != [{"name": "WEBHOOK_ENABLED", "value": "true"}]:
+            problems.append(f"WEBHOOK_ENABLED in the container env: {env}")
+        wanted = patch["containers"][0]
+        if (
+            not all(p in c["ports"] for p in wanted["ports"])
+            or c.get("volumeMounts") != wanted["volumeMounts"]
+        ):
+            problems.append(
+                "webhook port or volume mount differs from manifests/webhook/deployment-webhook.yaml"
+            )
+        if one(docs, "Deployment")["spec"]["template"]["spec"].get("volumes") != patch["volumes"]:
+            problems.append("webhook volume differs from manifests/webhook/deployment-webhook.yaml")
+    docs = render(helm, "--set", "webhook.enabled=true", "--set", "webhook.certManager.enabled=true")
+    if one(docs, "Certificate")["spec"] != plain_certificate["spec"]:
+        problems.append(
+            "cert-manager Certificate differs from manifests/webhook/cert-manager/certificate.yaml"
+        )
+    annotations = one(docs, "MutatingWebhookConfiguration")["metadata"].get("annotations", {})
+    if annotations.get("cert-manager.io/inject-ca-from") != "aws-application-networking-system/webhook-cert":
+        problems.append("certManager.enabled does not annotate the webhook configuration for CA injection")
+    if any(d["kind"] == "Secret" for d in docs):
+        problems.append("certManager.enabled still renders a generated Secret")
     return problems
 
 

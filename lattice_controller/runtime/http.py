@@ -7,6 +7,7 @@ or a string saying why not (shown after the check's name); one that raises count
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -84,10 +85,19 @@ class BindFailed(Exception):
 
 class HttpServer:
     """One aiohttp application on ``host:port``; port 0 picks a free port, read ``port`` once started.
-    ``flag``: the command-line flag that set the address, named when binding fails."""
+    ``flag``: the command-line flag that set the address, named when binding fails; ``ssl_context``: serve
+    HTTPS with it."""
 
-    def __init__(self, app: web.Application, host: str, port: int, flag: str = "") -> None:
+    def __init__(
+        self,
+        app: web.Application,
+        host: str,
+        port: int,
+        flag: str = "",
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self._app = app
+        self._ssl_context = ssl_context
         self._host = host or None
         self._requested_port = port
         self._flag = flag
@@ -97,7 +107,7 @@ class HttpServer:
     async def start(self) -> None:
         self._runner = web.AppRunner(self._app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._requested_port)
+        site = web.TCPSite(self._runner, self._host, self._requested_port, ssl_context=self._ssl_context)
         try:
             await site.start()
         except OSError as exc:

@@ -123,7 +123,7 @@ def test_python_dash_m_entry_point() -> None:
     assert done.stdout.strip() == f"lattice-controller {__version__}"
 
 
-def test_ignored_settings_are_one_warning_line_each_at_start_up(
+def test_the_webhook_setting_is_no_longer_ignored(
     env: None, fake_app: list[Settings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import structlog
@@ -134,7 +134,5 @@ def test_ignored_settings_are_one_warning_line_each_at_start_up(
     monkeypatch.setenv("WEBHOOK_ENABLED", "true")
     with structlog.testing.capture_logs() as logged:
         assert cli.main(["run"]) == 0
-    warnings = [e for e in logged if e["log_level"] == "warning"]
-    assert [e["event"] for e in warnings] == [
-        "WEBHOOK_ENABLED=true ignored: the pod readiness-gate webhook is not implemented yet"
-    ]
+    assert fake_app[-1].webhook_enabled is True
+    assert [e["event"] for e in logged if e["log_level"] == "warning"] == []

@@ -356,14 +356,28 @@ async def test_unreachable_metadata_fails_on_region() -> None:
         await runner.cleanup()
 
 
-async def test_settings_nothing_implements_yet_are_reported_as_ignored() -> None:
+async def test_webhook_settings() -> None:
     quiet = await load(IDENTITY)
     assert quiet.ignored == ()
-    settings = await load({**IDENTITY, "WEBHOOK_ENABLED": "true", "POLICY_MAX_CONCURRENT_RECONCILES": "2"})
-    assert settings.policy_max_concurrent_reconciles == 2
-    assert settings.ignored == (
-        "WEBHOOK_ENABLED=true ignored: the pod readiness-gate webhook is not implemented yet",
+    assert not quiet.webhook_enabled
+    assert (quiet.webhook_tls_cert_file, quiet.webhook_tls_key_file) == (
+        "/etc/webhook-cert/tls.crt",
+        "/etc/webhook-cert/tls.key",
     )
-    # The defaults written out are not worth a warning.
-    explicit_off = await load({**IDENTITY, "WEBHOOK_ENABLED": "false"})
-    assert explicit_off.ignored == ()
+    assert quiet.webhook_bind_address == BindAddress("", 9443)
+    settings = await load(
+        {
+            **IDENTITY,
+            "WEBHOOK_ENABLED": "true",
+            "WEBHOOK_TLS_CERT_FILE": "/certs/a.crt",
+            "WEBHOOK_TLS_KEY_FILE": "/certs/a.key",
+        },
+        "--webhook-bind-address",
+        "127.0.0.1:19443",
+    )
+    assert settings.webhook_enabled
+    assert settings.ignored == ()
+    assert (settings.webhook_tls_cert_file, settings.webhook_tls_key_file) == ("/certs/a.crt", "/certs/a.key")
+    assert settings.webhook_bind_address == BindAddress("127.0.0.1", 19443)
+    with pytest.raises(SettingsError, match=r"^--webhook-bind-address must be host:port or :port, got '0'$"):
+        await load(IDENTITY, "--webhook-bind-address", "0")

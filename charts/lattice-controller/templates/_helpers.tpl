@@ -7,3 +7,6 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "lattice.serviceAccount" -}}
 {{ .Values.serviceAccount.name | default "gateway-api-controller" }}
 {{- end -}}
+{{- define "lattice.webhookEnabled" -}}
+{{- if or .Values.webhook.enabled (eq (lower (toString .Values.settings.WEBHOOK_ENABLED)) "true") }}true{{ end }}
+{{- end -}}
