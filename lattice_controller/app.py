@@ -42,6 +42,8 @@ from lattice_controller.reconcile.controllers.iam_auth_policy import IamAuthPoli
 from lattice_controller.reconcile.controllers.policy import PolicyReconciler
 from lattice_controller.reconcile.controllers.route import RouteReconciler
 from lattice_controller.reconcile.controllers.service_network import ServiceNetworkReconciler
+from lattice_controller.reconcile.controllers.service_export import ServiceExportReconciler
+from lattice_controller.reconcile.controllers.service_import import ServiceImportReconciler
 from lattice_controller.reconcile.controllers.target_group_policy import TargetGroupPolicyReconciler
 from lattice_controller.reconcile.controllers.vpc_association_policy import VpcAssociationPolicyKind
 from lattice_controller.reconcile.triggers import triggers
@@ -70,9 +72,17 @@ _WRITTEN: tuple[AnyKind, ...] = (
     k.ACCESS_LOG_POLICY,
     k.VPC_ASSOCIATION_POLICY,
     k.SERVICE_NETWORK,
+    k.SERVICE_EXPORT,
+    k.SERVICE_IMPORT,
 )
 WRITTEN_KINDS = frozenset(kind.group_kind for kind in _WRITTEN)
-STATUS_WRITTEN_KINDS = WRITTEN_KINDS | {k.GATEWAY_CLASS.group_kind, k.TARGET_GROUP_POLICY.group_kind}
+# ServiceExports and ServiceImports have no status subresource (as the reference's CRDs): only their
+# finalizers are patched.
+_NO_STATUS = frozenset({k.SERVICE_EXPORT.group_kind, k.SERVICE_IMPORT.group_kind})
+STATUS_WRITTEN_KINDS = (WRITTEN_KINDS - _NO_STATUS) | {
+    k.GATEWAY_CLASS.group_kind,
+    k.TARGET_GROUP_POLICY.group_kind,
+}
 CREATED_KINDS = frozenset({k.DNS_ENDPOINT.group_kind})
 EVENT_COMPONENT = "lattice-controller"
 
@@ -223,6 +233,10 @@ def _manager(
         reconcilers.append((TargetGroupPolicyReconciler(ctx), 1))
     if ctx.store(k.SERVICE_NETWORK) is not None:
         reconcilers.append((ServiceNetworkReconciler(ctx), 1))
+    if ctx.store(k.SERVICE_EXPORT) is not None:
+        reconcilers.append((ServiceExportReconciler(ctx), 1))
+    if ctx.store(k.SERVICE_IMPORT) is not None:
+        reconcilers.append((ServiceImportReconciler(ctx), 1))
     queues: dict[str, RateLimitingQueue[ObjectKey]] = {}
     pools: list[WorkerPool[ObjectKey]] = []
     for reconciler, workers in reconcilers:

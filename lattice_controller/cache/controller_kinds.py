@@ -63,7 +63,9 @@ STORE_SPECS: dict[str, StoreSpec] = {
     ),
     k.NAMESPACE.group_kind: StoreSpec(parse_namespace),
     k.SERVICE_IMPORT.group_kind: StoreSpec(parse_service_import),
-    k.SERVICE_EXPORT.group_kind: StoreSpec(parse_service_export),
+    k.SERVICE_EXPORT.group_kind: StoreSpec(
+        parse_service_export, ((indexes.EXPORTS_BY_SERVICE, indexes.export_service),)
+    ),
     k.DNS_ENDPOINT.group_kind: StoreSpec(parse_dns_endpoint),
     k.SERVICE_NETWORK.group_kind: StoreSpec(parse_service_network),
     k.TARGET_GROUP_POLICY.group_kind: StoreSpec(

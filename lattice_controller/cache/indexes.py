@@ -12,12 +12,14 @@ from typing import Any
 
 from lattice_controller.model.k8s import EndpointSlice
 from lattice_controller.model.k8s.route import GATEWAY_API_GROUP, Route
+from lattice_controller.model.k8s.service_export import ServiceExport
 from lattice_controller.model.keys import ObjectKey
 
 ROUTES_BY_PARENT_GATEWAY = "routes-by-parent-gateway"
 ROUTES_BY_BACKEND = "routes-by-backend"
 ENDPOINT_SLICES_BY_SERVICE = "endpointslices-by-service"
 BY_NAMESPACE = "by-namespace"
+EXPORTS_BY_SERVICE = "exports-by-service"
 
 AWS_GROUP = "application-networking.k8s.aws"
 
@@ -59,3 +61,8 @@ def endpoint_slice_service(endpoint_slice: EndpointSlice) -> Iterable[str]:
 def record_namespace(record: Any) -> Iterable[str]:
     """For any record with ``meta.key``: its namespace (e.g. ReferenceGrants by namespace)."""
     yield record.meta.key.namespace
+
+
+def export_service(export: ServiceExport) -> Iterable[str]:
+    """``ns/name`` of the Service a ServiceExport exports (its name, or the service-name annotation)."""
+    yield str(ObjectKey(export.meta.key.namespace, export.service_name))

@@ -296,6 +296,9 @@ class TargetGroupSpec:
             pairs.append(("protocol", self.config.protocol))
         if self.config.ip_address_type != "IPV4":
             pairs.append(("ipAddressType", self.config.ip_address_type))
+        if self.config.port != 80:
+            # Only a ServiceExport's exportedPorts make groups on other ports (several per export).
+            pairs.append(("port", str(self.config.port)))
         return target_group_name(self.identity.service_namespace, self.identity.service_name, pairs)
 
     @property

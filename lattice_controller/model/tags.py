@@ -38,6 +38,10 @@ SOURCE_TYPE_HTTP_ROUTE = "HTTPRoute"
 SOURCE_TYPE_GRPC_ROUTE = "GRPCRoute"
 SOURCE_TYPE_TLS_ROUTE = "TLSRoute"
 SOURCE_TYPE_SERVICE_EXPORT = "ServiceExport"
+EXPORT_WITHDRAWN = TAG_PREFIX + "ExportWithdrawn"
+"""Put by the exporting cluster on a ServiceExport target group it no longer wants (the export was
+deleted, or changed so that another group replaces this one) while a route still forwards to it:
+importers stop using it, and the exporter deletes it once no service does (docs/multi-cluster.md)."""
 _ROUTE_SOURCE_TYPE = {
     "http": SOURCE_TYPE_HTTP_ROUTE,
     "grpc": SOURCE_TYPE_GRPC_ROUTE,

@@ -57,6 +57,8 @@ TARGET_GROUP_POLICY_CONTROLLER = "targetgrouppolicy"
 VPC_ASSOCIATION_POLICY_CONTROLLER = "vpcassociationpolicy"
 ACCESS_LOG_POLICY_CONTROLLER = "accesslogpolicy"
 SERVICE_NETWORK_CONTROLLER = "servicenetwork"
+SERVICE_EXPORT_CONTROLLER = "serviceexport"
+SERVICE_IMPORT_CONTROLLER = "serviceimport"
 _ROUTE_CONTROLLER_BY_KIND = {kind.group_kind: t.kind.lower() for t, kind in ROUTE_KINDS.items()}
 
 Trigger = tuple[str, ObjectKey]
@@ -95,6 +97,7 @@ _STATUS_ONLY_KINDS = frozenset(
         k.TARGET_GROUP_POLICY.group_kind,
         k.DNS_ENDPOINT.group_kind,
         k.SERVICE_NETWORK.group_kind,
+        k.SERVICE_EXPORT.group_kind,
         *_ROUTE_CONTROLLER_BY_KIND,
     }
 )
@@ -220,21 +223,32 @@ def _networks_waiting_on(ctx: CacheView, gateway_name: str) -> Iterator[Trigger]
 def _from_service(ctx: CacheView, service: Service) -> Iterator[Trigger]:
     yield from _routes_with_backend(ctx, "Service", service.meta.key)
     yield from _target_group_policies_naming(ctx, "Service", service.meta.key)
+    yield from _exports_of_service(ctx, service.meta.key)
 
 
 def _from_service_export(ctx: CacheView, export: ServiceExport) -> Iterator[Trigger]:
-    # Its target groups are not built here yet; policies naming it report whether it exists.
+    # Its own target groups, and the policies naming it (they report whether it exists).
+    yield (SERVICE_EXPORT_CONTROLLER, export.meta.key)
     yield from _target_group_policies_naming(ctx, "ServiceExport", export.meta.key)
 
 
 def _from_endpoint_slice(ctx: CacheView, endpoint_slice: EndpointSlice) -> Iterator[Trigger]:
     for service in indexes.endpoint_slice_service(endpoint_slice):
         yield from _routes_with_backend(ctx, "Service", ObjectKey.parse(service))
+        yield from _exports_of_service(ctx, ObjectKey.parse(service))
 
 
 def _from_service_import(ctx: CacheView, service_import: ServiceImport) -> Iterator[Trigger]:
-    # Its annotations name the target group a route forwards to: routes with it as a backend.
+    # Its annotations name the target group a route forwards to: routes with it as a backend; and
+    # itself (a deleted import may carry the reference's finalizer).
     yield from _routes_with_backend(ctx, "ServiceImport", service_import.meta.key)
+    yield (SERVICE_IMPORT_CONTROLLER, service_import.meta.key)
+
+
+def _exports_of_service(ctx: CacheView, service: ObjectKey) -> Iterator[Trigger]:
+    store = ctx.store(k.SERVICE_EXPORT)
+    for export in store.by_index(indexes.EXPORTS_BY_SERVICE, str(service)) if store else ():
+        yield (SERVICE_EXPORT_CONTROLLER, export.meta.key)
 
 
 def _from_reference_grant(ctx: CacheView, grant: ReferenceGrant) -> Iterator[Trigger]:
@@ -270,6 +284,10 @@ def _from_target_group_policy(ctx: CacheView, policy: TargetGroupPolicy) -> Iter
         yield from _target_group_policies_naming(ctx, target_kind, ObjectKey.parse(target))
         if target_kind == "Service":
             yield from _routes_with_backend(ctx, "Service", ObjectKey.parse(target))
+        # An export's groups follow the policy on it, or on the Service named like it.
+        exports = ctx.store(k.SERVICE_EXPORT)
+        if exports is not None and exports.get(ObjectKey.parse(target)) is not None:
+            yield (SERVICE_EXPORT_CONTROLLER, ObjectKey.parse(target))
 
 
 def _from_dns_endpoint(ctx: CacheView, endpoint: DnsEndpoint) -> Iterator[Trigger]:

@@ -20,6 +20,7 @@ from lattice_controller.model.lattice_observed import ObservedRouteState
 from lattice_controller.reconcile.apply import ApplyResult, apply_plan
 from lattice_controller.reconcile.diff import Plan, plan_route
 from lattice_controller.reconcile.observe import DetailCache, observe_route
+from lattice_controller.reconcile.observe.target_groups import imported_exports
 
 
 class LatticeSide(Protocol):
@@ -54,6 +55,11 @@ class Deployed:
 
 
 async def deploy(side: LatticeSide, desired: RouteLatticeState) -> Deployed:
+    if not desired.deleting and imported_exports(desired):
+        # Another cluster creates, withdraws and deletes exported target groups without any event
+        # here: a route importing one looks at the account's target groups afresh every time.
+        side.inventory.invalidate(Listing.TARGET_GROUPS)
+        side.inventory.invalidate(Listing.TARGET_GROUP_TAGS)
     observed = await observe_route(
         desired, side.inventory, side.tags, lattice=side.lattice, details=side.details
     )

@@ -30,6 +30,7 @@ from lattice_controller.reconcile.observe import (
     CERTIFICATE_NOT_FOUND_REQUEUE_SECONDS,
     discover_certificate,
 )
+from lattice_controller.reconcile.observe.target_groups import imported_exports
 from lattice_controller.reconcile.status import route_status
 
 ASSIGNED_DOMAIN_ANNOTATION = "application-networking.k8s.aws/lattice-assigned-domain-name"
@@ -44,6 +45,9 @@ RETRY_EVENT_AFTER = 3
 """Consecutive transient failures of one route before a Warning event says it keeps failing (then
 every ``RETRY_EVENT_EVERY``); each failure counts in ``controller_runtime_reconcile_errors_total``."""
 RETRY_EVENT_EVERY = 10
+IMPORT_RECHECK_SECONDS = 20.0
+"""How often a route forwarding to a ServiceImport's exported target group looks for it again: the
+exporting cluster may withdraw it (docs/multi-cluster.md) and AWS cannot be watched."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +157,9 @@ class RouteReconciler:
             # Live: no Programmed condition, as a route of the AWS controller has none (so taking over
             # its routes costs no status write).
             programmed = None
+            if imported_exports(build.desired):
+                # Exports of other clusters come and go unseen: look again (reads only when unchanged).
+                outcome = RequeueAfter(IMPORT_RECHECK_SECONDS)
         annotations: dict[str, str | None] = {}
         arn = result.service_arn or (observed.service.arn if observed.service else None)
         dns = result.service_dns or (observed.service.dns_name if observed.service else None)

@@ -3,7 +3,7 @@ difference of targets, and delete the route's target groups once nothing else us
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from lattice_controller.model import tags as tag_keys
@@ -71,13 +71,16 @@ def find_target_group(
 
 def find_imported(imported: ImportedTargetGroup, observed: Iterable[ObservedTargetGroup]) -> str | None:
     """The id of the imported target group: Lattice reports rule/listener actions by id, so the
-    diff compares ids; an external ARN (``…/targetgroup/tg-…``) is reduced to its id."""
+    diff compares ids; an external ARN (``…/targetgroup/tg-…``) is reduced to its id. An export's
+    group being created, deleted, or withdrawn by its cluster (``ExportWithdrawn``) is not used."""
     if imported.external_arn:
         return imported.external_arn.rsplit("/", 1)[-1]
     for tg in sorted(observed, key=lambda t: t.arn):
         tags = tg.tag_dict()
         if (
-            tags.get(tag_keys.SOURCE_TYPE_KEY) == tag_keys.SOURCE_TYPE_SERVICE_EXPORT
+            tg.status in USABLE
+            and tag_keys.EXPORT_WITHDRAWN not in tags
+            and tags.get(tag_keys.SOURCE_TYPE_KEY) == tag_keys.SOURCE_TYPE_SERVICE_EXPORT
             and tags.get(tag_keys.SERVICE_NAME) == imported.export_name
             and tags.get(tag_keys.SERVICE_NAMESPACE) == imported.namespace
             and (imported.cluster is None or tags.get(tag_keys.CLUSTER_NAME) == imported.cluster)
@@ -153,9 +156,30 @@ def plan_target_groups(
     ``our_service_arn``: the route's Lattice service, whose rules stop using the unwanted TGs in
     this same plan (so it does not count as a user); ``also_ours``: services deleted by this plan.
     """
+    ours = ({our_service_arn} if our_service_arn else set()) | set(also_ours)
+    return plan_owned_groups(
+        () if state.deleting else state.target_groups,
+        observed,
+        owns=lambda tg: _route_owns(state, tg),
+        leaving_users=ours,
+    )
+
+
+def plan_owned_groups(
+    specs: Iterable[TargetGroupSpec],
+    observed: Iterable[ObservedTargetGroup],
+    owns: Callable[[ObservedTargetGroup], bool],
+    leaving_users: set[str] | frozenset[str] = frozenset(),
+    withdraw: bool = False,
+) -> TargetGroupPlan:
+    """The target groups of one owner (a route or a ServiceExport): create/update/sync ``specs``;
+    delete the owner's other groups (``owns``) that no service uses (``leaving_users``: services that
+    stop using them in the same plan). ``withdraw``: an unwanted group some service still uses is
+    tagged ``ExportWithdrawn`` (importers then let it go) and deleted on a later pass."""
     plan = TargetGroupPlan()
     kept: set[str] = set()
-    for spec in state.target_groups if not state.deleting else ():
+    observed = tuple(observed)
+    for spec in specs:
         found = find_target_group(spec, observed)
         if found is None:
             name = spec.name
@@ -171,21 +195,32 @@ def plan_target_groups(
         if found.status in TRANSITIONAL:
             plan.waits.append(f"target group {found.name} is {found.status}")
             continue
-        change = tag_keys.tag_change(found.tag_dict(), dict(spec.additional_tags))
+        tags_now = found.tag_dict()
+        change = tag_keys.tag_change(tags_now, dict(spec.additional_tags))
         if change.untag:
             plan.steps.append(UntagResource(found.arn, change.untag))
         if change.tag:
             plan.steps.append(TagResource(found.arn, change.tag))
+        if tag_keys.EXPORT_WITHDRAWN in tags_now:
+            # Wanted again (the export came back): importers may use it again.
+            plan.steps.append(UntagResource(found.arn, (tag_keys.EXPORT_WITHDRAWN,)))
         health_check = _desired_health_check(spec)
         if _health_check_differs(health_check, found.health_check):
             plan.steps.append(UpdateTargetGroup(found.arn, health_check))
         plan.steps += _sync_targets(spec, found)
 
     for tg in sorted(observed, key=lambda t: t.arn):
-        if tg.arn in kept or not _route_owns(state, tg) or tg.status == "DELETE_IN_PROGRESS":
+        if tg.arn in kept or not owns(tg) or tg.status == "DELETE_IN_PROGRESS":
             continue
-        users = set(tg.service_arns) - ({our_service_arn} if our_service_arn else set()) - set(also_ours)
+        users = set(tg.service_arns) - set(leaving_users)
         if users:
+            if withdraw:
+                if tag_keys.EXPORT_WITHDRAWN not in tg.tag_dict():
+                    plan.steps.append(TagResource(tg.arn, ((tag_keys.EXPORT_WITHDRAWN, "true"),)))
+                plan.waits.append(
+                    f"target group {tg.name} is still used by {len(users)} service(s); withdrawn from "
+                    "importers, deleting it once no service uses it"
+                )
             continue
         if any(t.status == DRAINING for t in tg.targets):
             plan.waits.append(f"target group {tg.name} has draining targets; deleting it later")

@@ -13,7 +13,7 @@ deletion candidate); ``ListTargets`` only where targets are synced or must be de
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -25,7 +25,7 @@ from lattice_controller.aws.listings import Listing
 from lattice_controller.aws.shapes import health_check_from_api, target_group_config_from_api
 from lattice_controller.aws.tagging import TARGET_GROUP_RESOURCE_TYPE
 from lattice_controller.model import tags as tag_keys
-from lattice_controller.model.lattice import ImportedTargetGroup, RouteLatticeState
+from lattice_controller.model.lattice import ImportedTargetGroup, RouteLatticeState, TargetGroupSpec
 from lattice_controller.model.lattice_observed import ObservedTarget, ObservedTargetGroup
 from lattice_controller.reconcile.diff import find_target_group
 from lattice_controller.reconcile.observe.details import DetailCache
@@ -83,7 +83,7 @@ class TargetGroupObserver:
 
     async def observe(self) -> tuple[ObservedTargetGroup, ...]:
         queries = [self._route_groups()]
-        for imported in _imports(self.desired):
+        for imported in imported_exports(self.desired):
             queries.append(
                 self.inventory.target_groups_tagged(
                     {
@@ -97,24 +97,9 @@ class TargetGroupObserver:
         for found in await asyncio.gather(*queries):
             for group in found:
                 tagged.setdefault(group.arn, group)
-        summaries = {arn: _summary_view(group) for arn, group in tagged.items()}
-        kept: dict[str, bool] = {}  # arn → whether its targets are needed
-        if not self.desired.deleting:
-            for spec in self.desired.target_groups:
-                match = find_target_group(spec, summaries.values())
-                if match is not None:
-                    needs_targets = spec.targets is not None and match.status not in TRANSITIONAL
-                    kept[match.arn] = kept.get(match.arn, False) or needs_targets
-        work: list[Coroutine[Any, Any, ObservedTargetGroup | None]] = []
-        for arn, group in tagged.items():
-            if arn in kept:
-                work.append(self._kept(group, summaries[arn], kept[arn]))
-            elif self._route_owns(summaries[arn]):
-                work.append(self._deletion_candidate(group, summaries[arn]))
-            else:
-                work.append(_done(summaries[arn]))
-        observed = await asyncio.gather(*work)
-        return tuple(tg for tg in observed if tg is not None)
+        reader = GroupReader(self.inventory, self.lattice, self.details)
+        specs = () if self.desired.deleting else self.desired.target_groups
+        return await reader.observe(tagged.values(), specs, self._route_owns)
 
     def _route_owns(self, tg: ObservedTargetGroup) -> bool:
         tags = tg.tag_dict()
@@ -123,6 +108,42 @@ class TargetGroupObserver:
             and tg.config.vpc == self.vpc_id
             and tg.status != "DELETE_IN_PROGRESS"
         )
+
+
+class GroupReader:
+    """Reads the details one owner's plan needs of target groups found by tags: for a group a spec
+    keeps, its health check (only when it changed since last read) and targets; for one the owner may
+    delete, fresh ``serviceArns``, status and targets; nothing more for the rest."""
+
+    def __init__(self, inventory: LatticeInventory, lattice: LatticeApi, details: DetailCache) -> None:
+        self.inventory = inventory
+        self.lattice = lattice
+        self.details = details
+
+    async def observe(
+        self,
+        tagged: Iterable[TaggedTargetGroup],
+        specs: Iterable[TargetGroupSpec],
+        owns: Callable[[ObservedTargetGroup], bool],
+    ) -> tuple[ObservedTargetGroup, ...]:
+        groups = {group.arn: group for group in tagged}
+        summaries = {arn: _summary_view(group) for arn, group in groups.items()}
+        kept: dict[str, bool] = {}  # arn → whether its targets are needed
+        for spec in specs:
+            match = find_target_group(spec, summaries.values())
+            if match is not None:
+                needs_targets = spec.targets is not None and match.status not in TRANSITIONAL
+                kept[match.arn] = kept.get(match.arn, False) or needs_targets
+        work: list[Coroutine[Any, Any, ObservedTargetGroup | None]] = []
+        for arn, group in groups.items():
+            if arn in kept:
+                work.append(self._kept(group, summaries[arn], kept[arn]))
+            elif owns(summaries[arn]):
+                work.append(self._deletion_candidate(group, summaries[arn]))
+            else:
+                work.append(_done(summaries[arn]))
+        observed = await asyncio.gather(*work)
+        return tuple(tg for tg in observed if tg is not None)
 
     async def _kept(
         self, group: TaggedTargetGroup, tg: ObservedTargetGroup, needs_targets: bool
@@ -176,7 +197,8 @@ def _summary_view(group: TaggedTargetGroup) -> ObservedTargetGroup:
     )
 
 
-def _imports(desired: RouteLatticeState) -> list[ImportedTargetGroup]:
+def imported_exports(desired: RouteLatticeState) -> list[ImportedTargetGroup]:
+    """The ServiceImport backends the route forwards to that name an export (not an external ARN)."""
     found: dict[ImportedTargetGroup, None] = {}
     for listener in desired.listeners:
         actions = [listener.default_action] + [rule.action for rule in listener.rules]
