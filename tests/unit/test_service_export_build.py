@@ -117,15 +117,18 @@ def test_exported_ports_by_route_type_and_the_export_policy() -> None:
 def test_problems_instead_of_groups() -> None:
     missing = build_export(ExportSnapshot(export()), SETTINGS)
     assert missing.target_groups == ()
-    assert missing.problem and "Service shop/pay of ServiceExport shop/pay does not exist" in missing.problem
+    assert missing.problem
+    assert "Service shop/pay of ServiceExport shop/pay does not exist" in missing.problem
     named = build_export(
         ExportSnapshot(export({"application-networking.k8s.aws/service-name": "other"})), SETTINGS
     )
-    assert named.problem and "Service shop/other" in named.problem
+    assert named.problem
+    assert "Service shop/other" in named.problem
     bad_port = build_export(
         ExportSnapshot(export({"application-networking.k8s.aws/port": "http"}), SERVICE, SLICES), SETTINGS
     )
-    assert bad_port.problem and "'http' is not a port number" in bad_port.problem
+    assert bad_port.problem
+    assert "'http' is not a port number" in bad_port.problem
     ignored = parse_service_export({"metadata": {"name": "x", "namespace": "shop"}})
     assert not ignored.federated
 
@@ -155,15 +158,18 @@ def test_an_unwanted_group_in_use_is_withdrawn_then_deleted_once_unused() -> Non
     used = _observed("arn:tg/tg-1", users=("arn:svc/other-cluster",))
     plan = plan_owned_groups((), (used,), owns=lambda tg: True, withdraw=True)
     assert plan.steps == [TagResource(used.arn, ((tag_keys.EXPORT_WITHDRAWN, "true"),))]
-    assert plan.delete_steps == [] and plan.waits
+    assert plan.delete_steps == []
+    assert plan.waits
     withdrawn = _observed(
         "arn:tg/tg-1", users=("arn:svc/other-cluster",), tags={tag_keys.EXPORT_WITHDRAWN: "true"}
     )
     again = plan_owned_groups((), (withdrawn,), owns=lambda tg: True, withdraw=True)
-    assert again.steps == [] and again.waits  # tagged once; waits for the importer
+    assert again.steps == []
+    assert again.waits
     unused = _observed("arn:tg/tg-1", tags={tag_keys.EXPORT_WITHDRAWN: "true"})
     done = plan_owned_groups((), (unused,), owns=lambda tg: True, withdraw=True)
-    assert done.delete_steps[-1] == DeleteTargetGroup(unused.arn) and not done.waits
+    assert done.delete_steps[-1] == DeleteTargetGroup(unused.arn)
+    assert not done.waits
     # Importers skip a withdrawn group (and one of another cluster when the import names a cluster).
     imported = ImportedTargetGroup("pay", "shop")
     assert find_imported(imported, (withdrawn,)) is None
