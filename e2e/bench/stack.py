@@ -16,7 +16,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -204,11 +204,14 @@ class BenchStack:
     def admin(self) -> FakeAwsAdmin:
         return self.fake.admin
 
-    def start_controller(self, *, wait_ready: bool = True, **env: str) -> ControllerProcess:
+    def start_controller(
+        self, *, wait_ready: bool = True, args: Sequence[str] = (), **env: str
+    ) -> ControllerProcess:
+        """The controller as its ServiceAccount, with ``env`` and the command-line flags ``args``."""
         if self.controller is not None:
             self.stop_controller()
         full = controller_env(self.fake.env(), DEFAULT_SERVICE_NETWORK=GATEWAY, **env)
-        self.controller = start_controller(self.plane, full, wait_ready=wait_ready)
+        self.controller = start_controller(self.plane, full, wait_ready=wait_ready, args=args)
         self._keep_logs.append(self.controller.log_path)
         return self.controller
 
