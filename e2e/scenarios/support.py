@@ -656,7 +656,7 @@ class Scenario:
         return get_json(self.plane, kind, ns, name)
 
     def start_controller(self, **overrides: str) -> ControllerProcess | InClusterController:
-        env = controller_env(self.aws_env, DEFAULT_SERVICE_NETWORK=DEFAULT_NETWORK, **overrides)
+        env = controller_env(self.aws_env, **{"DEFAULT_SERVICE_NETWORK": DEFAULT_NETWORK, **overrides})
         process = start_controller(self.plane, env)
         self.controllers.append(process)
         return process
