@@ -143,3 +143,25 @@ def test_unusable_files_name_the_setting(tmp_path: Path) -> None:
         CertificateError, match=r"^WEBHOOK_TLS_CERT_FILE=.* not a matching PEM certificate and key"
     ):
         ReloadingCertificate(str(tmp_path / "junk.crt"), str(tmp_path / "junk.key")).load()
+
+
+async def test_the_controller_stops_with_one_line_naming_the_variable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lattice_controller import app
+    from lattice_controller.settings import Settings
+
+    settings = Settings(
+        region="us-west-2",
+        cluster_vpc_id="vpc-1",
+        aws_account_id="1",
+        cluster_name="c",
+        webhook_enabled=True,
+        webhook_tls_cert_file=str(tmp_path / "absent.crt"),
+        webhook_tls_key_file=str(tmp_path / "absent.key"),
+        kubeconfig=str(tmp_path / "never-read"),
+    )
+    assert await app.run(settings) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"lattice-controller: WEBHOOK_TLS_CERT_FILE={tmp_path}/absent.crt: cannot read it")
