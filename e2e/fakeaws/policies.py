@@ -213,8 +213,12 @@ def update_access_log_subscription(state: LatticeState, args: Args) -> Reply:
     sub = _als(state, args.get("accessLogSubscriptionIdentifier"))
     destination = required(args, "destinationArn")
     if _destination_kind(destination) != _destination_kind(sub.destination_arn):
-        raise validation_error(
-            "The destination type of an access log subscription cannot change", "destinationArn"
+        # As Lattice answers it (and as the Go controller reads it: replace the subscription).
+        raise conflict(
+            f"Access log subscription {sub.id} cannot change its destination type "
+            f"from {_destination_kind(sub.destination_arn)} to {_destination_kind(destination)}.",
+            "ACCESS_LOG_SUBSCRIPTION",
+            sub.id,
         )
     sub.destination_arn, sub.updated_at = destination, touched(sub.updated_at)
     view = _als_view(sub)

@@ -71,7 +71,11 @@ class AccessLogPolicyKind:
         ):
             arn = str(previous["arn"])
             if previous.get("destinationArn") != destination:
-                await lattice.update_access_log_subscription(arn, destination)
+                try:
+                    await lattice.update_access_log_subscription(arn, destination)
+                except Conflict:  # Lattice's answer to a destination type change: replace it
+                    arn = await self._create(ctx, policy, target)
+                    await _delete(ctx, str(previous["arn"]))
         else:
             arn = await self._create(ctx, policy, target)
             if previous is not None:  # moved source or another destination type: the old one goes

@@ -138,3 +138,46 @@ async def test_resource_policy_goes_with_its_resource(lattice_client: Any) -> No
     await expect_error(
         lattice_client.get_resource_policy(resourceArn=sn["arn"]), "ResourceNotFoundException", 404
     )
+
+
+async def test_access_log_subscription_keeps_its_destination_type(lattice_client: Any) -> None:
+    sn = await service_network(lattice_client)
+    created = await lattice_client.create_access_log_subscription(
+        resourceIdentifier=sn["id"], destinationArn=BUCKET
+    )
+    await expect_error(
+        lattice_client.update_access_log_subscription(
+            accessLogSubscriptionIdentifier=created["id"], destinationArn=LOGS
+        ),
+        "ConflictException",
+        409,
+    )
+    got = await lattice_client.get_access_log_subscription(accessLogSubscriptionIdentifier=created["id"])
+    assert got["destinationArn"] == BUCKET
+
+
+async def test_vpc_association_security_groups_are_validated(lattice_client: Any) -> None:
+    sn = await service_network(lattice_client)
+    for groups in (["group-1"], [f"sg-0000000{i}" for i in range(6)]):
+        await expect_error(
+            lattice_client.create_service_network_vpc_association(
+                serviceNetworkIdentifier=sn["id"], vpcIdentifier="vpc-0a1b2c3d", securityGroupIds=groups
+            ),
+            "ValidationException",
+            400,
+        )
+    assoc = await lattice_client.create_service_network_vpc_association(
+        serviceNetworkIdentifier=sn["id"], vpcIdentifier="vpc-0a1b2c3d", securityGroupIds=["sg-0000000a"]
+    )
+    assert_id(assoc["id"], "snva")
+    await expect_error(
+        lattice_client.update_service_network_vpc_association(
+            serviceNetworkVpcAssociationIdentifier=assoc["id"], securityGroupIds=["default-group"]
+        ),
+        "ValidationException",
+        400,
+    )
+    got = await lattice_client.get_service_network_vpc_association(
+        serviceNetworkVpcAssociationIdentifier=assoc["id"]
+    )
+    assert got["securityGroupIds"] == ["sg-0000000a"]

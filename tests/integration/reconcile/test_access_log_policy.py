@@ -120,6 +120,12 @@ async def test_create_update_replace_move_and_delete(
     assert accepted(cluster, key) == ("False", "Invalid")
     assert aws_writes(fake_aws) == {}
     assert await subscriptions(cluster, harness.network_id) == [BUCKET]
+    # So does a target that does not exist.
+    cluster.apply(k.ACCESS_LOG_POLICY, log_policy(key.name, ns, "GRPCRoute", "nope", BUCKET))
+    await settle(cluster, policies, key)
+    assert accepted(cluster, key) == ("False", "TargetNotFound")
+    assert aws_writes(fake_aws) == {}
+    assert await subscriptions(cluster, harness.network_id) == [BUCKET]
 
     # Move to a route in the same namespace: new subscription on its service, the old one deleted.
     route = ObjectKey(ns, ROUTE.name)

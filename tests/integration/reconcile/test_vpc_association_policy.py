@@ -169,3 +169,39 @@ async def test_no_stuck_finalizer_when_the_network_is_gone(
     cluster.delete(k.VPC_ASSOCIATION_POLICY, KEY)
     await settle(cluster, policies)
     assert cluster.object(k.VPC_ASSOCIATION_POLICY, KEY) is None
+
+
+async def test_bad_input_writes_nothing_and_leaves_a_good_neighbour_alone(
+    cluster: Cluster, harness: Harness, fake_aws: FakeAws
+) -> None:
+    await ready(cluster)
+    policies = PolicyReconciler(cluster.ctx, VpcAssociationPolicyKind())
+    cluster.apply(k.VPC_ASSOCIATION_POLICY, vpc_policy(["sg-0aaa1111"]))
+    await settle(cluster, policies)
+    assert accepted(cluster) == ("True", "Accepted")
+    fake_aws.admin.reset_counters()
+    cases = {
+        ObjectKey(KEY.namespace, "route"): ("HTTPRoute", "web", "Invalid"),
+        ObjectKey(KEY.namespace, "missing"): ("Gateway", "nope", "TargetNotFound"),
+    }
+    for key, (kind, target, _) in cases.items():
+        body = vpc_policy(["sg-0bbb2222"])
+        body["metadata"]["name"] = key.name
+        body["spec"]["targetRef"] = {"group": "gateway.networking.k8s.io", "kind": kind, "name": target}
+        cluster.apply(k.VPC_ASSOCIATION_POLICY, body)
+        cluster.ctx.inventory.new_cycle()
+        assert await policies.reconcile(key) == Success()
+    cluster.sync()
+    assert aws_writes(fake_aws) == {}
+    for key, (_, _, reason) in cases.items():
+        obj = cluster.object(k.VPC_ASSOCIATION_POLICY, key) or {}
+        [condition] = [c for c in obj["status"]["conditions"] if c["type"] == "Accepted"]
+        assert (condition["status"], condition["reason"]) == ("False", reason)
+        assert not obj["metadata"].get("finalizers")
+    assert [e[:2] for e in cluster.events()][-2:] == [("Warning", "FailedReconcile")] * 2
+    # The good policy and its association are untouched; deleting a bad one is immediate.
+    [association] = await associations(cluster, harness)
+    assert association["securityGroupIds"] == ["sg-0aaa1111"]
+    assert accepted(cluster) == ("True", "Accepted")
+    cluster.delete(k.VPC_ASSOCIATION_POLICY, ObjectKey(KEY.namespace, "route"))
+    assert cluster.object(k.VPC_ASSOCIATION_POLICY, ObjectKey(KEY.namespace, "route")) is None
