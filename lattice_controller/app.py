@@ -62,7 +62,7 @@ from lattice_controller.runtime.webhook import (
 from lattice_controller.runtime.workers import WorkerPool
 from lattice_controller.settings import Settings
 
-CORE_KINDS: tuple[AnyKind, ...] = (k.SERVICE, k.ENDPOINT_SLICE, k.NAMESPACE)
+CORE_KINDS: tuple[AnyKind, ...] = (k.SERVICE, k.ENDPOINT_SLICE, k.NAMESPACE, k.POD)
 # Objects whose finalizers/annotations the controller patches, those whose status it writes, and those
 # it creates (and then patches): the DNSEndpoints of routes, when that CRD is served.
 _WRITTEN: tuple[AnyKind, ...] = (
@@ -82,6 +82,8 @@ _NO_STATUS = frozenset({k.SERVICE_EXPORT.group_kind, k.SERVICE_IMPORT.group_kind
 STATUS_WRITTEN_KINDS = (WRITTEN_KINDS - _NO_STATUS) | {
     k.GATEWAY_CLASS.group_kind,
     k.TARGET_GROUP_POLICY.group_kind,
+    # Pods: only the readiness-gate condition of their status.
+    k.POD.group_kind,
 }
 CREATED_KINDS = frozenset({k.DNS_ENDPOINT.group_kind})
 EVENT_COMPONENT = "lattice-controller"

@@ -26,6 +26,7 @@ from lattice_controller.model.k8s.access_log_policy import parse_access_log_poli
 from lattice_controller.model.k8s.auth_policy import parse_iam_auth_policy
 from lattice_controller.model.k8s.dns_endpoint import parse_dns_endpoint
 from lattice_controller.model.k8s.gateway import parse_gateway, parse_gateway_class
+from lattice_controller.model.k8s.pod import parse_pod
 from lattice_controller.model.k8s.reference_grant import parse_reference_grant
 from lattice_controller.model.k8s.route import parse_grpc_route, parse_http_route, parse_tls_route
 from lattice_controller.model.k8s.service_export import parse_service_export
@@ -62,6 +63,7 @@ STORE_SPECS: dict[str, StoreSpec] = {
         parse_endpoint_slice, ((indexes.ENDPOINT_SLICES_BY_SERVICE, indexes.endpoint_slice_service),)
     ),
     k.NAMESPACE.group_kind: StoreSpec(parse_namespace),
+    k.POD.group_kind: StoreSpec(parse_pod, ((indexes.GATED_PODS, indexes.gated_pod),)),
     k.SERVICE_IMPORT.group_kind: StoreSpec(parse_service_import),
     k.SERVICE_EXPORT.group_kind: StoreSpec(
         parse_service_export, ((indexes.EXPORTS_BY_SERVICE, indexes.export_service),)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from lattice_controller.model.k8s import EndpointSlice
+from lattice_controller.model.k8s.pod import Pod
 from lattice_controller.model.k8s.route import GATEWAY_API_GROUP, Route
 from lattice_controller.model.k8s.service_export import ServiceExport
 from lattice_controller.model.keys import ObjectKey
@@ -20,6 +21,8 @@ ROUTES_BY_BACKEND = "routes-by-backend"
 ENDPOINT_SLICES_BY_SERVICE = "endpointslices-by-service"
 BY_NAMESPACE = "by-namespace"
 EXPORTS_BY_SERVICE = "exports-by-service"
+GATED_PODS = "gated-pods"
+"""Pods carrying the readiness gate, by namespace (the other Pods are not indexed)."""
 
 AWS_GROUP = "application-networking.k8s.aws"
 
@@ -66,3 +69,9 @@ def record_namespace(record: Any) -> Iterable[str]:
 def export_service(export: ServiceExport) -> Iterable[str]:
     """``ns/name`` of the Service a ServiceExport exports (its name, or the service-name annotation)."""
     yield str(ObjectKey(export.meta.key.namespace, export.service_name))
+
+
+def gated_pod(pod: Pod) -> Iterable[str]:
+    """``GATED_PODS``: the namespace of a Pod that carries the readiness gate and is not being deleted."""
+    if pod.gated and not pod.meta.deleting:
+        yield pod.meta.key.namespace

@@ -26,6 +26,7 @@ from lattice_controller.model.k8s import (
 from lattice_controller.model.k8s.access_log_policy import AccessLogPolicy
 from lattice_controller.model.k8s.auth_policy import IamAuthPolicy
 from lattice_controller.model.k8s.dns_endpoint import DnsEndpoint
+from lattice_controller.model.k8s.pod import Pod
 from lattice_controller.model.k8s.service_export import ServiceExport
 from lattice_controller.model.k8s.service_import import ServiceImport
 from lattice_controller.model.k8s.service_network import ServiceNetwork
@@ -100,7 +101,7 @@ TLS_ROUTE: Kind[Route] = _gw("v1", "tlsroutes", "TLSRoute", fallbacks=("v1alpha3
 REFERENCE_GRANT: Kind[ReferenceGrant] = _gw("v1", "referencegrants", "ReferenceGrant", fallbacks=("v1beta1",))
 
 SERVICE: Kind[Service] = Kind("", "v1", "services", "Service", True)
-POD: Kind[Any] = Kind("", "v1", "pods", "Pod", True)
+POD: Kind[Pod] = Kind("", "v1", "pods", "Pod", True)
 NAMESPACE: Kind[Namespace] = Kind("", "v1", "namespaces", "Namespace", False)
 EVENT: Kind[Any] = Kind("", "v1", "events", "Event", True)
 LEASE: Kind[Any] = Kind("coordination.k8s.io", "v1", "leases", "Lease", True)

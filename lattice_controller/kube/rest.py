@@ -21,6 +21,7 @@ JSON = dict[str, Any]
 Query = Sequence[tuple[str, str]]
 
 MERGE_PATCH = "application/merge-patch+json"
+STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
 _MAX_WATCH_LINE = 64 * 1024 * 1024
 _TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
 

@@ -8,6 +8,8 @@ API server when the change is empty or would change nothing, so "no write when n
 * ``update_status(kind, key, desired)`` reads the object fresh, computes the minimal merge patch from its
   status to ``desired`` (the whole status), skips when empty, and writes it with ``metadata.resourceVersion``
   for optimistic locking, retrying on 409 with a fresh read.
+* ``patch_pod_condition(key, condition)`` sets one condition of a Pod's status with a strategic merge
+  patch (conditions merge by type), leaving the kubelet's conditions alone.
 * ``add_finalizer`` / ``remove_finalizer`` read fresh, skip when already so, and merge-patch the full
   finalizer list with ``metadata.resourceVersion``, retrying on 409. Check the cached record first to
   avoid the read when nothing is to be done.
@@ -22,9 +24,9 @@ from typing import Any, TypeVar
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from lattice_controller.kube.errors import Conflict, NotFound
-from lattice_controller.kube.kinds import AnyKind
+from lattice_controller.kube.kinds import POD, AnyKind
 from lattice_controller.kube.merge_patch import is_noop_merge_patch, merge_patch_between
-from lattice_controller.kube.rest import MERGE_PATCH, KubeRest
+from lattice_controller.kube.rest import MERGE_PATCH, STRATEGIC_MERGE_PATCH, KubeRest
 from lattice_controller.model.keys import ObjectKey
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,12 @@ class KubeWriter:
             body["metadata"] = {"resourceVersion": resource_version}
         await self.patch(kind, key, body, subresource="status")
         return True
+
+    async def patch_pod_condition(self, key: ObjectKey, condition: Mapping[str, Any]) -> None:
+        """Set one condition (by ``type``) in the Pod's status; the other conditions are untouched."""
+        self.writes += 1
+        body = {"status": {"conditions": [dict(condition)]}}
+        await self.rest.patch(POD.object_path(key.namespace, key.name, "status"), body, STRATEGIC_MERGE_PATCH)
 
     async def update_status(self, kind: AnyKind, key: ObjectKey, desired: Mapping[str, Any]) -> bool:
         """Make the status equal ``desired`` (read fresh, minimal patch, optimistic lock, retry on 409)."""

@@ -317,6 +317,11 @@ def _routes_with_backend(ctx: CacheView, backend_kind: str, backend: ObjectKey) 
             yield route_key(route)
 
 
+def _from_pod(ctx: CacheView, pod: Any) -> Iterator[Trigger]:
+    # Routes follow their Pods through EndpointSlices; the Pod record only feeds the readiness gate.
+    return iter(())
+
+
 _ROUTES: dict[str, Callable[[CacheView, Any], Iterator[Trigger]]] = {
     k.GATEWAY_CLASS.group_kind: _from_gateway_class,
     k.GATEWAY.group_kind: _from_gateway,
@@ -326,6 +331,7 @@ _ROUTES: dict[str, Callable[[CacheView, Any], Iterator[Trigger]]] = {
     k.SERVICE_IMPORT.group_kind: _from_service_import,
     k.REFERENCE_GRANT.group_kind: _from_reference_grant,
     k.NAMESPACE.group_kind: _from_namespace,
+    k.POD.group_kind: _from_pod,
     k.TARGET_GROUP_POLICY.group_kind: _from_target_group_policy,
     k.SERVICE_EXPORT.group_kind: _from_service_export,
     k.DNS_ENDPOINT.group_kind: _from_dns_endpoint,

@@ -27,7 +27,7 @@ def route(
 
 def test_route_indexes_follow_parent_and_backend_changes() -> None:
     cache = Cache(lambda kind: FakeListWatch(), clock=FakeClock())
-    stores = register_controller_kinds(cache, [k.HTTP_ROUTE, k.ENDPOINT_SLICE, k.REFERENCE_GRANT, k.POD])
+    stores = register_controller_kinds(cache, [k.HTTP_ROUTE, k.ENDPOINT_SLICE, k.REFERENCE_GRANT, k.EVENT])
     assert set(stores) == {k.HTTP_ROUTE.group_kind, k.ENDPOINT_SLICE.group_kind, k.REFERENCE_GRANT.group_kind}
     routes = stores[k.HTTP_ROUTE.group_kind]
     routes.watched(

@@ -255,7 +255,7 @@ def test_every_cached_kind_has_a_written_route_to_keys() -> None:
 
 def test_a_kind_without_a_route_to_keys_is_refused() -> None:
     with pytest.raises(KeyError, match="no trigger route"):
-        triggers(view(), k.POD, None, None)
+        triggers(view(), k.EVENT, None, None)
 
 
 def test_a_secret_reference_grant_wakes_the_gateway_that_names_its_namespace_and_permits_the_ref() -> None:

@@ -26,12 +26,14 @@ from lattice_controller.reconcile.build.route import SERVICE_ARN_ANNOTATION
 from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, ControllerContext
 from lattice_controller.reconcile.controllers.deploy import deploy
 from lattice_controller.reconcile.controllers.dns_endpoint import sync_dns_endpoint
+from lattice_controller.reconcile.controllers.pod_readiness import write_gate_conditions
 from lattice_controller.reconcile.observe import (
     CERTIFICATE_NOT_FOUND_REQUEUE_SECONDS,
     discover_certificate,
 )
 from lattice_controller.reconcile.observe.target_groups import imported_exports
 from lattice_controller.reconcile.status import route_status
+from lattice_controller.reconcile.status.pod_readiness import RECHECK_SECONDS
 
 ASSIGNED_DOMAIN_ANNOTATION = "application-networking.k8s.aws/lattice-assigned-domain-name"
 
@@ -147,10 +149,14 @@ class RouteReconciler:
                 overrides=(c.condition(c.ACCEPTED, c.REASON_CONFLICTED, plan.conflict, generation),)
             )
         outcome: Outcome = Success()
+        gates = await write_gate_conditions(self.ctx, build.desired, observed)
+        if gates.waiting:
+            outcome = RequeueAfter(RECHECK_SECONDS)
         pending = [*plan.missing, *plan.waits, *result.waits]
         if pending:
             log.info("route waiting", waits=pending)
-            outcome = RequeueAfter(max(WAIT_SECONDS, result.requeue_after or 0))
+            wait = max(WAIT_SECONDS, result.requeue_after or 0)
+            outcome = RequeueAfter(min(wait, RECHECK_SECONDS) if gates.waiting else wait)
             message = f"generation {generation} is not fully applied yet: " + "; ".join(pending[:3])
             programmed = c.condition(c.PROGRAMMED, c.REASON_PENDING, message, generation)
         else:
