@@ -39,6 +39,7 @@ from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, Contro
 from lattice_controller.reconcile.controllers.gateway import GatewayReconciler
 from lattice_controller.reconcile.controllers.gatewayclass import GatewayClassReconciler
 from lattice_controller.reconcile.controllers.iam_auth_policy import IamAuthPolicyKind
+from lattice_controller.reconcile.controllers.pod_gate import PodGateReconciler
 from lattice_controller.reconcile.controllers.policy import PolicyReconciler
 from lattice_controller.reconcile.controllers.route import RouteReconciler
 from lattice_controller.reconcile.controllers.service_export import ServiceExportReconciler
@@ -239,6 +240,8 @@ def _manager(
         reconcilers.append((ServiceExportReconciler(ctx), 1))
     if ctx.store(k.SERVICE_IMPORT) is not None:
         reconcilers.append((ServiceImportReconciler(ctx), 1))
+    if ctx.store(k.POD) is not None:
+        reconcilers.append((PodGateReconciler(ctx), 1))
     queues: dict[str, RateLimitingQueue[ObjectKey]] = {}
     pools: list[WorkerPool[ObjectKey]] = []
     for reconciler, workers in reconcilers:

@@ -24,10 +24,9 @@ from lattice_controller.cache.store import Store
 from lattice_controller.kube import kinds as k
 from lattice_controller.kube.kinds import AnyKind
 from lattice_controller.model.k8s import GATEWAY_API_GROUP, Route, StrMap, reference_permitted
+from lattice_controller.model.k8s.pod import READINESS_GATE as READINESS_GATE
 from lattice_controller.model.keys import ObjectKey
 
-READINESS_GATE = "application-networking.k8s.aws/pod-readiness-gate"
-"""The readiness-gate condition type, and the Pod condition the writer sets."""
 INJECT_LABEL = "application-networking.k8s.aws/pod-readiness-gate-inject"
 INJECT_VALUE = "enabled"
 

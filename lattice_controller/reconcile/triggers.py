@@ -46,6 +46,7 @@ from lattice_controller.reconcile.build.route import SERVICE_ARN_ANNOTATION
 from lattice_controller.reconcile.controllers.access_log_policy import ACCESS_LOG_POLICY_ANNOTATIONS
 from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, CacheView
 from lattice_controller.reconcile.controllers.iam_auth_policy import IAM_AUTH_POLICY_ANNOTATIONS
+from lattice_controller.reconcile.controllers.pod_gate import POD_GATE_CONTROLLER
 from lattice_controller.reconcile.controllers.policy import policies_naming
 from lattice_controller.reconcile.controllers.route import ASSIGNED_DOMAIN_ANNOTATION
 from lattice_controller.reconcile.controllers.vpc_association_policy import RESOURCE_ARN_ANNOTATION
@@ -121,7 +122,31 @@ def triggers(ctx: CacheView, kind: Kind[W], old: W | None, new: W | None) -> set
     for record in (old, new):
         if record is not None:
             out.update(route_to_keys(ctx, record))
+    out.update(_waiting_gated_pods(ctx, kind, old, new))
     return out
+
+
+def _waiting_gated_pods(ctx: CacheView, kind: Kind[Any], old: Any, new: Any) -> Iterator[Trigger]:
+    """Gated Pods not Ready yet that a change may have left without a route (``pod_gate``): the Pod
+    itself, or those of the namespaces of a changed Service, ServiceExport or route's backends."""
+    if kind.group_kind == k.POD.group_kind:
+        if new is not None and new.gated and not new.gate_true and not new.meta.deleting:
+            yield (POD_GATE_CONTROLLER, new.meta.key)
+        return
+    namespaces: set[str] = set()
+    if kind.group_kind in (k.SERVICE.group_kind, k.SERVICE_EXPORT.group_kind):
+        namespaces = {r.meta.key.namespace for r in (old, new) if r is not None}
+    elif kind.group_kind in _ROUTE_CONTROLLER_BY_KIND:
+        for route in (old, new):
+            for value in indexes.route_backends(route) if route is not None else ():
+                backend_kind, _, backend = value.partition(":")
+                if backend_kind == "Service":
+                    namespaces.add(ObjectKey.parse(backend).namespace)
+    pods = ctx.store(k.POD) if namespaces else None
+    for namespace in sorted(namespaces) if pods is not None else ():
+        for pod in pods.by_index(indexes.GATED_PODS, namespace) if pods is not None else ():
+            if not pod.gate_true:
+                yield (POD_GATE_CONTROLLER, pod.meta.key)
 
 
 def _spec_changed(old: Meta, new: Meta) -> bool:

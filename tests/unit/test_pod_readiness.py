@@ -41,8 +41,12 @@ def _pod(gated: bool, **status: Any) -> dict[str, Any]:
 
 def test_a_pod_without_the_gate_is_kept_as_its_key_only() -> None:
     pod = parse_pod(_pod(False, podIP="10.0.0.1", conditions=[{"type": "Ready", "status": "True"}]))
-    assert pod.meta.key == POD and pod.meta.resource_version == "7"
-    assert not pod.gated and pod.ips == () and pod.meta.labels is EMPTY_STR_MAP and pod.gate_condition is None
+    assert pod.meta.key == POD
+    assert pod.meta.resource_version == "7"
+    assert not pod.gated
+    assert pod.ips == ()
+    assert pod.meta.labels is EMPTY_STR_MAP
+    assert pod.gate_condition is None
 
 
 def test_a_gated_pod_keeps_labels_ips_and_the_gate_condition_only() -> None:
@@ -57,9 +61,11 @@ def test_a_gated_pod_keeps_labels_ips_and_the_gate_condition_only() -> None:
             ],
         )
     )
-    assert pod.gated and pod.ips == ("10.0.0.1", "fd00::1")
+    assert pod.gated
+    assert pod.ips == ("10.0.0.1", "fd00::1")
     assert pod.meta.labels.as_dict() == {"app": "checkout-v2"}
-    assert pod.gate_condition is not None and pod.gate_condition.reason == "Initial"
+    assert pod.gate_condition is not None
+    assert pod.gate_condition.reason == "Initial"
     assert not pod.gate_true
     assert parse_pod(_pod(True, podIP="10.0.0.2")).ips == ("10.0.0.2",)
 
@@ -94,13 +100,15 @@ def test_lattice_target_status_maps_to_the_gate_condition(
 ) -> None:
     found = verdict(_target(status))
     assert (found.status, found.reason, found.recheck) == (expected, reason, recheck)
-    assert "10.0.0.1:8090" in found.message and "k8s-store-v2-checkout-v2-x" in found.message
+    assert "10.0.0.1:8090" in found.message
+    assert "k8s-store-v2-checkout-v2-x" in found.message
 
 
 def test_an_unhealthy_target_says_what_lattice_reports_and_what_to_check() -> None:
     message = verdict(_target("UNHEALTHY")).message
     assert message.startswith("Target health check status: UNHEALTHY")
-    assert "health check" in message and "NotReady" in message
+    assert "health check" in message
+    assert "NotReady" in message
 
 
 def test_the_least_healthy_target_of_a_pod_decides() -> None:
@@ -110,7 +118,8 @@ def test_the_least_healthy_target_of_a_pod_decides() -> None:
 
 
 def test_a_pod_no_longer_behind_any_route_is_let_go() -> None:
-    assert not_a_backend().status == "True" and not_a_backend().reason == "NotABackend"
+    assert not_a_backend().status == "True"
+    assert not_a_backend().reason == "NotABackend"
 
 
 def test_the_condition_is_written_only_on_change_and_keeps_its_transition_time() -> None:
@@ -126,6 +135,9 @@ def test_the_condition_is_written_only_on_change_and_keeps_its_transition_time()
     current = Condition(READINESS_GATE, "False", "Initial", initial.message, last_transition_time="T1")
     assert condition_patch(current, initial, "T2") is None
     unhealthy = condition_patch(current, verdict(_target("UNHEALTHY")), "T3")
-    assert unhealthy is not None and unhealthy["lastTransitionTime"] == "T1"  # still False
+    assert unhealthy is not None
+    assert unhealthy["lastTransitionTime"] == "T1"
     healthy = condition_patch(current, verdict(_target("HEALTHY")), "T4")
-    assert healthy is not None and healthy["status"] == "True" and healthy["lastTransitionTime"] == "T4"
+    assert healthy is not None
+    assert healthy["status"] == "True"
+    assert healthy["lastTransitionTime"] == "T4"
