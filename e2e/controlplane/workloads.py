@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from e2e.controlplane import processes
+from e2e.controlplane import kwok_stages, processes
 from e2e.controlplane.assets import resolve
 from e2e.controlplane.pki import PkiFiles
 from e2e.controlplane.rest import ApiError, RestClient
@@ -143,7 +143,8 @@ def _start_and_wait(plane: ControlPlane, client: RestClient, started: list[str])
                 plane.assets_dir[b] = str(assets.binary(b))
             if assets.kwok_stages is None:
                 raise RuntimeError("kwok-stages.yaml not found next to the kwok binary or in the build cache")
-            plane.assets_dir["kwok-stages"] = str(assets.kwok_stages)
+            # kwok's stages, with readiness gates holding Pods back as the kubelet does.
+            plane.assets_dir["kwok-stages"] = str(kwok_stages.write_stages(assets.kwok_stages, plane.dir))
         if name == "kube-controller-manager":
             plane.ports["kcm"] = processes.free_port()
             plane._spawn(name, _kcm_argv(plane, plane.assets_dir[name]))

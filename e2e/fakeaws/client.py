@@ -105,6 +105,34 @@ class FakeAwsAdmin:
         """Any knob of `e2e.fakeaws.knobs.Knobs` (timings and quotas)."""
         return self._call("POST", "settings", changes)  # type: ignore[no-any-return]
 
+    # --- target health ------------------------------------------------------------------------------
+
+    def set_target_health(
+        self,
+        *,
+        target_group: str | None = None,
+        targets: list[str] | None = None,
+        initial_seconds: float | None = None,
+        status: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """What health checks report for a target group (id or ARN; None: every group) or some of its
+        targets (``"ip:port"``): INITIAL for ``initial_seconds`` after registration, then ``status``
+        (HEALTHY, UNHEALTHY, or INITIAL to hold them). Neither given: the rule is removed."""
+        body: dict[str, Any] = {"status": status}
+        if target_group is not None:
+            body["target_group"] = target_group
+        if targets is not None:
+            body["targets"] = targets
+        if initial_seconds is not None:
+            body["initial_seconds"] = initial_seconds
+        return self._call("POST", "target-health", body)  # type: ignore[no-any-return]
+
+    def target_health_rules(self) -> list[dict[str, Any]]:
+        return self._call("GET", "target-health")  # type: ignore[no-any-return]
+
+    def clear_target_health(self) -> None:
+        self._call("DELETE", "target-health")
+
     # --- sharing between accounts -----------------------------------------------------------------------
 
     def share_service_network(self, network_arn: str, with_account: str, *, listed: bool = True) -> None:

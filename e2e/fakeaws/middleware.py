@@ -12,6 +12,9 @@ Admin API (JSON in and out; errors are 400 `{"error": ...}`):
   POST   /_fakeaws/faults/errors     {"operation": key, "rate": 0..1, "status"?: int, "seed"?: int}
   GET    /_fakeaws/settings          timings and quotas (see knobs.Knobs)
   POST   /_fakeaws/settings          {"draining_seconds": 0.5, "initial_seconds": 0.2, ...}
+  GET    /_fakeaws/target-health     the health-check rules (see `health`)
+  POST   /_fakeaws/target-health     {"target_group"?, "targets"?: ["ip:port"], "initial_seconds"?, "status"?}
+  DELETE /_fakeaws/target-health     remove every rule
   POST   /_fakeaws/share             {"network_arn": arn, "with_account": "210987654321", "listed"?: bool}
   POST   /_fakeaws/unshare           {"network_arn": arn, "with_account": ...} (see `sharing`)
 `operation` keys: "vpc-lattice:CreateService", "vpc-lattice:*", "*" (default "*").
@@ -24,7 +27,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from e2e.fakeaws import knobs, opnames
+from e2e.fakeaws import health, knobs, opnames
 from e2e.fakeaws.faults import Decision, FaultBoard
 
 StartResponse = Callable[..., Any]
@@ -87,6 +90,7 @@ class FakeAwsMiddleware:
                 board.clear_faults()
             if body.get("settings", True):
                 knobs.restore()
+                health.clear()
             return {"ok": True}
         if route == "counters":
             if method == "GET":
@@ -108,6 +112,14 @@ class FakeAwsMiddleware:
             if route == "share":
                 return sharing.share(body["network_arn"], body["with_account"], body.get("listed", True))
             return sharing.unshare(body["network_arn"], body["with_account"])
+        if route == "target-health":
+            if method == "GET":
+                return health.describe()
+            if method == "POST":
+                return health.set_rule(body)
+            if method == "DELETE":
+                health.clear()
+                return {"ok": True}
         if route == "settings":
             if method == "GET":
                 return knobs.as_dict(knobs.current())

@@ -2,7 +2,8 @@
 
 Target status is computed when read, from timestamps and the knobs, so no background thread is needed:
 deregistered → DRAINING until `draining_seconds` pass, then gone; TG not used by any service → UNUSED;
-health checks disabled, or a TCP TG → UNAVAILABLE; otherwise INITIAL for `initial_seconds`, then HEALTHY.
+health checks disabled, or a TCP TG → UNAVAILABLE; otherwise INITIAL for `initial_seconds`, then HEALTHY
+(per target group or target, `health` can change both: UNHEALTHY, held INITIAL, other timings).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from e2e.fakeaws import health as health_rules
 from e2e.fakeaws import knobs, lookup, validate
 from e2e.fakeaws.errors import conflict, validation_error
 from e2e.fakeaws.idempotency import create_once
@@ -315,9 +317,13 @@ def target_status(state: LatticeState, tg: TargetGroup, target: Target) -> str:
     health = tg.config.get("healthCheck") or {}
     if tg.type in ("LAMBDA", "ALB") or tg.config.get("protocol") == "TCP" or not health.get("enabled", True):
         return "UNAVAILABLE"
-    if now() < target.registered_at + knobs.current().initial_seconds:
+    rule = health_rules.rule_for(tg.id, target.id, target.port)
+    initial = knobs.current().initial_seconds
+    if rule is not None and rule.initial_seconds is not None:
+        initial = rule.initial_seconds
+    if now() < target.registered_at + initial:
         return "INITIAL"
-    return "HEALTHY"
+    return rule.status if rule is not None and rule.status else "HEALTHY"
 
 
 _REASONS = {
@@ -325,6 +331,7 @@ _REASONS = {
     "UNAVAILABLE": "HealthCheckDisabled",
     "INITIAL": "Elb.RegistrationInProgress",
     "DRAINING": "Target.DeregistrationInProgress",
+    "UNHEALTHY": "Target.FailedHealthChecks",
 }
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
+from e2e.fakeaws.client import FakeAwsAdminError
 from tests.integration.fakeaws.builders import (
     VPC,
     assert_id,
@@ -179,6 +182,41 @@ async def test_status_unused_initial_healthy(lattice_client: Any, fake_aws: Any)
     assert (await _statuses(lattice_client, tg["id"]))["10.0.0.2"] == "INITIAL"
     await asyncio.sleep(0.85)
     assert await _statuses(lattice_client, tg["id"]) == {"10.0.0.1": "HEALTHY", "10.0.0.2": "HEALTHY"}
+
+
+async def test_health_check_knob_per_group_target_and_globally(lattice_client: Any, fake_aws: Any) -> None:
+    """The knob tests use to make targets healthy: held INITIAL, then an explicit switch; failing checks
+    per target; another INITIAL time per group; the reasonCode AWS gives for each status."""
+    admin = fake_aws.admin
+    admin.set_timings(initial_seconds=0)
+    svc = await service(lattice_client)
+    held, other = await target_group(lattice_client), await target_group(lattice_client)
+    await listener(lattice_client, svc["id"], action=forward(held["id"], other["id"], weight=1))
+    admin.set_target_health(target_group=held["arn"], status="INITIAL")  # by ARN or id
+    admin.set_target_health(target_group=other["id"], targets=["10.0.0.2:80"], status="UNHEALTHY")
+    for tg in (held, other):
+        await lattice_client.register_targets(
+            targetGroupIdentifier=tg["id"],
+            targets=[{"id": "10.0.0.1", "port": 80}, {"id": "10.0.0.2", "port": 80}],
+        )
+    assert await _statuses(lattice_client, held["id"]) == {"10.0.0.1": "INITIAL", "10.0.0.2": "INITIAL"}
+    listed = await lattice_client.list_targets(targetGroupIdentifier=other["id"])
+    reasons = {item["id"]: (item["status"], item.get("reasonCode")) for item in listed["items"]}
+    assert reasons == {"10.0.0.1": ("HEALTHY", None), "10.0.0.2": ("UNHEALTHY", "Target.FailedHealthChecks")}
+    assert len(admin.target_health_rules()) == 2
+
+    admin.set_target_health(target_group=held["id"])  # the switch: the rule goes, the checks pass
+    assert await _statuses(lattice_client, held["id"]) == {"10.0.0.1": "HEALTHY", "10.0.0.2": "HEALTHY"}
+
+    admin.set_target_health(initial_seconds=30)  # every group: targets registered from now on wait 30 s
+    await lattice_client.register_targets(
+        targetGroupIdentifier=held["id"], targets=[{"id": "10.0.0.3", "port": 80}]
+    )
+    assert (await _statuses(lattice_client, held["id"]))["10.0.0.3"] == "INITIAL"
+    with pytest.raises(FakeAwsAdminError, match="status must be one of"):
+        admin.set_target_health(status="GREEN")
+    admin.reset(state=False, counters=False, faults=False)  # settings: the rules go too
+    assert admin.target_health_rules() == []
 
 
 async def test_status_unavailable_without_health_checks(lattice_client: Any) -> None:
