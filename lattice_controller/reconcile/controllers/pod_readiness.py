@@ -10,6 +10,7 @@ the shared inventory for that recheck, so a waiting Pod costs one ``ListTargets`
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import structlog
@@ -39,8 +40,13 @@ class GateResult:
 
 
 async def write_gate_conditions(
-    ctx: ControllerContext, desired: RouteLatticeState, observed: ObservedRouteState
+    ctx: ControllerContext,
+    desired: RouteLatticeState,
+    observed: ObservedRouteState,
+    registered: Collection[tuple[str, int]] = (),
 ) -> GateResult:
+    """``registered``: the (ip, port) targets this deploy registered; the pre-deploy listing says
+    nothing of them (a reused Pod IP may still be listed DRAINING from its previous Pod)."""
     pods = ctx.store(k.POD)
     if pods is None or desired.deleting:
         return GateResult()
@@ -65,7 +71,7 @@ async def write_gate_conditions(
                     (t.status for t in match.targets if (t.ip, t.port) == (target.ip, target.port)), None
                 )
                 listings.setdefault(target.pod, set()).add(match.id)
-            if status is None:
+            if status is None or (target.ip, target.port) in registered:
                 just_registered.add(target.pod)
             else:
                 name = match.name if match is not None else spec.name

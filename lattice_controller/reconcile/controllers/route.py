@@ -27,6 +27,7 @@ from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, Contro
 from lattice_controller.reconcile.controllers.deploy import deploy
 from lattice_controller.reconcile.controllers.dns_endpoint import sync_dns_endpoint
 from lattice_controller.reconcile.controllers.pod_readiness import write_gate_conditions
+from lattice_controller.reconcile.diff import RegisterTargets
 from lattice_controller.reconcile.observe import (
     CERTIFICATE_NOT_FOUND_REQUEUE_SECONDS,
     discover_certificate,
@@ -149,7 +150,8 @@ class RouteReconciler:
                 overrides=(c.condition(c.ACCEPTED, c.REASON_CONFLICTED, plan.conflict, generation),)
             )
         outcome: Outcome = Success()
-        gates = await write_gate_conditions(self.ctx, build.desired, observed)
+        registered = {t for step in plan.steps if isinstance(step, RegisterTargets) for t in step.targets}
+        gates = await write_gate_conditions(self.ctx, build.desired, observed, registered)
         if gates.waiting:
             outcome = RequeueAfter(RECHECK_SECONDS)
         pending = [*plan.missing, *plan.waits, *result.waits]

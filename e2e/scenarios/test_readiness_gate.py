@@ -1,0 +1,214 @@
+"""Pod readiness gates on a real rollout: kwok runs the Deployment (readiness gates held as the kubelet
+holds them), the fake AWS endpoint's health-check knob decides when targets turn HEALTHY.
+
+One route to `checkout-v2` (10 replicas, maxUnavailable 0) whose Pods carry the gate
+`application-networking.k8s.aws/pod-readiness-gate` in their template:
+
+* while Lattice says INITIAL the Pods stay NotReady with the condition False/Initial; once it says
+  HEALTHY they become Ready;
+* a rolling update never leaves the route's target group without a HEALTHY registered target (the fake
+  is sampled all through the rollout);
+* a Pod whose target never becomes healthy stays NotReady and says why (False/Unhealthy);
+* when its Service stops being the route's backend, the gate lets the Pod go (True/NotABackend).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from e2e.fakeaws.fixtures import FakeAws
+from e2e.harness.controller import ControllerProcess
+from e2e.harness.lattice_view import lattice_client
+from e2e.scenarios.support import (
+    Scenario,
+    apply,
+    backend_rule,
+    eventually,
+    gateway_yaml,
+    kubectl_json,
+    route_target_groups,
+    route_yaml,
+    scenario,
+)
+
+__all__ = ["scenario"]
+
+GATE = "application-networking.k8s.aws/pod-readiness-gate"
+REPLICAS = 10
+
+
+def _deployment(ns: str, name: str) -> str:
+    return f"""apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+  namespace: {ns}
+spec:
+  replicas: {REPLICAS}
+  strategy:
+    type: RollingUpdate
+    rollingUpdate: {{maxUnavailable: 0, maxSurge: 5}}
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+      readinessGates:
+        - conditionType: {GATE}
+      containers:
+        - name: app
+          image: public.ecr.aws/nginx/nginx:stable
+          ports: [{{containerPort: 8090}}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+  namespace: {ns}
+spec:
+  selector: {{app: {name}}}
+  ports:
+    - {{name: http, port: 80, targetPort: 8090}}
+---
+"""
+
+
+def _condition(pod: dict[str, Any], type_: str) -> dict[str, Any]:
+    return next((c for c in pod["status"].get("conditions", []) if c["type"] == type_), {})
+
+
+def _pods(s: Scenario, ns: str) -> list[dict[str, Any]]:
+    pods = kubectl_json(s.plane, "get", "pods", "-n", ns)["items"]
+    return [p for p in pods if not p["metadata"].get("deletionTimestamp")]
+
+
+def _tg_id(s: Scenario, ns: str) -> str:
+    def found() -> str | None:
+        tg = route_target_groups(s.view(), ns, "checkout").get(f"{ns}/checkout-v2")
+        return tg["id"] if tg else None
+
+    return eventually(found, what="the route's target group")
+
+
+class HealthSampler:
+    """Reads the target group's targets from the fake every 0.2 s in a thread: the fewest HEALTHY
+    targets seen, the statuses seen, and how many samples were taken."""
+
+    def __init__(self, fake: FakeAws, tg_id: str) -> None:
+        self._client = lattice_client(fake.endpoint)
+        self._tg_id = tg_id
+        self._stop = threading.Event()
+        self.min_healthy = 10**6
+        self.samples = 0
+        self.statuses: set[str] = set()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> HealthSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            items = self._client.list_targets(targetGroupIdentifier=self._tg_id)["items"]
+            statuses = [t["status"] for t in items]
+            self.statuses.update(statuses)
+            self.min_healthy = min(self.min_healthy, statuses.count("HEALTHY"))
+            self.samples += 1
+            self._stop.wait(0.2)
+
+
+def test_readiness_gate_holds_pods_until_lattice_reports_them_healthy(
+    scenario: Scenario, controller: ControllerProcess, fake_aws: FakeAws
+) -> None:
+    s, admin = scenario, fake_aws.admin
+    admin.set_target_health(status="INITIAL")  # every target: health checks not passed yet
+    ns = s.namespace("gate")
+    apply(
+        s.plane,
+        gateway_yaml(ns)
+        + _deployment(ns, "checkout-v2")
+        + route_yaml(ns, "checkout", backend_rule("checkout-v2")),
+    )
+    tg_id = _tg_id(s, ns)
+    before = admin.counters()
+
+    # Registered, INITIAL in Lattice: every Pod says so and is not Ready.
+    def all_initial() -> list[dict[str, Any]] | None:
+        pods = _pods(s, ns)
+        ok = len(pods) == REPLICAS and all(_condition(p, GATE).get("reason") == "Initial" for p in pods)
+        return pods if ok else None
+
+    pods = eventually(all_initial, timeout=120, what="10 Pods with the gate False/Initial")
+    assert all(_condition(p, "Ready").get("status") == "False" for p in pods)
+    assert "INITIAL" in _condition(pods[0], GATE)["message"]
+
+    # Health checks pass: the Pods become Ready, and the Deployment available.
+    admin.set_target_health()  # the switch: the rule goes, every target is HEALTHY
+    started = time.monotonic()
+
+    def all_ready() -> bool:
+        pods = _pods(s, ns)
+        return len(pods) == REPLICAS and all(
+            _condition(p, GATE).get("status") == "True" and _condition(p, "Ready").get("status") == "True"
+            for p in pods
+        )
+
+    eventually(all_ready, timeout=60, what="10 Ready Pods once Lattice reports them HEALTHY")
+    ready_after = time.monotonic() - started
+    assert {_condition(p, GATE)["reason"] for p in _pods(s, ns)} == {"Healthy"}
+    calls = {k: v - before.get(k, 0) for k, v in admin.counters().items() if v != before.get(k, 0)}
+    print(f"gate: Ready {ready_after:.1f} s after HEALTHY; AWS calls meanwhile: {calls}")
+
+    # A rolling update: new targets are INITIAL for 3 s, and the group always keeps HEALTHY targets.
+    admin.set_target_health(initial_seconds=3)
+    with HealthSampler(fake_aws, tg_id) as sampler:
+        out = s.plane.kubectl(
+            "patch", "deployment", "checkout-v2", "-n", ns, "-p",
+            '{"spec":{"template":{"metadata":{"annotations":{"rollout":"2"}}}}}',
+        )  # fmt: skip
+        assert out.returncode == 0, out.stderr
+        began = time.monotonic()
+        out = s.plane.kubectl("rollout", "status", "deployment/checkout-v2", "-n", ns, "--timeout=240s")
+        assert out.returncode == 0, out.stdout + out.stderr
+        rollout = time.monotonic() - began
+    print(f"gate: rollout {rollout:.1f} s, {sampler.samples} samples, min HEALTHY {sampler.min_healthy}")
+    assert sampler.samples > 10
+    assert sampler.min_healthy >= 1, "the target group had no HEALTHY target during the rollout"
+    assert "INITIAL" in sampler.statuses  # the sampler saw new targets before they were healthy
+
+    # A Pod whose health checks fail stays NotReady and says why.
+    admin.set_target_health(initial_seconds=0, status="UNHEALTHY")
+    names = {p["metadata"]["name"] for p in _pods(s, ns)}
+    out = s.plane.kubectl("scale", "deployment", "checkout-v2", "-n", ns, f"--replicas={REPLICAS + 1}")
+    assert out.returncode == 0, out.stderr
+
+    def unhealthy_pod() -> dict[str, Any] | None:
+        new = [p for p in _pods(s, ns) if p["metadata"]["name"] not in names]
+        return new[0] if new and _condition(new[0], GATE).get("reason") == "Unhealthy" else None
+
+    sick = eventually(unhealthy_pod, timeout=90, what="the new Pod's gate False/Unhealthy")
+    message = _condition(sick, GATE)["message"]
+    assert message.startswith("Target health check status: UNHEALTHY"), message
+    assert "health check" in message
+    assert _condition(sick, "Ready")["status"] == "False"
+
+    # The route stops using the Service: the gate no longer holds the Pod back.
+    out = s.plane.kubectl("delete", "httproute", "checkout", "-n", ns, "--wait=false")
+    assert out.returncode == 0, out.stderr
+    name = sick["metadata"]["name"]
+
+    def released() -> bool:
+        pod = kubectl_json(s.plane, "get", "pod", name, "-n", ns)
+        return (
+            _condition(pod, GATE).get("reason") == "NotABackend"
+            and _condition(pod, "Ready").get("status") == "True"
+        )
+
+    eventually(released, timeout=90, what="the Pod released by the gate once no route uses its Service")
