@@ -64,6 +64,7 @@ class AccessLogPolicyKind:
             except NotFound:
                 previous = None
         arn: str
+        tagged = False  # a subscription created now carries its tags already: no read needed
         if (
             previous is not None
             and previous.get("resourceArn") == target.arn
@@ -74,13 +75,14 @@ class AccessLogPolicyKind:
                 try:
                     await lattice.update_access_log_subscription(arn, destination)
                 except Conflict:  # Lattice's answer to a destination type change: replace it
-                    arn = await self._create(ctx, policy, target)
+                    arn, tagged = await self._create(ctx, policy, target)
                     await _delete(ctx, str(previous["arn"]))
         else:
-            arn = await self._create(ctx, policy, target)
+            arn, tagged = await self._create(ctx, policy, target)
             if previous is not None:  # moved source or another destination type: the old one goes
                 await _delete(ctx, str(previous["arn"]))
-        await _sync_tags(ctx, policy, arn)
+        if not tagged:
+            await _sync_tags(ctx, policy, arn)
         await ctx.writer.patch_annotations(
             ctx.kind(k.ACCESS_LOG_POLICY),
             policy.meta.key,
@@ -89,7 +91,11 @@ class AccessLogPolicyKind:
         )
         return None
 
-    async def _create(self, ctx: ControllerContext, policy: AccessLogPolicy, target: LatticeTarget) -> str:
+    async def _create(
+        self, ctx: ControllerContext, policy: AccessLogPolicy, target: LatticeTarget
+    ) -> tuple[str, bool]:
+        """The new subscription's ARN and True, or (after an interrupted run) this policy's own
+        subscription found on the source and False (its tags still to be brought up to date)."""
         try:
             created = await ctx.lattice.create_access_log_subscription(
                 target.id,
@@ -97,7 +103,7 @@ class AccessLogPolicyKind:
                 client_token=f"alp-{policy.meta.uid or policy.meta.key.name}-{target.id}"[:64],
                 tags=_tags(ctx, policy),
             )
-            return str(created["arn"])
+            return str(created["arn"]), True
         except AccessDenied:
             raise PolicyRejected(
                 f'The AWS resource with Destination Arn "{policy.destination_arn}" could not be found'
@@ -108,7 +114,7 @@ class AccessLogPolicyKind:
                     continue
                 tags = await ctx.tags.tags_of(str(existing["arn"]))
                 if tags.get(POLICY_TAG) == str(policy.meta.key):
-                    return str(existing["arn"])  # ours from an interrupted run: adopt it
+                    return str(existing["arn"]), False  # ours from an interrupted run: adopt it
             raise PolicyConflict(
                 "An Access Log Policy with a Destination Arn for the same destination type already exists "
                 "for this targetRef"

@@ -12,10 +12,12 @@ import pytest
 from e2e.fakeaws.fixtures import FakeAws
 from lattice_controller.aws.edge import AwsEdge
 from lattice_controller.kube import kinds as k
+from lattice_controller.model import tags as tag_keys
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.model.outcomes import Success
 from lattice_controller.reconcile.controllers.access_log_policy import (
     ACCESS_LOG_POLICY_FINALIZER,
+    POLICY_TAG,
     SOURCE_NAME_ANNOTATION,
     SUBSCRIPTION_ANNOTATION,
     AccessLogPolicyKind,
@@ -148,6 +150,21 @@ async def test_create_update_replace_move_and_delete(
     ]
     got = await cluster.ctx.lattice.get_access_log_subscription(service_sub)
     assert str(got["resourceId"]).startswith("svc-")
+    tags = await cluster.ctx.lattice.list_tags_for_resource(service_sub)
+    assert (tags[tag_keys.MANAGED_BY], tags[POLICY_TAG]) == (SETTINGS.managed_by, str(key))
+
+    # Additional tags follow the annotation (one TagResources); controller keys cannot be set through it.
+    tagged = log_policy(key.name, ns, "HTTPRoute", ROUTE.name, BUCKET)
+    tagged["metadata"]["annotations"] = {
+        **(cluster.object(k.ACCESS_LOG_POLICY, key) or {})["metadata"]["annotations"],
+        tag_keys.ADDITIONAL_TAGS_ANNOTATION: f"team=obs,{POLICY_TAG}=someone/else",
+    }
+    cluster.apply(k.ACCESS_LOG_POLICY, tagged)
+    assert (ACCESS_LOG_POLICY_CONTROLLER, key) in cluster.take_woken()
+    await settle(cluster, policies, key)
+    assert aws_writes(fake_aws) == {"TagResources": 1}
+    tags = await cluster.ctx.lattice.list_tags_for_resource(service_sub)
+    assert (tags["team"], tags[POLICY_TAG]) == ("obs", str(key))
 
     cluster.delete(k.ACCESS_LOG_POLICY, key)
     await settle(cluster, policies, key)
