@@ -174,11 +174,12 @@ def webhook_app(
             if "patch" in answer["response"]:
                 if metrics is not None:
                     metrics.patched_total.inc()
-                obj = review["request"].get("object") or {}
+                metadata = (review["request"].get("object") or {}).get("metadata")
+                named = metadata if isinstance(metadata, dict) else {}
                 log.debug(
                     "readiness gate added",
                     namespace=review["request"].get("namespace"),
-                    pod=obj.get("metadata", {}).get("generateName") or obj.get("metadata", {}).get("name"),
+                    pod=named.get("generateName") or named.get("name"),
                 )
             return web.json_response(answer)
         finally:

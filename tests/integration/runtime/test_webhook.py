@@ -198,6 +198,15 @@ def test_the_api_server_calls_the_webhook_over_tls(
             30,
         )
 
+        # The Service stops being a backend (its route is deleted): new Pods are no longer gated.
+        setup.rest.delete(f"{GW_API}/namespaces/{setup.on}/httproutes/checkout")
+        _until(
+            "no gate once the route is gone",
+            lambda: gates_of(setup.create_pod(setup.on, probe, dry_run=True)) == [],
+            controller,
+            30,
+        )
+
         # Webhook down (controller stopped): failurePolicy Ignore creates the pod, without the gate.
         assert controller.stop() == 0
         assert gates_of(setup.create_pod(setup.on, pod("g", APP))) == []
