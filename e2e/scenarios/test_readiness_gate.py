@@ -1,8 +1,9 @@
 """Pod readiness gates on a real rollout: kwok runs the Deployment (readiness gates held as the kubelet
-holds them), the fake AWS endpoint's health-check knob decides when targets turn HEALTHY.
+holds them), the real kube-apiserver calls the controller's webhook over TLS on loopback to add the gate,
+and the fake AWS endpoint's health-check knob decides when targets turn HEALTHY.
 
-One route to `checkout-v2` (10 replicas, maxUnavailable 0) whose Pods carry the gate
-`application-networking.k8s.aws/pod-readiness-gate` in their template:
+One route to `checkout-v2` (10 replicas, maxUnavailable 0) in a namespace labelled for the gate, whose
+Pods get `application-networking.k8s.aws/pod-readiness-gate` from the webhook:
 
 * while Lattice says INITIAL the Pods stay NotReady with the condition False/Initial; once it says
   HEALTHY they become Ready;
@@ -16,11 +17,29 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
 
 from e2e.fakeaws.fixtures import FakeAws
-from e2e.harness.controller import ControllerProcess
+from e2e.harness.controller import (
+    SERVICE_ACCOUNT_NAMESPACE,
+    ControllerProcess,
+    controller_env,
+    free_port,
+    start_controller,
+)
 from e2e.harness.lattice_view import lattice_client
+from e2e.harness.webhook import (
+    INJECT_LABEL,
+    bootstrap_certificate,
+    delete_webhook,
+    gates_of,
+    mount_secret,
+    register_webhook,
+)
 from e2e.scenarios.support import (
     Scenario,
     apply,
@@ -31,9 +50,13 @@ from e2e.scenarios.support import (
     route_target_groups,
     route_yaml,
     scenario,
+    short_id,
 )
 
 __all__ = ["scenario"]
+
+if TYPE_CHECKING:
+    from e2e.kind.incluster import InClusterController
 
 GATE = "application-networking.k8s.aws/pod-readiness-gate"
 REPLICAS = 10
@@ -56,8 +79,6 @@ spec:
     metadata:
       labels: {{app: {name}}}
     spec:
-      readinessGates:
-        - conditionType: {GATE}
       containers:
         - name: app
           image: public.ecr.aws/nginx/nginx:stable
@@ -124,19 +145,43 @@ class HealthSampler:
             self._stop.wait(0.2)
 
 
+@pytest.fixture
+def webhook(scenario: Scenario, tmp_path: Path) -> Iterator[ControllerProcess | InClusterController]:
+    """The controller with WEBHOOK_ENABLED, its MutatingWebhookConfiguration (manifests/webhook) calling
+    it on loopback with a certificate from manifests/webhook/bootstrap-cert.sh."""
+    name, port = f"gate-{short_id()}", free_port()
+    register_webhook(scenario.plane, name, port)
+    try:
+        mounted = tmp_path / "webhook-cert"
+        mount_secret(mounted, bootstrap_certificate(scenario.plane, name, name))
+        env = controller_env(
+            scenario.aws_env,
+            DEFAULT_SERVICE_NETWORK="app-network",
+            RECONCILE_DEFAULT_RESYNC_SECONDS="60",
+            WEBHOOK_ENABLED="true",
+            WEBHOOK_TLS_CERT_FILE=str(mounted / "tls.crt"),
+            WEBHOOK_TLS_KEY_FILE=str(mounted / "tls.key"),
+        )
+        process = start_controller(scenario.plane, env, args=[f"--webhook-bind-address=127.0.0.1:{port}"])
+        scenario.controllers.append(process)  # stopped (and checked for refused requests) by the scenario
+        yield process
+    finally:
+        delete_webhook(scenario.plane, name)
+        scenario.plane.rest().delete(f"/api/v1/namespaces/{SERVICE_ACCOUNT_NAMESPACE}/secrets/{name}")
+
+
 def test_readiness_gate_holds_pods_until_lattice_reports_them_healthy(
-    scenario: Scenario, controller: ControllerProcess, fake_aws: FakeAws
+    scenario: Scenario, webhook: ControllerProcess | InClusterController, fake_aws: FakeAws
 ) -> None:
     s, admin = scenario, fake_aws.admin
     admin.set_target_health(status="INITIAL")  # every target: health checks not passed yet
-    ns = s.namespace("gate")
-    apply(
-        s.plane,
-        gateway_yaml(ns)
-        + _deployment(ns, "checkout-v2")
-        + route_yaml(ns, "checkout", backend_rule("checkout-v2")),
-    )
+    ns = s.namespace("gate", labels={INJECT_LABEL: "enabled"})
+    # The Service, its route and Gateway first: the webhook gates a Pod whose Service is a backend.
+    deployment, service = _deployment(ns, "checkout-v2").split("---\n", 1)
+    route = route_yaml(ns, "checkout", backend_rule("checkout-v2"))
+    apply(s.plane, gateway_yaml(ns) + service + route)
     tg_id = _tg_id(s, ns)
+    apply(s.plane, deployment)
     before = admin.counters()
 
     # Registered, INITIAL in Lattice: every Pod says so and is not Ready.
@@ -146,6 +191,7 @@ def test_readiness_gate_holds_pods_until_lattice_reports_them_healthy(
         return pods if ok else None
 
     pods = eventually(all_initial, timeout=120, what="10 Pods with the gate False/Initial")
+    assert all(gates_of(p) == [GATE] for p in pods)  # added by the webhook
     assert all(_condition(p, "Ready").get("status") == "False" for p in pods)
     assert "INITIAL" in _condition(pods[0], GATE)["message"]
 
