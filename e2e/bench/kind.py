@@ -34,19 +34,6 @@ def image_mib(image: str) -> float:
     return float(json.loads(out.stdout)[0]["Size"]) / MIB
 
 
-def pod_rss_mib(controller: InClusterController) -> dict[str, float]:
-    """VmRSS of each controller pod's main process (PID 1 in its container)."""
-    out: dict[str, float] = {}
-    for name in controller.ready_pods():
-        status = controller.cluster.must(
-            "exec", "-n", kind.CONTROLLER_NAMESPACE, name, "-c", "manager", "--", "cat", "/proc/1/status"
-        )
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                out[name] = int(line.split()[1]) * 1024 / MIB
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m e2e.bench.kind")
     parser.add_argument("--keep", action="store_true", help="leave the cluster up")
@@ -79,16 +66,16 @@ def main(argv: list[str] | None = None) -> int:
         controller = InClusterController.start(env)
         rows.append(("controller 0 -> 2 replicas Ready + leader", f"{time.monotonic() - t:.1f} s"))
         time.sleep(10)
-        for name, rss in pod_rss_mib(controller).items():
-            rows.append((f"RSS idle {name}", f"{rss:.0f} MiB"))
+        for name, rss in controller.memory_mib().items():
+            rows.append((f"RSS idle {name}", f"{rss[0]:.0f} MiB"))
         ns1 = f"store-{uuid.uuid4().hex[:6]}"
         ns2 = f"{ns1}-v2"
         found.must("apply", "-f", str(kind.REPO_ROOT / "manifests/gatewayclass.yaml"))
         found.must("apply", "-f", "-", input=ab_manifest(ns1, ns2))
         eventually(lambda: LatticeView.read(fake).managed(MANAGED_BY), timeout=120, what="A/B deployed")
         time.sleep(5)
-        for name, rss in pod_rss_mib(controller).items():
-            rows.append((f"RSS after A/B deployed {name}", f"{rss:.0f} MiB"))
+        for name, rss in controller.memory_mib().items():
+            rows.append((f"RSS after A/B deployed {name}", f"{rss[0]:.0f} MiB"))
         handovers: list[float] = []
         for _ in range(args.handovers):
             old = controller.leader()
@@ -102,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         found.must("delete", "-f", "-", "--wait=false", input=ab_manifest(ns1, ns2))
         eventually(lambda: not LatticeView.read(fake).managed(MANAGED_BY), timeout=120, what="cleanup")
-        for name, rss in pod_rss_mib(controller).items():
-            rows.append((f"RSS after handovers + deletion {name}", f"{rss:.0f} MiB"))
+        for name, rss in controller.memory_mib().items():
+            rows.append((f"RSS after handovers + deletion {name}", f"{rss[0]:.0f} MiB (peak {rss[1]:.0f})"))
     except Exception as exc:  # the run failed: report it, still tear down
         print(f"bench.kind failed: {exc}", file=sys.stderr)
         if not args.keep:

@@ -6,7 +6,9 @@
 #   images      control-plane images (saved as one tarball the node preloads), the kind node image,
 #               the controller image (the project's Dockerfile) and the fake AWS endpoint image
 # Each step runs only when its inputs (pins, files) changed; it prints its time, and on failure the step
-# name and its log file. The last lines of stdout are KEY=VALUE pairs for e2e/kind.
+# name and its log file. Three chains of steps run side by side (the Go builds, mostly CPU; the node and
+# kube-proxy root filesystems; the Python base, wheels and the two Python images, mostly network and disk),
+# then the control-plane images and the node image. The last lines of stdout are KEY=VALUE pairs for e2e/kind.
 # `build.sh helm` builds only helm (no Docker needed).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -77,7 +79,6 @@ if [ "${1:-}" = helm ]; then # `build.sh helm`: helm only, no Docker needed (the
   echo "HELM=$TOOLS/helm"
   exit 0
 fi
-run_step kind "$KIND" build_kind
 command -v docker >/dev/null || die "docker not found (install docker.io, or run python -m e2e.kind up)"
 docker info >/dev/null 2>&1 || die "docker daemon not reachable"
 command -v mmdebstrap >/dev/null || die "mmdebstrap not found (apt-get install mmdebstrap)"
@@ -94,16 +95,33 @@ build_node_bins() {
   rm -rf "$w"
   "$NODEBIN/kubelet" --version
 }
-run_step node-binaries "$K8S" build_node_bins
 
+# coredns built from the pinned module with only the plugins of kubeadm's Corefile (and log): a main
+# package of our own in a wrapper module, so that the cloud DNS providers, tracing and the other plugins'
+# modules are neither downloaded nor compiled.
 OTHERBIN="$CACHE/bin-coredns$COREDNS"
+COREDNS_PLUGINS=(errors health ready kubernetes metrics forward cache loop reload loadbalance log)
 build_other_bins() {
+  local w p
   mkdir -p "$OTHERBIN"
-  GOBIN="$OTHERBIN" GOFLAGS= go install -trimpath -ldflags "-s -w" "github.com/coredns/coredns@v$COREDNS"
+  w=$(mktemp -d)
+  (
+    cd "$w"
+    go mod init local.invalid/coredns >/dev/null 2>&1
+    go mod edit -go=1.26.0 -require="github.com/coredns/coredns@v$COREDNS"
+    {
+      printf 'package main\n\nimport (\n\t"github.com/coredns/coredns/coremain"\n'
+      for p in "${COREDNS_PLUGINS[@]}"; do printf '\t_ "github.com/coredns/coredns/plugin/%s"\n' "$p"; done
+      printf ')\n\nfunc main() { coremain.Run() }\n'
+    } > main.go
+    go mod tidy
+    go build -trimpath -buildvcs=false -ldflags "-s -w" -o "$OTHERBIN/coredns" .
+  )
+  rm -rf "$w"
   (cd "$HERE/pause" && go build -trimpath -ldflags "-s -w" -o "$OTHERBIN/pause" .)
   "$OTHERBIN/coredns" -version
+  "$OTHERBIN/coredns" -plugins
 }
-run_step coredns-pause "$COREDNS-$(hash_of "$HERE/pause")" build_other_bins
 
 # 3. Debian root filesystems → Docker images
 # rootfs NAME PACKAGES: Debian minbase + PACKAGES as image lattice-local/NAME:<suite>-<hash of packages>
@@ -122,9 +140,6 @@ rootfs() {
 NODE_PKGS="systemd,systemd-sysv,containerd,runc,containernetworking-plugins,conntrack,iptables,nftables,iproute2,ethtool,util-linux,mount,kmod,libseccomp2,bash,ca-certificates,jq,procps"
 PY_PKGS="python3,python3-venv,python3-pip,ca-certificates"
 PROXY_PKGS="iptables,nftables,conntrack,kmod"
-rootfs node "$NODE_PKGS"
-rootfs python "$PY_PKGS"
-rootfs netbase "$PROXY_PKGS"
 NODE_ROOTFS=$(rootfs_image node "$NODE_PKGS")
 PYTHON_BASE=$(rootfs_image python "$PY_PKGS")
 NET_BASE=$(rootfs_image netbase "$PROXY_PKGS")
@@ -144,7 +159,6 @@ download_wheels() { # with pip from a throwaway venv (the calling environment ma
   rm -rf "$WHEELS" "$w" && mv "$WHEELS.tmp" "$WHEELS"
   ls "$WHEELS" | wc -l
 }
-run_step wheels "${WHEELS##*-}" download_wheels
 image_context() { # the Dockerfile's allow-listed files plus the wheelhouse, in a fresh directory
   local ctx
   ctx=$(mktemp -d)
@@ -164,14 +178,42 @@ offline_build() { # DOCKERFILE TAG
 }
 build_controller() { offline_build "$REPO/Dockerfile" "$CONTROLLER_IMAGE"; }
 build_fakeaws() { offline_build "$HERE/fakeaws.Dockerfile" "$FAKEAWS_IMAGE"; }
-run_step controller-image "$(hash_of "$PYTHON_BASE" "$REPO/Dockerfile" "$REPO/constraints.txt" "$REPO/pyproject.toml" \
-  "$REPO/lattice_controller")" build_controller "$CONTROLLER_IMAGE"
-run_step fakeaws-image "$(hash_of "$PYTHON_BASE" "$HERE/fakeaws.Dockerfile" "$REPO/constraints.txt" "$REPO/e2e/fakeaws")" \
-  build_fakeaws "$FAKEAWS_IMAGE"
+
+# The three chains, side by side; a failed step fails its chain (its FAILED line names the log), and the
+# build after every chain has ended.
+CP_PATH="$CACHE/logs/controlplane.path"
+go_chain() {
+  run_step kind "$KIND" build_kind
+  run_step node-binaries "$K8S" build_node_bins
+  run_step coredns-pause "$COREDNS-$(hash_of "$HERE/pause" "${COREDNS_PLUGINS[*]}")" build_other_bins
+  # the control-plane binaries of e2e/controlplane/build.sh (cached when the other tiers ran first)
+  bash "$REPO/e2e/controlplane/build.sh" | tail -n 1 > "$CP_PATH"
+}
+rootfs_chain() {
+  rootfs node "$NODE_PKGS"
+  rootfs netbase "$PROXY_PKGS"
+}
+python_chain() {
+  rootfs python "$PY_PKGS"
+  run_step wheels "${WHEELS##*-}" download_wheels
+  run_step controller-image "$(hash_of "$PYTHON_BASE" "$REPO/Dockerfile" "$REPO/constraints.txt" \
+    "$REPO/pyproject.toml" "$REPO/lattice_controller")" build_controller "$CONTROLLER_IMAGE"
+  run_step fakeaws-image "$(hash_of "$PYTHON_BASE" "$HERE/fakeaws.Dockerfile" "$REPO/constraints.txt" \
+    "$REPO/e2e/fakeaws")" build_fakeaws "$FAKEAWS_IMAGE"
+}
+chains_t0=$(date +%s)
+go_chain & go_pid=$!
+rootfs_chain & rootfs_pid=$!
+python_chain & python_pid=$!
+failed=0
+for pid in "$go_pid" "$rootfs_pid" "$python_pid"; do wait "$pid" || failed=1; done
+[ "$failed" = 0 ] || die "build failed (see the FAILED line above)"
+log "chains done in $(( $(date +%s) - chains_t0 ))s"
 
 # 5. control-plane images (one tarball the node image preloads), with the control-plane binaries of
 # e2e/controlplane/build.sh (kube-apiserver, kube-controller-manager, kubectl, etcd; also the Gateway API CRDs)
-CP=$(bash "$REPO/e2e/controlplane/build.sh" | tail -n 1)
+# and the node binaries
+CP=$(cat "$CP_PATH")
 IMAGES="$CACHE/images"
 CP_TAR="$IMAGES/control-plane-k8s$K8S-etcd$ETCD-coredns$COREDNS.tar"
 one_binary_image() { # TAG BINARY PATH_IN_IMAGE BASE
@@ -200,7 +242,7 @@ build_cp_images() {
     "$r/kube-scheduler:v$K8S" "$r/kube-proxy:v$K8S" "$r/etcd:$ETCD_TAG" "$r/coredns/coredns:v$COREDNS" "$PAUSE_IMAGE"
   mv "$CP_TAR.tmp" "$CP_TAR"
 }
-run_step control-plane-images "$(hash_of "$K8S" "$ETCD" "$COREDNS" "$NET_BASE" "$OTHERBIN/pause")" build_cp_images \
+run_step control-plane-images "$(hash_of "$K8S" "$ETCD" "$COREDNS" "${COREDNS_PLUGINS[*]}" "$NET_BASE" "$OTHERBIN/pause")" build_cp_images \
   lattice-local/workload-stand-in:1
 
 # 6. the kind node image: rootfs + kind's node files (from the pinned kind module) + binaries, images preloaded

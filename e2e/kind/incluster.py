@@ -8,8 +8,10 @@ that has seen nothing; `stop` scales it back to 0 (SIGTERM to every pod, gracefu
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import subprocess
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +28,8 @@ from e2e.kind.cluster import (
 )
 
 SELECTOR = "control-plane=gateway-api-controller"
+# One JSON line per controller stop in the cluster's state directory: each Ready pod's (VmRSS, VmHWM).
+MEMORY_LOG = "controller-memory.jsonl"
 # Variables that belong to the local process only (the pod's namespace comes from the downward API).
 _LOCAL_ONLY = ("POD_NAMESPACE",)
 
@@ -171,8 +175,30 @@ class InClusterController(ControllerChecks):
             "--wait=false",
         )
 
+    def memory_mib(self) -> dict[str, tuple[float, float]]:
+        """(VmRSS, VmHWM) in MiB of each Ready pod's controller process (PID 1 of its container)."""
+        out: dict[str, tuple[float, float]] = {}
+        for name in self.ready_pods():
+            got = self.cluster.kubectl(
+                "exec", "-n", CONTROLLER_NAMESPACE, name, "-c", "manager", "--", "cat", "/proc/1/status"
+            )  # fmt: skip
+            fields = dict(line.split(":", 1) for line in got.stdout.splitlines() if ":" in line)
+            if got.returncode == 0 and "VmRSS" in fields and "VmHWM" in fields:
+                rss, hwm = (int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM"))
+                out[name] = (rss, hwm)
+        return out
+
+    def record_memory(self) -> None:
+        """Append the pods' memory to the cluster's memory log (the tier prints a summary of it)."""
+        with (self.cluster.dir / MEMORY_LOG).open("a") as log:
+            log.write(json.dumps({"at": time.time(), "pods": self.memory_mib()}) + "\n")
+
     def stop(self, timeout: float = 60.0) -> int:
-        """Scale to 0: every pod gets SIGTERM and drains. 0 when all pods went within `timeout`."""
+        """Scale to 0: every pod gets SIGTERM and drains. 0 when all pods went within `timeout`.
+        The pods' memory just before is recorded (see `record_memory`)."""
+        # a figure, not a check: a pod that cannot be read is left out
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            self.record_memory()
         try:
             self.scale(0, timeout=timeout)
         except RuntimeError:

@@ -8,12 +8,15 @@ installs one) it prints one line naming what to install and exits 0.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from e2e.kind import cluster, docker
+from e2e.kind.incluster import MEMORY_LOG
 
 # The scenarios that run against the in-cluster controller: the seed A/B case (weights, targets, deletion),
 # gateways, HTTP routes, bad input with ReferenceGrants, and drift repair.
@@ -25,6 +28,23 @@ SCENARIOS = (
     "e2e/scenarios/test_drift.py",
 )
 IN_CLUSTER_TESTS = "e2e/kind/tests"
+
+
+def memory_summary(path: Path) -> str:
+    """One line: the controller pods' RSS and peak RSS (VmHWM) when each test's controller was stopped."""
+    rss: list[float] = []
+    peak: list[float] = []
+    if path.exists():
+        for line in path.read_text().splitlines():
+            for got_rss, got_peak in json.loads(line)["pods"].values():
+                rss.append(got_rss)
+                peak.append(got_peak)
+    if not rss:
+        return "[kind] controller memory: nothing recorded"
+    return (
+        f"[kind] controller pods at each stop ({len(rss)} pods): RSS {min(rss):.0f}-{max(rss):.0f} MiB, "
+        f"peak RSS {min(peak):.0f}-{max(peak):.0f} MiB"
+    )
 
 
 def run(name: str, pytest_args: list[str]) -> int:
@@ -46,8 +66,14 @@ def run(name: str, pytest_args: list[str]) -> int:
         # Paths among the arguments replace the default selection; everything else goes to pytest as is.
         has_paths = any(os.path.exists(a.split("::")[0]) for a in pytest_args)
         targets = [] if has_paths else [IN_CLUSTER_TESTS, *SCENARIOS]
-        argv = [sys.executable, "-m", "pytest", *targets, "-q", "-p", "no:cacheprovider", "--timeout=900"]
+        argv = [
+            sys.executable, "-m", "pytest", *targets, "-q", "-p", "no:cacheprovider", "--timeout=900",
+            "--durations=20",
+        ]  # fmt: skip
+        memory_log = found.dir / MEMORY_LOG
+        memory_log.unlink(missing_ok=True)
         proc = subprocess.run([*argv, *pytest_args], env=env, check=False)
+        print(memory_summary(memory_log), flush=True)
         return proc.returncode
     finally:
         if not keep:

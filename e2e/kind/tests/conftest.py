@@ -10,6 +10,7 @@ import pytest
 
 from e2e.controlplane.fixtures import *  # noqa: F403
 from e2e.fakeaws.fixtures import *  # noqa: F403
+from e2e.fakeaws.fixtures import FakeAws
 from e2e.harness.controller import controller_env
 from e2e.kind.cluster import ClusterError, KindCluster
 from e2e.kind.incluster import InClusterController, cluster_from_env
@@ -25,9 +26,7 @@ def kind_cluster() -> KindCluster:
         pytest.fail(str(exc), pytrace=False)
 
 
-@pytest.fixture
-def incluster(kind_cluster: KindCluster, aws_env: dict[str, str]) -> Iterator[InClusterController]:
-    """Both replicas Ready and one leader, against a freshly reset fake account; scaled to 0 afterwards."""
+def _started(aws_env: dict[str, str]) -> Iterator[InClusterController]:
     env = controller_env(
         aws_env, DEFAULT_SERVICE_NETWORK="app-network", RECONCILE_DEFAULT_RESYNC_SECONDS="60"
     )
@@ -35,3 +34,17 @@ def incluster(kind_cluster: KindCluster, aws_env: dict[str, str]) -> Iterator[In
     yield controller
     if controller.stop() != 0:
         print(controller.log_tail())
+
+
+@pytest.fixture
+def incluster(kind_cluster: KindCluster, aws_env: dict[str, str]) -> Iterator[InClusterController]:
+    """Both replicas Ready and one leader, against a freshly reset fake account; scaled to 0 afterwards."""
+    yield from _started(aws_env)
+
+
+@pytest.fixture(scope="class")
+def steady(kind_cluster: KindCluster, fake_aws: FakeAws) -> Iterator[InClusterController]:
+    """As `incluster`, started once for a class of checks that only look at the running Deployment (no
+    AWS changes, no pod deleted): each start is a scale 0 → 2 and a Lease election, some 15 s."""
+    fake_aws.admin.reset()
+    yield from _started(fake_aws.env())

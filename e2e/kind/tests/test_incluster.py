@@ -49,70 +49,75 @@ def _ids(view: LatticeView) -> set[str]:
     return set(view.managed(MANAGED_BY))
 
 
-def test_replicas_ready_one_leader_in_cluster_identity(incluster: InClusterController) -> None:
-    pods = incluster.pods()
-    assert len(pods) == 2
-    assert sorted(incluster.ready_pods()) == sorted(p["metadata"]["name"] for p in pods)
-    assert incluster.leader() in incluster.ready_pods()
-    for pod in pods:
-        spec = pod["spec"]
-        container = spec["containers"][0]
-        # No kubeconfig anywhere: the in-cluster configuration and the ServiceAccount's projected token.
-        assert not any(
-            "kubeconfig" in arg for arg in container.get("args", []) + container.get("command", [])
-        )
-        assert "KUBECONFIG" not in {e["name"] for e in container.get("env", [])}
-        assert spec["serviceAccountName"] == "gateway-api-controller"
-        assert any("serviceAccountToken" in str(v.get("projected", {})) for v in spec["volumes"])
-        assert container["securityContext"]["readOnlyRootFilesystem"] is True
-        statuses = pod["status"]["containerStatuses"]
-        assert all(s["ready"] for s in statuses)
+class TestSteadyDeployment:
+    """Checks of the running Deployment that change nothing: one controller start for all of them."""
 
+    def test_replicas_ready_one_leader_in_cluster_identity(self, steady: InClusterController) -> None:
+        pods = steady.pods()
+        assert len(pods) == 2
+        assert sorted(steady.ready_pods()) == sorted(p["metadata"]["name"] for p in pods)
+        assert steady.leader() in steady.ready_pods()
+        for pod in pods:
+            spec = pod["spec"]
+            container = spec["containers"][0]
+            # No kubeconfig anywhere: the in-cluster configuration and the ServiceAccount's projected token.
+            assert not any(
+                "kubeconfig" in arg for arg in container.get("args", []) + container.get("command", [])
+            )
+            assert "KUBECONFIG" not in {e["name"] for e in container.get("env", [])}
+            assert spec["serviceAccountName"] == "gateway-api-controller"
+            assert any("serviceAccountToken" in str(v.get("projected", {})) for v in spec["volumes"])
+            assert container["securityContext"]["readOnlyRootFilesystem"] is True
+            statuses = pod["status"]["containerStatuses"]
+            assert all(s["ready"] for s in statuses)
 
-def test_metrics_scraped_through_the_metrics_service(incluster: InClusterController) -> None:
-    text = incluster.service_metrics()
-    assert "controller_runtime_reconcile_total" in text
-    assert "workqueue_depth" in text
-    slices = incluster.cluster.json(
-        "get", "endpointslices", "-n", CONTROLLER_NAMESPACE,
-        "-l", "kubernetes.io/service-name=gateway-api-controller-metrics-service",
-    )  # fmt: skip
-    ready = [e for s in slices["items"] for e in s.get("endpoints") or [] if e["conditions"].get("ready")]
-    assert len(ready) == 2
+    def test_metrics_scraped_through_the_metrics_service(self, steady: InClusterController) -> None:
+        text = steady.service_metrics()
+        assert "controller_runtime_reconcile_total" in text
+        assert "workqueue_depth" in text
+        slices = steady.cluster.json(
+            "get", "endpointslices", "-n", CONTROLLER_NAMESPACE,
+            "-l", "kubernetes.io/service-name=gateway-api-controller-metrics-service",
+        )  # fmt: skip
+        ready = [e for s in slices["items"] for e in s.get("endpoints") or [] if e["conditions"].get("ready")]
+        assert len(ready) == 2
 
-
-def test_restricted_policy_and_read_only_root_hold(incluster: InClusterController) -> None:
-    cluster: KindCluster = incluster.cluster
-    namespace = cluster.json("get", "namespace", CONTROLLER_NAMESPACE)
-    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
-    # The controller's own pods were admitted under `restricted`; a root, privileged variant is refused.
-    deployment = cluster.json("get", "deployment", CONTROLLER_DEPLOYMENT, "-n", CONTROLLER_NAMESPACE)
-    pod = {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": "lattice-controller-as-root", "namespace": CONTROLLER_NAMESPACE},
-        "spec": {
-            **{k: v for k, v in deployment["spec"]["template"]["spec"].items() if k != "securityContext"},
-            "containers": [
-                {
-                    **deployment["spec"]["template"]["spec"]["containers"][0],
-                    "securityContext": {"runAsUser": 0, "privileged": True, "readOnlyRootFilesystem": False},
-                }
-            ],
-        },
-    }
-    refused = cluster.kubectl("create", "--dry-run=server", "-f", "-", input=json.dumps(pod))
-    assert refused.returncode != 0
-    assert 'violates PodSecurity "restricted:latest"' in refused.stderr
-    print(f"\napiserver refused the root/privileged variant: {refused.stderr.strip()}")
-    # The root filesystem is read-only inside the running controller.
-    name = incluster.ready_pods()[0]
-    write = cluster.kubectl(
-        "exec", "-n", CONTROLLER_NAMESPACE, name, "-c", "manager", "--",
-        "python3", "-c", "open('/opt/lattice-controller/x', 'w')",
-    )  # fmt: skip
-    assert write.returncode != 0
-    assert "Read-only file system" in write.stderr
+    def test_restricted_policy_and_read_only_root_hold(self, steady: InClusterController) -> None:
+        cluster: KindCluster = steady.cluster
+        namespace = cluster.json("get", "namespace", CONTROLLER_NAMESPACE)
+        assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+        # The controller's own pods were admitted under `restricted`; a root, privileged variant is refused.
+        deployment = cluster.json("get", "deployment", CONTROLLER_DEPLOYMENT, "-n", CONTROLLER_NAMESPACE)
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "lattice-controller-as-root", "namespace": CONTROLLER_NAMESPACE},
+            "spec": {
+                **{k: v for k, v in deployment["spec"]["template"]["spec"].items() if k != "securityContext"},
+                "containers": [
+                    {
+                        **deployment["spec"]["template"]["spec"]["containers"][0],
+                        "securityContext": {
+                            "runAsUser": 0,
+                            "privileged": True,
+                            "readOnlyRootFilesystem": False,
+                        },
+                    }
+                ],
+            },
+        }
+        refused = cluster.kubectl("create", "--dry-run=server", "-f", "-", input=json.dumps(pod))
+        assert refused.returncode != 0
+        assert 'violates PodSecurity "restricted:latest"' in refused.stderr
+        print(f"\napiserver refused the root/privileged variant: {refused.stderr.strip()}")
+        # The root filesystem is read-only inside the running controller.
+        name = steady.ready_pods()[0]
+        write = cluster.kubectl(
+            "exec", "-n", CONTROLLER_NAMESPACE, name, "-c", "manager", "--",
+            "python3", "-c", "open('/opt/lattice-controller/x', 'w')",
+        )  # fmt: skip
+        assert write.returncode != 0
+        assert "Read-only file system" in write.stderr
 
 
 def test_leader_pod_deleted_hands_over_and_a_change_during_it_converges(
