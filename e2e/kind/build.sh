@@ -6,8 +6,8 @@
 #   images      control-plane images (saved as one tarball the node preloads), the kind node image,
 #               the controller image (the project's Dockerfile) and the fake AWS endpoint image
 # Each step runs only when its inputs (pins, files) changed; it prints its time, and on failure the step
-# name and its log file. Three chains of steps run side by side (the Go builds, mostly CPU; the node and
-# kube-proxy root filesystems; the Python base, wheels and the two Python images, mostly network and disk),
+# name and its log file. Four chains of steps run side by side (the Kubernetes node binaries; kind and coredns;
+# the node and kube-proxy root filesystems; the Python base, wheels and the two Python images),
 # then the control-plane images and the node image. The last lines of stdout are KEY=VALUE pairs for e2e/kind.
 # `build.sh helm` builds only helm (no Docker needed).
 set -euo pipefail
@@ -179,15 +179,17 @@ offline_build() { # DOCKERFILE TAG
 build_controller() { offline_build "$REPO/Dockerfile" "$CONTROLLER_IMAGE"; }
 build_fakeaws() { offline_build "$HERE/fakeaws.Dockerfile" "$FAKEAWS_IMAGE"; }
 
-# The three chains, side by side; a failed step fails its chain (its FAILED line names the log), and the
+# The four chains, side by side; a failed step fails its chain (its FAILED line names the log), and the
 # build after every chain has ended.
 CP_PATH="$CACHE/logs/controlplane.path"
-go_chain() {
-  run_step kind "$KIND" build_kind
+k8s_chain() {
   run_step node-binaries "$K8S" build_node_bins
-  run_step coredns-pause "$COREDNS-$(hash_of "$HERE/pause" "${COREDNS_PLUGINS[*]}")" build_other_bins
   # the control-plane binaries of e2e/controlplane/build.sh (cached when the other tiers ran first)
   bash "$REPO/e2e/controlplane/build.sh" | tail -n 1 > "$CP_PATH"
+}
+tools_chain() {
+  run_step kind "$KIND" build_kind
+  run_step coredns-pause "$COREDNS-$(hash_of "$HERE/pause" "${COREDNS_PLUGINS[*]}")" build_other_bins
 }
 rootfs_chain() {
   rootfs node "$NODE_PKGS"
@@ -202,11 +204,13 @@ python_chain() {
     "$REPO/e2e/fakeaws")" build_fakeaws "$FAKEAWS_IMAGE"
 }
 chains_t0=$(date +%s)
-go_chain & go_pid=$!
-rootfs_chain & rootfs_pid=$!
-python_chain & python_pid=$!
+pids=()
+for chain in k8s_chain tools_chain rootfs_chain python_chain; do
+  "$chain" &
+  pids+=("$!")
+done
 failed=0
-for pid in "$go_pid" "$rootfs_pid" "$python_pid"; do wait "$pid" || failed=1; done
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
 [ "$failed" = 0 ] || die "build failed (see the FAILED line above)"
 log "chains done in $(( $(date +%s) - chains_t0 ))s"
 
