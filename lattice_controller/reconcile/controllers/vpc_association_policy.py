@@ -1,9 +1,13 @@
 """VpcAssociationPolicy: the association of a Gateway's service network with the cluster's VPC and its
 security groups; ``associateWithVpc: false`` removes it.
 
-An association found for (network, cluster VPC) is ours when its ManagedBy tag is ours, adopted (tagged)
-when it has none — either way it also gets the policy's ``application-networking.k8s.aws/tags`` — and
-left alone (``Accepted=False/Conflicted``) when another controller owns it.
+An association found for (network, cluster VPC) is ours when its ManagedBy tag is ours; one without a
+ManagedBy tag is adopted only with the opt-in routes need for services (docs/operations.md): the policy's
+namespace in ``ADOPTION_ALLOWED_NAMESPACES`` (or ``*``), or the tag
+``AllowAdoptionBy=VpcAssociationPolicy/<namespace>/<name>`` on the association. Either way it also gets
+the policy's ``application-networking.k8s.aws/tags``; without an opt-in, or when another controller owns
+it, it is left alone (``Accepted=False/Conflicted``). An association adopted on its owner's tag is handed
+back (our tags removed) instead of deleted.
 Security groups are compared as sets and updated in place. Its ARN is kept in the Go controller's
 annotation ``application-networking.k8s.aws/resourceArn``; on delete only that association is removed,
 and a network or association already gone never keeps the finalizer (the Go controller's policy stayed
@@ -11,6 +15,8 @@ Terminating when the network was gone).
 """
 
 from __future__ import annotations
+
+import contextlib
 
 import structlog
 
@@ -54,9 +60,8 @@ class VpcAssociationPolicyKind:
         if association is not None and association.get("status") not in EXISTS:
             return SETTLING_RETRY_SECONDS  # being created, updated or deleted: look again
         if not policy.associate_with_vpc:
-            if association is not None and await _ours(ctx, str(association["arn"])):
-                await ctx.lattice.delete_service_network_vpc_association(str(association["id"]))
-                ctx.inventory.invalidate(Listing.VPC_ASSOCIATIONS)
+            if association is not None:
+                await _let_go(ctx, policy, str(association["arn"]))
             await self._annotate(ctx, policy, None)
             return None
         groups = sorted(set(policy.security_group_ids))
@@ -75,11 +80,7 @@ class VpcAssociationPolicyKind:
             await self._annotate(ctx, policy, str(created["arn"]))
             return None if created.get("status") == "ACTIVE" else SETTLING_RETRY_SECONDS
         arn, association_id = str(association["arn"]), str(association["id"])
-        if not await _own(ctx, arn, tag_keys.additional_tags(policy.meta.annotations.as_dict())):
-            raise PolicyConflict(
-                f"Found existing vpc association {association_id} not owned by controller; "
-                "delete it or its ManagedBy tag to let this policy manage it"
-            )
+        await _own(ctx, policy, arn, association_id)
         current = (await ctx.lattice.get_service_network_vpc_association(association_id)).get(
             "securityGroupIds"
         )
@@ -94,12 +95,8 @@ class VpcAssociationPolicyKind:
         arn = policy.meta.annotations.get(RESOURCE_ARN_ANNOTATION)
         if not arn:
             return  # nothing was created or adopted: nothing to remove
-        try:
-            if await _ours(ctx, arn):
-                await ctx.lattice.delete_service_network_vpc_association(arn.rsplit("/", 1)[-1])
-                ctx.inventory.invalidate(Listing.VPC_ASSOCIATIONS)
-        except NotFound:
-            pass  # the association or its whole network is already gone
+        with contextlib.suppress(NotFound):  # the association or its whole network is already gone
+            await _let_go(ctx, policy, arn)
 
     async def _annotate(self, ctx: ControllerContext, policy: VpcAssociationPolicy, arn: str | None) -> None:
         await ctx.writer.patch_annotations(
@@ -110,20 +107,47 @@ class VpcAssociationPolicyKind:
         )
 
 
-async def _ours(ctx: ControllerContext, arn: str) -> bool:
-    """The association carries our ManagedBy tag."""
-    return (await ctx.tags.tags_of(arn)).get(tag_keys.MANAGED_BY) == ctx.settings.managed_by
+def adoption_value(policy: VpcAssociationPolicy) -> str:
+    """The ``AllowAdoptionBy`` value with which an association's owner lets ``policy`` adopt it."""
+    return f"VpcAssociationPolicy/{policy.meta.key}"
 
 
-async def _own(ctx: ControllerContext, arn: str, additional: dict[str, str]) -> bool:
-    """False when another controller owns the association; else its tags are brought to ours plus the
-    policy's additional tags (``application-networking.k8s.aws/tags``), adopting an untagged one."""
+async def _let_go(ctx: ControllerContext, policy: VpcAssociationPolicy, arn: str) -> None:
+    """Delete the association if ours; hand it back if adopted on its owner's tag; else leave it."""
+    tags = await ctx.tags.tags_of(arn)
+    if tags.get(tag_keys.MANAGED_BY) != ctx.settings.managed_by:
+        return
+    if tag_keys.ADOPTED_FROM in tags and not ctx.settings.adoption_allowed(policy.meta.key.namespace):
+        await ctx.tags.untag(arn, [tag_keys.ADOPTED_FROM, tag_keys.MANAGED_BY])
+        return
+    await ctx.lattice.delete_service_network_vpc_association(arn.rsplit("/", 1)[-1])
+    ctx.inventory.invalidate(Listing.VPC_ASSOCIATIONS)
+
+
+async def _own(ctx: ControllerContext, policy: VpcAssociationPolicy, arn: str, association_id: str) -> None:
+    """Bring the association's tags to ours plus the policy's additional tags, adopting an untagged one
+    with an opt-in; raise ``PolicyConflict`` when it is not ours to manage."""
     existing = await ctx.tags.tags_of(arn)
-    if existing.get(tag_keys.MANAGED_BY) not in (None, ctx.settings.managed_by):
-        return False
-    change = tag_keys.tag_change(existing, additional, {tag_keys.MANAGED_BY: ctx.settings.managed_by})
+    owner = existing.get(tag_keys.MANAGED_BY)
+    managed = {tag_keys.MANAGED_BY: ctx.settings.managed_by}
+    if owner is None:
+        namespace = policy.meta.key.namespace
+        if not (
+            ctx.settings.adoption_allowed(namespace)
+            or existing.get(tag_keys.ALLOW_ADOPTION_BY) == adoption_value(policy)
+        ):
+            raise PolicyConflict(
+                f"Found existing vpc association {association_id} not created by this controller; it is "
+                f"adopted only if the controller setting ADOPTION_ALLOWED_NAMESPACES lists namespace "
+                f"{namespace} (or *), or the association carries the tag "
+                f"{tag_keys.ALLOW_ADOPTION_BY}={adoption_value(policy)}"
+            )
+        managed[tag_keys.ADOPTED_FROM] = tag_keys.ADOPTED_FROM_UNMANAGED
+    elif owner != ctx.settings.managed_by:
+        raise PolicyConflict(f"Found existing vpc association {association_id} not owned by controller")
+    additional = tag_keys.additional_tags(policy.meta.annotations.as_dict())
+    change = tag_keys.tag_change(existing, additional, managed)
     if change.untag:
         await ctx.tags.untag(arn, change.untag)
     if change.tag:
         await ctx.tags.tag(arn, change.tag_dict)
-    return True

@@ -5,6 +5,7 @@ and no stuck finalizer when the network is already gone."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from tests.integration.reconcile.harness import NETWORK, Harness
 from tests.integration.reconcile.test_reconcilers import GATEWAY, SETTINGS, aws_writes, ready
 
 KEY = ObjectKey(GATEWAY.namespace, "vpc")
+PLATFORM_ALLOWS_ADOPTION = replace(SETTINGS, adoption_allowed_namespaces=(KEY.namespace,))
 
 
 @pytest.fixture
@@ -68,12 +70,14 @@ async def test_adopt_update_in_place_remove_and_recreate(
     cluster: Cluster, harness: Harness, fake_aws: FakeAws
 ) -> None:
     await ready(cluster)
+    cluster.ctx.settings = PLATFORM_ALLOWS_ADOPTION
     policies = PolicyReconciler(cluster.ctx, VpcAssociationPolicyKind())
     cluster.apply(k.VPC_ASSOCIATION_POLICY, vpc_policy(["sg-0aaa1111"]))
     assert (VPC_ASSOCIATION_POLICY_CONTROLLER, KEY) in cluster.take_woken()
     fake_aws.admin.reset_counters()
     await settle(cluster, policies)
-    # The harness's association has no ManagedBy tag: adopted, then its groups set in place.
+    # The harness's association has no ManagedBy tag and the platform allows adoption in this namespace:
+    # adopted, then its groups set in place.
     assert aws_writes(fake_aws) == {"TagResources": 1, "UpdateServiceNetworkVpcAssociation": 1}
     [association] = await associations(cluster, harness)
     assert association["securityGroupIds"] == ["sg-0aaa1111"]
@@ -159,6 +163,7 @@ async def test_no_stuck_finalizer_when_the_network_is_gone(
     cluster: Cluster, harness: Harness, fake_aws: FakeAws
 ) -> None:
     await ready(cluster)
+    cluster.ctx.settings = PLATFORM_ALLOWS_ADOPTION
     policies = PolicyReconciler(cluster.ctx, VpcAssociationPolicyKind())
     cluster.apply(k.VPC_ASSOCIATION_POLICY, vpc_policy(["sg-0aaa1111"]))
     await settle(cluster, policies)
@@ -175,6 +180,7 @@ async def test_bad_input_writes_nothing_and_leaves_a_good_neighbour_alone(
     cluster: Cluster, harness: Harness, fake_aws: FakeAws
 ) -> None:
     await ready(cluster)
+    cluster.ctx.settings = PLATFORM_ALLOWS_ADOPTION
     policies = PolicyReconciler(cluster.ctx, VpcAssociationPolicyKind())
     cluster.apply(k.VPC_ASSOCIATION_POLICY, vpc_policy(["sg-0aaa1111"]))
     await settle(cluster, policies)
@@ -205,3 +211,40 @@ async def test_bad_input_writes_nothing_and_leaves_a_good_neighbour_alone(
     assert accepted(cluster) == ("True", "Accepted")
     cluster.delete(k.VPC_ASSOCIATION_POLICY, ObjectKey(KEY.namespace, "route"))
     assert cluster.object(k.VPC_ASSOCIATION_POLICY, ObjectKey(KEY.namespace, "route")) is None
+
+
+async def test_an_untagged_association_is_adopted_only_with_an_opt_in_and_handed_back(
+    cluster: Cluster, harness: Harness, fake_aws: FakeAws
+) -> None:
+    await ready(cluster)
+    [association] = await associations(cluster, harness)
+    policies = PolicyReconciler(cluster.ctx, VpcAssociationPolicyKind())
+    cluster.apply(k.VPC_ASSOCIATION_POLICY, vpc_policy(["sg-0aaa1111"]))
+    fake_aws.admin.reset_counters()
+    await settle(cluster, policies)
+    assert aws_writes(fake_aws) == {}
+    obj = cluster.object(k.VPC_ASSOCIATION_POLICY, KEY) or {}
+    [condition] = [c for c in obj["status"]["conditions"] if c["type"] == "Accepted"]
+    assert (condition["status"], condition["reason"]) == ("False", "Conflicted")
+    assert f"{tag_keys.ALLOW_ADOPTION_BY}=VpcAssociationPolicy/{KEY}" in condition["message"]
+    assert "ADOPTION_ALLOWED_NAMESPACES" in condition["message"]
+
+    # Its owner opts in: adopted (ManagedBy + AdoptedFrom) with the groups; deleting the policy hands
+    # it back instead of deleting it.
+    await cluster.ctx.lattice.tag_resource(
+        association["arn"], {tag_keys.ALLOW_ADOPTION_BY: f"VpcAssociationPolicy/{KEY}"}
+    )
+    cluster.ctx.tags.cache.invalidate(association["arn"])
+    fake_aws.admin.reset_counters()
+    await settle(cluster, policies)
+    assert aws_writes(fake_aws) == {"TagResources": 1, "UpdateServiceNetworkVpcAssociation": 1}
+    assert accepted(cluster) == ("True", "Accepted")
+    tags = await cluster.ctx.lattice.list_tags_for_resource(association["arn"])
+    assert tags[tag_keys.ADOPTED_FROM] == tag_keys.ADOPTED_FROM_UNMANAGED
+    cluster.delete(k.VPC_ASSOCIATION_POLICY, KEY)
+    await settle(cluster, policies)
+    assert aws_writes(fake_aws) == {"UntagResources": 1}
+    assert cluster.object(k.VPC_ASSOCIATION_POLICY, KEY) is None
+    [kept] = await associations(cluster, harness)
+    assert kept["id"] == association["id"]
+    assert tag_keys.MANAGED_BY not in await cluster.ctx.lattice.list_tags_for_resource(association["arn"])
