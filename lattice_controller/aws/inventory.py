@@ -109,6 +109,13 @@ class LatticeInventory(TaggedListings):
         else:
             self._listings.pop((listing, *scope), None)
 
+    def refresh_older_than(self, listing: Listing, seconds: float) -> None:
+        """Drop every listing of that kind fetched more than ``seconds`` ago: callers that must see
+        other writers' changes share one fresh listing per ``seconds`` instead of one each."""
+        now = self._clock()
+        for key in [k for k, v in self._listings.items() if k[0] == listing and now - v.fetched_at > seconds]:
+            del self._listings[key]
+
     # -- account-wide listings -------------------------------------------------------------------
 
     async def services(self) -> list[Json]:

@@ -86,7 +86,11 @@ def test_tcp_target_group_is_created_with_the_check_disabled() -> None:
 
 def test_external_target_group_is_referred_to_by_id() -> None:
     external = ImportedTargetGroup("e", "default", external_arn=f"{BASE}:targetgroup/tg-0123456789abcdefg")
-    assert find_imported(external, ()) == "tg-0123456789abcdefg"
+    assert find_imported(external, ()) is None  # it must exist (the shared listing says so)
+    group = ObservedTargetGroup(
+        "tg-0123456789abcdefg", external.external_arn or "", "theirs", TargetGroupConfig("vpc-9")
+    )
+    assert find_imported(external, (group,)) == "tg-0123456789abcdefg"
     action = RuleAction((WeightedTargetGroup(external, 1),))
     listener = ListenerSpec("web-default-80-http", 80, "HTTP", rules=(RuleSpec(1, RuleMatch(), action),))
     service = ServiceSpec("web-default", ROUTE, "http", OWNER)
@@ -107,6 +111,7 @@ def test_external_target_group_is_referred_to_by_id() -> None:
                 "l-1", f"{SVC}/listener/l-1", "web-default-80-http", 80, "HTTP", rules=(rule,), tags=rule.tags
             ),
         ),
+        target_groups=(group,),
     )
     assert not plan_route(state, observed).steps, plan_route(state, observed).describe()
 

@@ -102,7 +102,7 @@ def get_resources(params: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def scripted(forward_to: str = "tg-1") -> ScriptedTransport:
+def scripted(forward_to: str = "tg-1", more_groups: tuple[dict[str, Any], ...] = ()) -> ScriptedTransport:
     transport = ScriptedTransport()
     transport.on(
         "ListServices", {"items": [{"id": "svc-1", "arn": SVC, "name": "web-default", "status": "ACTIVE"}]}
@@ -159,7 +159,7 @@ def scripted(forward_to: str = "tg-1") -> ScriptedTransport:
         "serviceArns": [SVC],
         "lastUpdatedAt": STAMP,
     }
-    transport.on("ListTargetGroups", {"items": [summary]})
+    transport.on("ListTargetGroups", {"items": [summary, *more_groups]})
     detail = {
         **summary,
         "config": {"port": 80, "protocol": "HTTP", "vpcIdentifier": VPC, "healthCheck": HEALTH},
@@ -248,7 +248,8 @@ async def test_external_target_groups_compare_by_id() -> None:
         (WeightedTargetGroup(ImportedTargetGroup("e", "default", external_arn=EXTERNAL), 1),)
     )
     state = desired("10.0.0.1", forward=imported)
-    observed = await observe(state, scripted(forward_to="tg-external"))
+    theirs = {"id": "tg-external", "arn": EXTERNAL, "name": "theirs", "type": "IP", "port": 443}
+    observed = await observe(state, scripted(forward_to="tg-external", more_groups=(theirs,)))
     (rule,) = [r for listener in observed.listeners for r in listener.rules if not r.is_default]
     assert rule.action.forward == (ObservedForward("tg-external", 1),)
     assert not any("Rule" in s.describe().split()[0] for s in plan_route(state, observed).steps)

@@ -6,6 +6,7 @@ target set is the union of what each reference selects — the Go controller let
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -38,6 +39,8 @@ AWS_VPC_ANNOTATION = AN_GROUP + "/aws-vpc"
 CLUSTER_NAME_ANNOTATION = AN_GROUP + "/aws-eks-cluster-name"
 TARGET_GROUP_ARN_ANNOTATION = AN_GROUP + "/target-group-arn"
 MAX_WEIGHT = 999
+_LOOKUP_ANNOTATIONS = (EXPORT_NAME_ANNOTATION, AWS_VPC_ANNOTATION, CLUSTER_NAME_ANNOTATION)
+_TARGET_GROUP_ARN = re.compile(r"arn:aws[a-z-]*:vpc-lattice:[a-z0-9-]+:\d{12}:targetgroup/tg-[0-9a-z]{17}")
 
 _IP_TYPES = {"IPv4": "IPV4", "IPv6": "IPV6"}
 _ADDRESS_TYPES = {"IPV4": "IPv4", "IPV6": "IPv6"}
@@ -123,6 +126,28 @@ def _not_found(ref: BackendRef, kind: str, namespace: str) -> tuple[str, str]:
     )
 
 
+def import_problem(annotations: dict[str, str], key: ObjectKey) -> tuple[str, str] | None:
+    """Why a ServiceImport's annotations name no usable target group (the reference's reasons), or
+    None. An external ARN excludes the export-lookup annotations and must name a Lattice target group."""
+    arn = (annotations.get(TARGET_GROUP_ARN_ANNOTATION) or "").strip()
+    if not arn:
+        return None
+    lookup = [a for a in _LOOKUP_ANNOTATIONS if (annotations.get(a) or "").strip()]
+    if lookup:
+        return (
+            c.REASON_CONFLICTING_IMPORT_ANNOTATIONS,
+            f"ServiceImport {key} sets {TARGET_GROUP_ARN_ANNOTATION} together with {', '.join(lookup)}: "
+            "an external target group is used as is; remove one or the other",
+        )
+    if _TARGET_GROUP_ARN.fullmatch(arn) is None:
+        return (
+            c.REASON_INVALID_EXTERNAL_TARGET_GROUP,
+            f"ServiceImport {key}: {TARGET_GROUP_ARN_ANNOTATION} {arn!r} is not a VPC Lattice target group "
+            "ARN (arn:aws:vpc-lattice:<region>:<account>:targetgroup/tg-<17 characters>)",
+        )
+    return None
+
+
 def resolve_backend(
     route: Route, ref: BackendRef, snapshot: RouteSnapshot, settings: BuildSettings
 ) -> ResolvedBackend:
@@ -151,6 +176,9 @@ def resolve_backend(
         service_import = snapshot.service_imports.get(key)
         if service_import is None:
             return ResolvedBackend(ref, resolved_refs=_not_found(ref, kind, namespace))
+        problem = import_problem(service_import.meta.annotations.as_dict(), key)
+        if problem is not None:
+            return ResolvedBackend(ref, resolved_refs=problem)
         annotations = service_import.meta.annotations
         imported = ImportedTargetGroup(
             export_name=(annotations.get(EXPORT_NAME_ANNOTATION) or "").strip() or ref.name,

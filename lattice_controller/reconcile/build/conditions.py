@@ -20,6 +20,9 @@ REASON_REF_NOT_PERMITTED = "RefNotPermitted"
 REASON_UNSUPPORTED_VALUE = "UnsupportedValue"
 REASON_CONFLICTED = "Conflicted"
 REASON_CERTIFICATE_NOT_FOUND = "CertificateNotFound"
+REASON_CONFLICTING_IMPORT_ANNOTATIONS = "ConflictingServiceImportAnnotations"
+REASON_INVALID_EXTERNAL_TARGET_GROUP = "InvalidExternalTargetGroup"
+REASON_EXTERNAL_TARGET_GROUP_NOT_FOUND = "ExternalTargetGroupNotFound"
 # Route Programmed=False (ours; the reference sets none): the route's current generation is not live yet.
 REASON_DEPLOY_FAILED = "DeployFailed"
 

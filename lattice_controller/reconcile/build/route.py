@@ -97,6 +97,21 @@ class RouteBuild:
     message and an ``AcceptedWithCaveat`` Warning event, not a build failure."""
 
 
+def _refuse_to_claim(route: Route, name: str, backends: list[ResolvedBackend]) -> str | None:
+    """With a service-name-override, an unresolved ServiceImport backend means: touch nothing (the
+    reference's rule; the message says which import)."""
+    if not service_name_override(route.meta.annotations.as_dict()):
+        return None
+    for backend in backends:
+        if backend.ref.effective_kind == "ServiceImport" and backend.resolved_refs is not None:
+            return (
+                f"ServiceImport {backend.ref.namespace_or(route.meta.namespace)}/{backend.ref.name} "
+                f"referenced by route {route.meta.key} with service-name-override={name} does not "
+                f"resolve ({backend.resolved_refs[0]}); refusing to claim the existing service"
+            )
+    return None
+
+
 def _service_name(route: Route) -> tuple[str, str | None]:
     annotations = route.meta.annotations.as_dict()
     try:
@@ -280,6 +295,20 @@ def build_route(snapshot: RouteSnapshot, settings: BuildSettings) -> RouteBuild:
             warnings.append(c.MSG_ALL_PARENTS_REJECTED)
         return RouteBuild(
             route.meta.key, route.route_type, True, tuple(parents), empty, tuple(problems), tuple(warnings)
+        )
+
+    refused = _refuse_to_claim(route, name, backends)
+    if refused is not None:
+        # A migration (service-name-override + an external target group) must not take a service
+        # over while its import does not resolve: the service would lose the traffic it serves.
+        return RouteBuild(
+            route.meta.key,
+            route.route_type,
+            True,
+            tuple(parents),
+            empty,
+            tuple(problems),
+            (*warnings, refused),
         )
 
     primary = accepted[0][1]

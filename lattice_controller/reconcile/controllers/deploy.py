@@ -22,6 +22,8 @@ from lattice_controller.reconcile.diff import Plan, plan_route
 from lattice_controller.reconcile.observe import DetailCache, observe_route
 from lattice_controller.reconcile.observe.target_groups import imported_exports
 
+IMPORT_FRESHNESS_SECONDS = 5.0
+
 
 class LatticeSide(Protocol):
     """The AWS edge a deploy needs (``ControllerContext`` is one)."""
@@ -57,9 +59,10 @@ class Deployed:
 async def deploy(side: LatticeSide, desired: RouteLatticeState) -> Deployed:
     if not desired.deleting and imported_exports(desired):
         # Another cluster creates, withdraws and deletes exported target groups without any event
-        # here: a route importing one looks at the account's target groups afresh every time.
-        side.inventory.invalidate(Listing.TARGET_GROUPS)
-        side.inventory.invalidate(Listing.TARGET_GROUP_TAGS)
+        # here: a route importing one reads listings at most IMPORT_FRESHNESS_SECONDS old (routes
+        # reconciled together share one).
+        side.inventory.refresh_older_than(Listing.TARGET_GROUPS, IMPORT_FRESHNESS_SECONDS)
+        side.inventory.refresh_older_than(Listing.TARGET_GROUP_TAGS, IMPORT_FRESHNESS_SECONDS)
     observed = await observe_route(
         desired, side.inventory, side.tags, lattice=side.lattice, details=side.details
     )

@@ -48,7 +48,7 @@ RETRY_EVENT_AFTER = 3
 """Consecutive transient failures of one route before a Warning event says it keeps failing (then
 every ``RETRY_EVENT_EVERY``); each failure counts in ``controller_runtime_reconcile_errors_total``."""
 RETRY_EVENT_EVERY = 10
-IMPORT_RECHECK_SECONDS = 20.0
+IMPORT_RECHECK_SECONDS = 10.0
 """How often a route forwarding to a ServiceImport's exported target group looks for it again: the
 exporting cluster may withdraw it (docs/multi-cluster.md) and AWS cannot be watched."""
 
@@ -178,7 +178,12 @@ class RouteReconciler:
         overrides: tuple[Condition, ...] = ()
         if plan.unresolved:
             message = "; ".join(plan.unresolved)
-            resolved = c.condition(c.RESOLVED_REFS, c.REASON_BACKEND_NOT_FOUND, message, generation)
+            reason = (
+                c.REASON_EXTERNAL_TARGET_GROUP_NOT_FOUND
+                if plan.external_missing
+                else c.REASON_BACKEND_NOT_FOUND
+            )
+            resolved = c.condition(c.RESOLVED_REFS, reason, message, generation)
             overrides = (resolved,)
         return Deployment(
             outcome,

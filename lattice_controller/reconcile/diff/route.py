@@ -99,6 +99,14 @@ def plan_route(desired: RouteLatticeState, observed: ObservedRouteState) -> Plan
     plan = _assemble(
         desired, observed, spec, service_ref, service_steps, certificate_removal, takeover, serving
     )
+    if (
+        plan.external_missing
+        and current is not None
+        and current.tag_dict().get(tag_keys.MANAGED_BY) != spec.managed_by
+    ):
+        # Claiming a service (adoption, takeover) that would forward to a missing external target
+        # group would take its traffic away: touch nothing until the group exists.
+        return Plan(missing=plan.missing, unresolved=plan.unresolved, external_missing=True)
     if serving and observed.stale_services and _creates(list(plan.steps)):
         # Whatever this plan still creates must be serving before a former service goes.
         plan = _assemble(
@@ -133,10 +141,13 @@ def _assemble(
         None,
     )
     unresolved: list[str] = []
+    external_missing: list[bool] = []
 
     def resolve(target_group: TargetGroupIdentity | ImportedTargetGroup) -> Ref | None:
         if isinstance(target_group, ImportedTargetGroup):
             found = find_imported(target_group, observed.target_groups)
+            if found is None and target_group.external_arn:
+                external_missing.append(True)
             if found is None and invalid is not None:
                 # A weighted rule: the import's share gets a 5xx, as an invalid backend's does.
                 unresolved.append(
@@ -163,6 +174,7 @@ def _assemble(
         waits=tuple(target_groups.waits + service_plan.waits + stale_waits),
         missing=tuple(dict.fromkeys(target_groups.missing + service_plan.missing + unresolved)),
         unresolved=tuple(dict.fromkeys(unresolved)),
+        external_missing=bool(external_missing),
     )
 
 

@@ -284,6 +284,9 @@ class Plan:
     waits: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
     unresolved: tuple[str, ...] = ()
+    external_missing: bool = False
+    """Among ``unresolved``: an external target group (ServiceImport ``target-group-arn``) that does
+    not exist (status reason ``ExternalTargetGroupNotFound``)."""
 
     @property
     def write_count(self) -> int:

@@ -73,8 +73,10 @@ def find_imported(imported: ImportedTargetGroup, observed: Iterable[ObservedTarg
     """The id of the imported target group: Lattice reports rule/listener actions by id, so the
     diff compares ids; an external ARN (``…/targetgroup/tg-…``) is reduced to its id. An export's
     group being created, deleted, or withdrawn by its cluster (``ExportWithdrawn``) is not used."""
+    observed = tuple(observed)
     if imported.external_arn:
-        return imported.external_arn.rsplit("/", 1)[-1]
+        external_id = imported.external_arn.rsplit("/", 1)[-1]
+        return next((tg.id for tg in observed if tg.id == external_id), None)
     for tg in sorted(observed, key=lambda t: t.arn):
         tags = tg.tag_dict()
         if (

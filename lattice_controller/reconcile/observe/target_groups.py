@@ -97,6 +97,11 @@ class TargetGroupObserver:
         for found in await asyncio.gather(*queries):
             for group in found:
                 tagged.setdefault(group.arn, group)
+        for arn in external_target_groups(self.desired):
+            # Used as is, never changed: only whether it exists (the shared listing, no extra call).
+            summary = await self.inventory.target_group(arn)
+            if summary is not None and str(summary["arn"]) not in tagged:
+                tagged[str(summary["arn"])] = TaggedTargetGroup(summary, {})
         reader = GroupReader(self.inventory, self.lattice, self.details)
         specs = () if self.desired.deleting else self.desired.target_groups
         return await reader.observe(tagged.values(), specs, self._route_owns)
@@ -197,16 +202,22 @@ def _summary_view(group: TaggedTargetGroup) -> ObservedTargetGroup:
     )
 
 
+def external_target_groups(desired: RouteLatticeState) -> list[str]:
+    """The ARNs of the external target groups (ServiceImport ``target-group-arn``) the route forwards to."""
+    return list(dict.fromkeys(i.external_arn for i in _forwarded_imports(desired) if i.external_arn))
+
+
 def imported_exports(desired: RouteLatticeState) -> list[ImportedTargetGroup]:
     """The ServiceImport backends the route forwards to that name an export (not an external ARN)."""
+    return [i for i in _forwarded_imports(desired) if not i.external_arn]
+
+
+def _forwarded_imports(desired: RouteLatticeState) -> list[ImportedTargetGroup]:
     found: dict[ImportedTargetGroup, None] = {}
     for listener in desired.listeners:
         actions = [listener.default_action] + [rule.action for rule in listener.rules]
         for action in actions:
             for weighted in action.forward:
-                if (
-                    isinstance(weighted.target_group, ImportedTargetGroup)
-                    and not weighted.target_group.external_arn
-                ):
+                if isinstance(weighted.target_group, ImportedTargetGroup):
                     found[weighted.target_group] = None
     return list(found)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -49,6 +50,7 @@ NS = ROUTE.namespace
 EXPORT = ObjectKey(NS, "checkout-v2")
 FEDERATED = {"application-networking.k8s.aws/federation": "amazon-vpc-lattice"}
 VPC_B = "vpc-0bbbbbbbbbbbbbbb0"
+MISSING_ARN = "arn:aws:vpc-lattice:us-west-2:123456789012:targetgroup/tg-0000000000000000a"
 SETTINGS_B = BuildSettings(account="123456789012", cluster="cluster-b", vpc=VPC_B)
 
 
@@ -449,3 +451,119 @@ async def test_two_clusters_export_import_withdraw_and_delete(
     for group in b_groups:
         tags = await edge.tags.tags_of(str(group["arn"]))
         assert tags.get(tag_keys.CLUSTER_NAME) == "cluster-b"
+
+
+# -- external target groups (target-group-arn) and the migration guard ----------------------------------
+
+
+def route_to(import_name: str, annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    route = importing_route()
+    route["metadata"]["annotations"] = annotations or {}
+    route["spec"]["rules"][0]["backendRefs"][1]["name"] = import_name
+    return route
+
+
+async def test_external_target_group_used_never_modified_and_bad_annotations(
+    harness: Harness, edge: AwsEdge, fake_aws: FakeAws
+) -> None:
+    cluster = Cluster(SETTINGS, edge)
+    cluster.apply(k.GATEWAY_CLASS, gateway_class())
+    cluster.apply(k.GATEWAY, gateway())
+    await GatewayReconciler(cluster.ctx).reconcile(GATEWAY)
+    routes = RouteReconciler(cluster.ctx, RouteType.HTTP)
+    cluster.apply(k.SERVICE, service("checkout"))
+    cluster.apply(k.ENDPOINT_SLICE, endpoint_slice("checkout", "10.2.0.1"))
+    theirs = await edge.lattice.create_target_group(
+        "customer-owned",
+        "IP",
+        client_token="customer",
+        config={"port": 443, "protocol": "HTTPS", "vpcIdentifier": "vpc-0customer00000000"},
+    )
+    key = ObjectKey(NS, "checkout")
+    cases = {
+        "external": (
+            {"application-networking.k8s.aws/target-group-arn": theirs["arn"]},
+            "True",
+            "ResolvedRefs",
+        ),
+        "conflicting": (
+            {
+                "application-networking.k8s.aws/target-group-arn": theirs["arn"],
+                "application-networking.k8s.aws/export-name": "checkout-v2",
+            },
+            "False",
+            "ConflictingServiceImportAnnotations",
+        ),
+        "not-an-arn": (
+            {"application-networking.k8s.aws/target-group-arn": "tg-123"},
+            "False",
+            "InvalidExternalTargetGroup",
+        ),
+        "gone": (
+            {
+                "application-networking.k8s.aws/target-group-arn": theirs["arn"].rsplit("/", 1)[0]
+                + "/tg-0000000000000000a"
+            },
+            "False",
+            "ExternalTargetGroupNotFound",
+        ),
+    }
+    for name, (marks, status, reason) in cases.items():
+        imported = service_import(marks)
+        imported["metadata"]["name"] = name
+        cluster.apply(k.SERVICE_IMPORT, imported)
+        cluster.apply(k.HTTP_ROUTE, route_to(name))
+        cluster.ctx.inventory.new_cycle()
+        await routes.reconcile(key)
+        cluster.sync()
+        assert conditions(cluster.object(k.HTTP_ROUTE, key))["ResolvedRefs"][:2] == (status, reason), name
+        forward = await forward_of(cluster, f"checkout-{NS}")
+        assert (theirs["id"] in forward) == (name == "external"), (name, forward)
+    # Used, never modified: no tag, no target, no update on the customer's group.
+    assert dict(await edge.tags.tags_of(theirs["arn"])) == {}
+    assert await edge.lattice.list_targets(theirs["id"]) == []
+
+
+async def test_migration_guard_an_unresolved_import_never_claims_the_service(
+    harness: Harness, edge: AwsEdge, fake_aws: FakeAws
+) -> None:
+    # The platform allows adoption here: only the unresolved import keeps the service untouched.
+    cluster = Cluster(replace(SETTINGS, adoption_allowed_namespaces=("*",)), edge)
+    cluster.apply(k.GATEWAY_CLASS, gateway_class())
+    cluster.apply(k.GATEWAY, gateway())
+    await GatewayReconciler(cluster.ctx).reconcile(GATEWAY)
+    routes = RouteReconciler(cluster.ctx, RouteType.HTTP)
+    existing = await edge.lattice.create_service("customer-svc", client_token="customer-svc")
+    cluster.apply(k.SERVICE, service("checkout"))
+    override = {"application-networking.k8s.aws/service-name-override": "customer-svc"}
+    cluster.apply(k.HTTP_ROUTE, route_to("nosuch-import", override))
+    key = ObjectKey(NS, "checkout")
+    aws_writes(fake_aws)
+    cluster.ctx.inventory.new_cycle()
+    await routes.reconcile(key)
+    cluster.sync()
+    route = cluster.object(k.HTTP_ROUTE, key)
+    assert conditions(route)["Accepted"][:2] == ("True", "Accepted")
+    assert conditions(route)["ResolvedRefs"][:2] == ("False", "BackendNotFound")
+    assert aws_writes(fake_aws) == {}  # the customer's service stays untagged and untouched
+    assert dict(await edge.tags.tags_of(existing["arn"])) == {}
+    assert any("refusing to claim the existing service" in m for _, _, m in cluster.events())
+
+    # A well-formed ARN of a target group that does not exist: still nothing claimed.
+    imported = service_import({"application-networking.k8s.aws/target-group-arn": MISSING_ARN})
+    imported["metadata"]["name"] = "nosuch-import"
+    cluster.apply(k.SERVICE_IMPORT, imported)
+    for _ in range(2):  # the first finds the name taken (a refused CreateService), the second the service
+        cluster.ctx.inventory.new_cycle()
+        await routes.reconcile(key)
+        cluster.sync()
+    assert conditions(cluster.object(k.HTTP_ROUTE, key))["ResolvedRefs"][:2] == (
+        "False",
+        "ExternalTargetGroupNotFound",
+    )
+    cluster.ctx.inventory.new_cycle()
+    aws_writes(fake_aws)
+    await routes.reconcile(key)
+    assert aws_writes(fake_aws) == {}
+    assert dict(await edge.tags.tags_of(existing["arn"])) == {}
+    assert await edge.lattice.list_listeners(existing["id"]) == []
