@@ -80,6 +80,11 @@ async def test_create_update_replace_move_and_delete(
     assert (ACCESS_LOG_POLICY_CONTROLLER, key) in cluster.take_woken()
     fake_aws.admin.reset_counters()
     await settle(cluster, policies, key)
+    # Every call of the create (docs/policies.md): the cycle's network listing and the create.
+    assert fake_aws.admin.counters() == {
+        "vpc-lattice:ListServiceNetworks": 1,
+        "vpc-lattice:CreateAccessLogSubscription": 1,
+    }
     assert aws_writes(fake_aws) == {"CreateAccessLogSubscription": 1}
     assert await subscriptions(cluster, harness.network_id) == [LOGS]
     obj = cluster.object(k.ACCESS_LOG_POLICY, key) or {}

@@ -110,6 +110,8 @@ async def test_gateway_target_create_idle_resync_and_delete(
         ("Normal", "Reconciling", "Started reconciling"),
         ("Normal", "Reconciled", "Successfully reconciled"),
     ]
+    reads = {n: c for n, c in fake_aws.admin.counters().items() if n.split(":")[1].startswith("Get")}
+    assert reads == {"vpc-lattice:GetAuthPolicy": 1, "vpc-lattice:GetServiceNetwork": 1}
     assert aws_writes(fake_aws) == {"PutAuthPolicy": 1, "UpdateServiceNetwork": 1}
     assert await auth_of(cluster, harness.network_id) == ("AWS_IAM", DOCUMENT)
     assert accepted(cluster, key) == ("True", "Accepted", "Policy is accepted")

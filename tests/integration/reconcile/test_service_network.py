@@ -68,6 +68,11 @@ async def test_create_idle_resync_tags_and_delete(cluster: Cluster, fake_aws: Fa
     assert cluster.take_woken() == {(SERVICE_NETWORK_CONTROLLER, KEY)}
     fake_aws.admin.reset_counters()
     assert await settle(cluster, reconciler) == Success()
+    # Every call of the create (docs/policies.md): the cycle's listing, a fresh one, the create.
+    assert fake_aws.admin.counters() == {
+        "vpc-lattice:ListServiceNetworks": 2,
+        "vpc-lattice:CreateServiceNetwork": 1,
+    }
     assert aws_writes(fake_aws) == {"CreateServiceNetwork": 1}
     created = await lattice_network(cluster)
     assert created is not None
