@@ -567,3 +567,24 @@ async def test_migration_guard_an_unresolved_import_never_claims_the_service(
     assert aws_writes(fake_aws) == {}
     assert dict(await edge.tags.tags_of(existing["arn"])) == {}
     assert await edge.lattice.list_listeners(existing["id"]) == []
+
+
+async def test_a_deleting_export_that_lost_its_federation_annotation_is_not_stuck(
+    cluster: Cluster, fake_aws: FakeAws
+) -> None:
+    exports = ServiceExportReconciler(cluster.ctx)
+    cluster.apply(k.SERVICE, service(EXPORT.name))
+    cluster.apply(k.ENDPOINT_SLICE, endpoint_slice(EXPORT.name, "10.1.0.1"))
+    cluster.apply(k.SERVICE_EXPORT, service_export())
+    assert await settle(cluster, exports) == Success()
+    assert len(await groups_of(cluster)) == 1
+    # The annotation goes: the export is left alone (as the reference does) ...
+    cluster.apply(k.SERVICE_EXPORT, service_export(annotations={}))
+    aws_writes(fake_aws)
+    assert await settle(cluster, exports) == Success()
+    assert aws_writes(fake_aws) == {}
+    # ... but deleting it still removes its group and the finalizer.
+    cluster.delete(k.SERVICE_EXPORT, EXPORT)
+    assert await until_success(cluster, exports)
+    assert cluster.object(k.SERVICE_EXPORT, EXPORT) is None
+    assert await groups_of(cluster) == []
