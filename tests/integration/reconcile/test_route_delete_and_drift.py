@@ -59,13 +59,20 @@ async def test_delete_of_a_target_group_still_in_use_waits(harness: Harness) -> 
     assert not await harness.plan(desired)
     # Once free, its targets are still draining: wait; after the drain it is deleted.
     await lattice.delete_listener(other["id"], listener["id"])
+    # A drain long enough to be seen on a loaded machine; the end of it is waited for, not slept past.
+    harness.fake.admin.set_timings(draining_seconds=4.0)
     await lattice.register_targets(group["id"], [{"id": "10.0.0.9", "port": 80}])
     await lattice.deregister_targets(group["id"], [{"id": "10.0.0.9", "port": 80}])
     harness.new_cycle()
     draining = await harness.plan(desired)
     assert draining.waits
     assert not draining.steps
-    await asyncio.sleep(0.6)
+    deadline = asyncio.get_running_loop().time() + 60
+    while asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.5)
+        harness.new_cycle()
+        if (await harness.plan(desired)).steps:
+            break
     harness.new_cycle()
     final = await harness.reconcile(desired)
     assert final.calls.writes == {"DeleteTargetGroup": 1}
