@@ -17,10 +17,18 @@ Each listing is fetched at most once per cycle: concurrent askers share one in-f
 A listing lives until ``new_cycle()`` (called by the resync driver), until ``max_age_seconds``
 passed, or until a write invalidates it. Writes made through ``LatticeApi`` are observed
 automatically: creates, updates and deletes of services, networks, listeners, rules and target
-groups are applied to the cached listings in place (no re-list); writes whose effect cannot be
-derived from the response (targets, associations) drop the affected listing. Out-of-band changes
-are seen at the next cycle. ``serviceArns`` of cached target groups can lag: read the target group
-fresh (``LatticeApi.get_target_group``) before deleting it.
+groups, (de)registrations of targets and service network associations are applied to the cached
+listings in place (no re-list). A resource we just created has nothing under it: its scoped
+listings (a service's listeners and associations, a listener's rules — its default rule aside,
+which no reconcile reads — a target group's targets) start empty instead of being listed. Targets
+we register show as ``INITIAL`` and those we deregister as ``DRAINING`` until the listing is fetched
+again (next cycle): health is not known from a write, so a reader of target health lists fresh.
+A write made while a listing is still being fetched is applied to the fetch's result when it
+arrives (its pages may predate the write; every in-place change is idempotent, so pages that
+already show it are not harmed): dropping the fetch instead let a burst of writes restart a long
+paginated listing again and again. Out-of-band changes are seen at the next cycle. ``serviceArns``
+of cached target groups can lag: read the target group fresh (``LatticeApi.get_target_group``)
+before deleting it.
 
 Items are the API's summary dicts, shared between callers: treat them as read-only. Scoped listings
 are keyed by the identifiers passed in: always pass ids (``svc-…``, ``listener-…``), never ARNs.
@@ -31,7 +39,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lattice_controller.aws.inventory_tags import TARGET_GROUP_TAGS, RouteIndex, TaggedListings
@@ -52,10 +60,23 @@ class InventoryStats:
     fetches: int = 0
 
 
+Mutation = Callable[[list[Any]], None]
+
+
 @dataclass(slots=True)
 class _Listing:
     fetched_at: float
     task: asyncio.Future[Any]
+    pending: list[Mutation] = field(default_factory=list)  # writes seen while the fetch was in flight
+
+    def apply_pending(self, _: object = None) -> None:
+        # The first done-callback of the fetch: it runs before any asker resumes.
+        pending, self.pending = self.pending, []
+        if self.task.cancelled() or self.task.exception() is not None:
+            return
+        items: list[Any] = self.task.result()
+        for mutation in pending:
+            mutation(items)
 
 
 def _retrieve_outcome(task: asyncio.Future[Any]) -> None:
@@ -203,6 +224,7 @@ class LatticeInventory(TaggedListings):
             task = asyncio.ensure_future(fetch())
             task.add_done_callback(_retrieve_outcome)
             listing = _Listing(now, task)
+            task.add_done_callback(listing.apply_pending)
             self._listings[key] = listing
         else:
             self.stats.hits += 1
@@ -210,17 +232,28 @@ class LatticeInventory(TaggedListings):
         items: list[Any] = await asyncio.shield(listing.task)
         return list(items)
 
-    def _loaded(self, key: ListingKey) -> list[Any] | None:
-        """The cached items of a finished fetch, for in-place updates; drops an in-flight fetch
-        (its result may predate the write) and returns None."""
+    def _mutate(self, key: ListingKey, mutation: Mutation) -> None:
+        """Apply one of our writes to the listing ``key`` in place: now if it is loaded, when its
+        fetch completes if it is in flight (before any asker sees the result)."""
         listing = self._listings.get(key)
         if listing is None:
-            return None
-        if not listing.task.done() or listing.task.cancelled() or listing.task.exception() is not None:
+            return
+        task = listing.task
+        if not task.done() or listing.pending:
+            listing.pending.append(mutation)
+            return
+        if task.cancelled() or task.exception() is not None:
             del self._listings[key]
-            return None
-        result: list[Any] = listing.task.result()
-        return result
+            return
+        mutation(task.result())
+
+    def _seed(self, key: ListingKey, items: list[Any]) -> None:
+        """A listing known without asking (the scoped listings of a resource we just created)."""
+        if key in self._listings:
+            return
+        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        done.set_result(items)
+        self._listings[key] = _Listing(self._clock(), done)
 
     def _drop(self, key: ListingKey) -> None:
         self._listings.pop(key, None)
@@ -237,19 +270,49 @@ class LatticeInventory(TaggedListings):
                     self._tagged_deleted(str(item["arn"]))
 
     def _upsert(self, key: ListingKey, item: Mapping[str, Any]) -> None:
-        items = self._loaded(key)
-        if items is None:
-            return
-        for index, existing in enumerate(items):
-            if existing.get("id") == item.get("id"):
-                items[index] = {**existing, **item}
-                return
-        items.append(dict(item))
+        def upsert(items: list[Any]) -> None:
+            for index, existing in enumerate(items):
+                if existing.get("id") == item.get("id"):
+                    items[index] = {**existing, **item}
+                    return
+            items.append(dict(item))
+
+        self._mutate(key, upsert)
+
+    def _update_existing(self, key: ListingKey, identifier: str, fields: Mapping[str, Any]) -> None:
+        def update(items: list[Any]) -> None:
+            for index, existing in enumerate(items):
+                if _matches(existing, identifier):
+                    items[index] = {**existing, **fields}
+
+        self._mutate(key, update)
+
+    def _loaded_items(self, key: ListingKey) -> list[Any] | None:
+        """The items of a finished fetch of ``key`` (read-only), if there is one."""
+        listing = self._listings.get(key)
+        if listing is None or not listing.task.done() or listing.task.cancelled():
+            return None
+        if listing.task.exception() is not None or listing.pending:
+            return None
+        items: list[Any] = listing.task.result()
+        return items
 
     def _remove(self, key: ListingKey, identifier: str) -> None:
-        items = self._loaded(key)
-        if items is not None:
+        def remove(items: list[Any]) -> None:
             items[:] = [i for i in items if not _matches(i, identifier)]
+
+        self._mutate(key, remove)
+
+    def _set_target_group_tags(self, arn: str, tags: Mapping[str, str] | None) -> None:
+        """The loaded tags of all target groups: ``arn``'s are ``tags`` now (None: it is gone)."""
+
+        def set_tags(listing: list[dict[str, dict[str, str]]]) -> None:
+            if tags is None:
+                listing[0].pop(arn, None)
+            else:
+                listing[0][arn] = dict(tags)
+
+        self._mutate(TARGET_GROUP_TAGS, set_tags)
 
     # -- write observation -----------------------------------------------------------------------
 
@@ -260,11 +323,14 @@ class LatticeInventory(TaggedListings):
 
     def _on_tag_write(self, arn: str, added: Mapping[str, str], removed: list[str]) -> None:
         self._tags_written_to_listings(arn, added, removed)
-        all_tags = self._loaded(TARGET_GROUP_TAGS)
-        if all_tags is None or ":targetgroup/" not in arn:
+        if ":targetgroup/" not in arn:
             return
-        merged = {k: v for k, v in all_tags[0].get(arn, {}).items() if k not in removed} | dict(added)
-        all_tags[0][arn] = merged
+
+        def merge(listing: list[dict[str, dict[str, str]]]) -> None:
+            merged = {k: v for k, v in listing[0].get(arn, {}).items() if k not in removed} | dict(added)
+            listing[0][arn] = merged
+
+        self._mutate(TARGET_GROUP_TAGS, merge)
 
 
 def operation_created(params: Mapping[str, Any]) -> bool:
@@ -280,6 +346,9 @@ def _service_written(inv: LatticeInventory, params: Mapping[str, Any], response:
     inv._upsert(SERVICES, {k: v for k, v in response.items() if k != "idleTimeoutSeconds"})
     if operation_created(params) and response.get("arn"):
         inv._tagged_created(str(response["arn"]), params.get("tags"))
+    if operation_created(params) and response.get("id"):
+        inv._seed((Listing.LISTENERS, str(response["id"])), [])
+        inv._seed((Listing.SERVICE_ASSOCIATIONS, str(response["id"])), [])
 
 
 def _service_deleted(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
@@ -308,6 +377,8 @@ def _listener_written(inv: LatticeInventory, params: Mapping[str, Any], response
     inv._upsert((Listing.LISTENERS, service_id), {k: v for k, v in response.items() if k != "defaultAction"})
     if operation_created(params) and response.get("arn"):
         inv._tagged_created(str(response["arn"]), params.get("tags"))
+    if operation_created(params) and response.get("id"):
+        inv._seed((Listing.RULES, service_id, str(response["id"])), [])
 
 
 def _listener_deleted(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
@@ -356,10 +427,10 @@ def _target_group_created(
             summary[name] = config[name]
     summary["serviceArns"] = []
     inv._upsert(TARGET_GROUPS, summary)
-    all_tags = inv._loaded(TARGET_GROUP_TAGS)
-    if all_tags is not None:
-        all_tags[0][str(response["arn"])] = dict(params.get("tags") or {})
+    inv._set_target_group_tags(str(response["arn"]), params.get("tags") or {})
     inv._tagged_created(str(response["arn"]), params.get("tags"))
+    if response.get("id"):
+        inv._seed((Listing.TARGETS, str(response["id"])), [])
 
 
 def _target_group_deleted(
@@ -368,21 +439,54 @@ def _target_group_deleted(
     identifier = str(response.get("id") or params["targetGroupIdentifier"])
     inv._remove(TARGET_GROUPS, identifier)
     inv.invalidate(Listing.TARGETS, identifier)
-    all_tags = inv._loaded(TARGET_GROUP_TAGS)
-    if all_tags is not None and response.get("arn"):
-        all_tags[0].pop(str(response["arn"]), None)
     if response.get("arn"):
+        inv._set_target_group_tags(str(response["arn"]), None)
         inv._tagged_deleted(str(response["arn"]))
 
 
-def _targets_changed(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
-    inv.invalidate(Listing.TARGETS, str(params["targetGroupIdentifier"]))
+def _targets_now(
+    inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any], status: str
+) -> None:
+    """The (de)registered targets (a batch's ``successful`` ones) are in ``status`` now."""
+    changed = {(str(t.get("id")), int(t.get("port") or 0)) for t in response.get("successful") or []}
+
+    def apply(items: list[Any]) -> None:
+        kept = [t for t in items if (str(t.get("id")), int(t.get("port") or 0)) not in changed]
+        items[:] = kept + [{"id": ip, "port": port, "status": status} for ip, port in sorted(changed)]
+
+    inv._mutate((Listing.TARGETS, str(params["targetGroupIdentifier"])), apply)
+
+
+def _targets_registered(
+    inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]
+) -> None:
+    _targets_now(inv, params, response, "INITIAL")
+
+
+def _targets_deregistered(
+    inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]
+) -> None:
+    _targets_now(inv, params, response, "DRAINING")
 
 
 def _service_association_created(
     inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]
 ) -> None:
-    inv.invalidate(Listing.SERVICE_ASSOCIATIONS)
+    service_id, network = str(params["serviceIdentifier"]), str(params["serviceNetworkIdentifier"])
+    if service_id.startswith("svc-") and network.startswith("sn-") and response.get("id"):
+        item = {
+            "id": response["id"],
+            "arn": response.get("arn"),
+            "status": response.get("status") or "CREATE_IN_PROGRESS",
+            "serviceId": service_id,
+            "serviceNetworkId": network,
+        }
+        names = [n.get("name") for n in inv._loaded_items(SERVICE_NETWORKS) or () if n.get("id") == network]
+        if names:
+            item["serviceNetworkName"] = names[0]
+        inv._upsert((Listing.SERVICE_ASSOCIATIONS, service_id), item)
+    else:
+        inv.invalidate(Listing.SERVICE_ASSOCIATIONS)
     if response.get("arn"):
         inv._tagged_created(str(response["arn"]), params.get("tags"))
 
@@ -390,7 +494,11 @@ def _service_association_created(
 def _service_association_deleted(
     inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]
 ) -> None:
-    inv.invalidate(Listing.SERVICE_ASSOCIATIONS)
+    # Lattice deletes it in the background: listings show it DELETE_IN_PROGRESS until it is gone.
+    association = str(response.get("id") or params["serviceNetworkServiceAssociationIdentifier"])
+    status = str(response.get("status") or "DELETE_IN_PROGRESS")
+    for key in [k for k in inv._listings if k[0] == Listing.SERVICE_ASSOCIATIONS]:
+        inv._update_existing(key, association, {"status": status})
     if response.get("arn"):
         inv._tagged_deleted(str(response["arn"]))
 
@@ -423,8 +531,8 @@ _WRITE_HANDLERS: dict[str, WriteHandler] = {
     "BatchUpdateRule": _rules_batch_updated,
     "CreateTargetGroup": _target_group_created,
     "DeleteTargetGroup": _target_group_deleted,
-    "RegisterTargets": _targets_changed,
-    "DeregisterTargets": _targets_changed,
+    "RegisterTargets": _targets_registered,
+    "DeregisterTargets": _targets_deregistered,
     "CreateServiceNetworkServiceAssociation": _service_association_created,
     "DeleteServiceNetworkServiceAssociation": _service_association_deleted,
     "CreateServiceNetworkVpcAssociation": _vpc_association_changed,

@@ -108,7 +108,7 @@ class TaggedListings:
     async def _listing(self, key: ListingKey, fetch: Callable[[], Awaitable[list[Any]]]) -> list[Any]:
         raise NotImplementedError
 
-    def _loaded(self, key: ListingKey) -> list[Any] | None:
+    def _mutate(self, key: ListingKey, mutation: Callable[[list[Any]], None]) -> None:
         raise NotImplementedError
 
     def _drop(self, key: ListingKey) -> None:
@@ -202,13 +202,21 @@ class TaggedListings:
 
     # -- applying our own writes ------------------------------------------------------------------
 
-    def _tagged_listings(self) -> list[tuple[ListingKey, frozenset[str], dict[str, str], dict[str, Tags]]]:
-        out = []
+    def _for_tagged_listings(
+        self, change: Callable[[ListingKey, frozenset[str], dict[str, str], dict[str, Tags]], None]
+    ) -> None:
+        """Apply ``change(key, types, tags, listing)`` to every tag-filtered listing held or in flight."""
         for key, (types, tags) in list(self._tag_filters.items()):
-            loaded = self._loaded(key)
-            if loaded is not None:
-                out.append((key, types, tags, loaded[0]))
-        return out
+
+            def mutation(
+                loaded: list[Any],
+                key: ListingKey = key,
+                types: frozenset[str] = types,
+                tags: dict[str, str] = tags,
+            ) -> None:
+                change(key, types, tags, loaded[0])
+
+            self._mutate(key, mutation)
 
     def _indexed(self, key: ListingKey, listing: dict[str, Tags]) -> RouteIndex | None:
         index = self._route_index.get(key)
@@ -216,35 +224,48 @@ class TaggedListings:
 
     def _tagged_created(self, arn: str, tags: Mapping[str, str] | None) -> None:
         """A resource we created with ``tags`` (a create without tags matches no filter)."""
-        tags = tags or {}
-        for key, types, wanted, found in self._tagged_listings():
+        tags = dict(tags or {})
+
+        def created(
+            key: ListingKey, types: frozenset[str], wanted: dict[str, str], found: dict[str, Tags]
+        ) -> None:
             if matches_type_filter(arn, types) and all(tags.get(k) == v for k, v in wanted.items()):
                 found[arn] = dict(tags)
                 index = self._indexed(key, found)
                 if index is not None:
                     index.add(arn, found[arn])
 
+        self._for_tagged_listings(created)
+
     def _tagged_deleted(self, arn: str) -> None:
-        for key, _, _, found in self._tagged_listings():
+        def deleted(
+            key: ListingKey, types: frozenset[str], wanted: dict[str, str], found: dict[str, Tags]
+        ) -> None:
             found.pop(arn, None)
             index = self._indexed(key, found)
             if index is not None:
                 index.remove(arn)
 
+        self._for_tagged_listings(deleted)
+
     def _tags_written_to_listings(self, arn: str, added: Mapping[str, str], removed: list[str]) -> None:
-        for key, (types, wanted) in list(self._tag_filters.items()):
-            loaded = self._loaded(key)
-            if loaded is None or not matches_type_filter(arn, types):
-                continue
-            found = loaded[0]
+        added = dict(added)
+
+        def written(
+            key: ListingKey, types: frozenset[str], wanted: dict[str, str], found: dict[str, Tags]
+        ) -> None:
+            if not matches_type_filter(arn, types):
+                return
             index = self._indexed(key, found)
             if index is not None:
                 index.remove(arn)
             if arn in found:
-                found[arn] = {k: v for k, v in found[arn].items() if k not in removed} | dict(added)
+                found[arn] = {k: v for k, v in found[arn].items() if k not in removed} | added
                 if not all(found[arn].get(k) == v for k, v in wanted.items()):
                     del found[arn]
                 elif index is not None:
                     index.add(arn, found[arn])
             elif any(k in wanted for k in added):
                 self._drop(key)  # it may match now; its other tags are unknown here
+
+        self._for_tagged_listings(written)

@@ -135,27 +135,58 @@ async def test_service_writes_are_applied_without_relisting() -> None:
     assert transport.count("ListServices") == 1
 
 
-async def test_a_write_during_an_inflight_list_drops_that_list() -> None:
+async def test_a_write_during_an_inflight_list_is_applied_to_its_result() -> None:
     transport = ScriptedTransport()
     release = asyncio.Event()
-    listings = [[{"id": "svc-1", "name": "a"}], [{"id": "svc-1", "name": "a"}, {"id": "svc-2", "name": "b"}]]
 
     async def slow_list(params: Mapping[str, Any]) -> dict[str, Any]:
         await release.wait()
-        return {"items": listings.pop(0)}
+        return {
+            "items": [{"id": "svc-1", "name": "a"}, {"id": "svc-3", "name": "c"}]
+        }  # pages predate the writes
 
     transport.on("ListServices", slow_list)
     transport.on("CreateService", {"id": "svc-2", "name": "b"})
+    transport.on("DeleteService", {"id": "svc-3"})
     api, _, inventory = build(transport)
 
     pending = asyncio.create_task(inventory.services())
     await asyncio.sleep(0)
     await api.create_service("b", client_token="t")
+    await api.delete_service("svc-3")
     release.set()
-    await pending
 
+    assert {s["id"] for s in await pending} == {"svc-1", "svc-2"}  # the asker waiting meanwhile too
     assert {s["id"] for s in await inventory.services()} == {"svc-1", "svc-2"}
-    assert transport.count("ListServices") == 2
+    assert transport.count("ListServices") == 1
+
+
+async def test_a_burst_of_writes_does_not_restart_a_paginated_listing() -> None:
+    """Writes keep arriving while the pages are fetched: the listing still completes, once."""
+    transport = ScriptedTransport()
+    pages = 5
+    fetched: list[int] = []
+
+    async def page(params: Mapping[str, Any]) -> dict[str, Any]:
+        await asyncio.sleep(0.001)
+        number = int(params.get("nextToken") or 0)
+        fetched.append(number)
+        token = str(number + 1) if number + 1 < pages else None
+        return {"items": [{"id": f"svc-p{number}", "name": f"p{number}"}], "nextToken": token}
+
+    transport.on("ListServices", page)
+    transport.on("CreateService", lambda p: {"id": f"svc-{p['name']}", "name": p["name"]})
+    api, _, inventory = build(transport)
+
+    listing = asyncio.create_task(inventory.services())
+    for i in range(20):
+        await api.create_service(f"w{i}", client_token="t")
+        await asyncio.sleep(0.0005)
+    await listing
+    names = {s["name"] for s in await inventory.services()}
+
+    assert names == {f"p{i}" for i in range(pages)} | {f"w{i}" for i in range(20)}
+    assert fetched == list(range(pages))
 
 
 async def test_listener_and_rule_writes_update_scoped_listings() -> None:
@@ -188,18 +219,73 @@ async def test_listener_and_rule_writes_update_scoped_listings() -> None:
     assert transport.count("ListRules") == 2  # the deleted listener's rules were dropped
 
 
-async def test_target_writes_drop_the_target_listing() -> None:
+async def test_target_writes_update_the_target_listing_in_place() -> None:
     transport = ScriptedTransport()
     transport.on("ListTargets", {"items": [{"id": "10.0.0.1", "port": 80, "status": "HEALTHY"}]})
-    transport.on("RegisterTargets", {"successful": [], "unsuccessful": []})
+    transport.on("RegisterTargets", lambda p: {"successful": p["targets"], "unsuccessful": []})
+    transport.on("DeregisterTargets", lambda p: {"successful": p["targets"], "unsuccessful": []})
     api, _, inventory = build(transport)
 
     await inventory.targets("tg-1")
-    await inventory.targets("tg-1")
     await api.register_targets("tg-1", [{"id": "10.0.0.2", "port": 80}])
-    await inventory.targets("tg-1")
+    await api.deregister_targets("tg-1", [{"id": "10.0.0.1", "port": 80}])
+    targets = {(t["id"], t["port"]): t["status"] for t in await inventory.targets("tg-1")}
 
-    assert transport.count("ListTargets") == 2
+    assert targets == {("10.0.0.1", 80): "DRAINING", ("10.0.0.2", 80): "INITIAL"}
+    assert transport.count("ListTargets") == 1
+    inventory.new_cycle()
+    await inventory.targets("tg-1")
+    assert transport.count("ListTargets") == 2  # health is read from Lattice once per cycle
+
+
+async def test_what_we_create_starts_with_empty_scoped_listings() -> None:
+    """A new service has no listeners or associations, a new listener no rule of ours, a new target
+    group no targets: none of them is listed after the create."""
+    transport = ScriptedTransport()
+    transport.on("CreateService", {"id": "svc-9", "arn": "arn:svc-9", "name": "n"})
+    transport.on("CreateListener", {"id": "listener-9", "arn": "arn:l-9", "serviceId": "svc-9", "port": 80})
+    transport.on("CreateTargetGroup", {"id": "tg-9", "arn": TG_ARN + "9", "config": {"port": 80}})
+    transport.on("CreateRule", {"id": "rule-9", "arn": "arn:r-9", "priority": 1})
+    api, _, inventory = build(transport)
+
+    await api.create_service("n", client_token="t")
+    await api.create_listener("svc-9", "l", "HTTP", {}, client_token="t", port=80)
+    await api.create_rule("svc-9", "listener-9", "r", {}, 1, {}, client_token="t")
+    await api.call("CreateTargetGroup", name="tg", type="IP", config={"port": 80}, clientToken="t")
+
+    assert [item["id"] for item in await inventory.listeners("svc-9")] == ["listener-9"]
+    assert [item["id"] for item in await inventory.rules("svc-9", "listener-9")] == ["rule-9"]
+    assert await inventory.service_associations("svc-9") == []
+    assert await inventory.targets("tg-9") == []
+    assert not [c.operation for c in transport.calls if c.operation.startswith("List")]
+
+
+async def test_association_writes_update_that_service_listing_in_place() -> None:
+    transport = ScriptedTransport()
+    transport.on("ListServiceNetworks", {"items": [{"id": "sn-1", "arn": "arn:sn-1", "name": "net"}]})
+    transport.on("ListServiceNetworkServiceAssociations", {"items": []})
+    transport.on(
+        "CreateServiceNetworkServiceAssociation", {"id": "snsa-1", "arn": "arn:snsa-1", "status": "ACTIVE"}
+    )
+    transport.on("DeleteServiceNetworkServiceAssociation", {"id": "snsa-1", "status": "DELETE_IN_PROGRESS"})
+    api, _, inventory = build(transport)
+    await inventory.service_networks()
+    await inventory.service_associations("svc-1")
+    await inventory.service_associations("svc-2")
+
+    await api.create_service_network_service_association("svc-1", "sn-1", client_token="t")
+    (created,) = await inventory.service_associations("svc-1")
+    assert (created["id"], created["serviceNetworkId"], created["serviceNetworkName"]) == (
+        "snsa-1",
+        "sn-1",
+        "net",
+    )
+    await api.delete_service_network_service_association("snsa-1")
+    (deleting,) = await inventory.service_associations("svc-1")
+    assert deleting["status"] == "DELETE_IN_PROGRESS"
+
+    assert await inventory.service_associations("svc-2") == []
+    assert transport.count("ListServiceNetworkServiceAssociations") == 2
 
 
 def target_group_transport() -> ScriptedTransport:

@@ -72,8 +72,12 @@ async def deploy(side: LatticeSide, desired: RouteLatticeState) -> Deployed:
     live = observed.service is not None
     result = await apply_plan(plan, side.lattice, side.tags, inventory=side.inventory, live=live)
     if plan.waits or result.waits:
-        side.inventory.invalidate(Listing.TARGETS)
-        side.inventory.invalidate(Listing.SERVICE_ASSOCIATIONS)
+        # What the retry waits for (an association being deleted, ...) must be listed again; target
+        # groups that may be deleted read their draining targets fresh anyway.
+        if observed.service is not None:
+            side.inventory.invalidate(Listing.SERVICE_ASSOCIATIONS, observed.service.id)
+        else:
+            side.inventory.invalidate(Listing.SERVICE_ASSOCIATIONS)
     if plan.missing:
         side.inventory.invalidate(Listing.SERVICE_NETWORKS)
         side.inventory.invalidate(Listing.TARGET_GROUPS)

@@ -7,7 +7,9 @@ only when it names some is the shared ``ListTargetGroups`` needed (a new route c
 beyond that one call). Lattice-only mode, and ServiceExport groups named by imports: one shared
 ``ListTargetGroups`` and one shared tag listing per cycle find them. ``GetTargetGroup``
 only for a kept group whose ``lastUpdatedAt`` moved since its health check was last read (or for a
-deletion candidate); ``ListTargets`` only where targets are synced or must be deregistered.
+deletion candidate); ``ListTargets`` only where targets are synced or must be deregistered: a
+kept group's through the inventory (once per cycle; our own (de)registrations update it in place,
+and a group we created starts with none), a deletion candidate's fresh.
 """
 
 from __future__ import annotations
@@ -174,11 +176,15 @@ class GroupReader:
             return None
         service_arns = tuple(str(a) for a in fresh.get("serviceArns") or ())
         status = str(fresh.get("status") or tg.status)
-        targets = await self._targets(tg.id) if status not in TRANSITIONAL else ()
+        # Fresh as well: whether targets are still draining decides when it can go.
+        targets = await self._targets(tg.id, fresh=True) if status not in TRANSITIONAL else ()
         return replace(tg, status=status, service_arns=service_arns, targets=targets)
 
-    async def _targets(self, target_group_id: str) -> tuple[ObservedTarget, ...]:
-        items = await self.inventory.targets(target_group_id)
+    async def _targets(self, target_group_id: str, *, fresh: bool = False) -> tuple[ObservedTarget, ...]:
+        if fresh:
+            items = await self.lattice.list_targets(target_group_id)
+        else:
+            items = await self.inventory.targets(target_group_id)
         return tuple(
             ObservedTarget(str(t["id"]), int(t.get("port") or 0), str(t.get("status") or "UNAVAILABLE"))
             for t in items

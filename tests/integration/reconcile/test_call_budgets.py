@@ -18,6 +18,7 @@ from lattice_controller.model.lattice import RouteLatticeState, RuleMatch, RuleS
 from tests.integration.reconcile.harness import MANAGED_BY, Calls, Harness, route_state
 
 R = 5
+ACCOUNT_WIDE = ("ListServices", "ListTargetGroups")
 RULE_OPERATIONS = ("ListRules", "GetRule", "CreateRule", "UpdateRule", "DeleteRule", "BatchUpdateRule")
 
 
@@ -95,6 +96,40 @@ async def test_rule_changes_cost_at_most_r_plus_2_writes(harness: Harness) -> No
         assert not await harness.plan(desired)
     weight = await harness.reconcile(current)
     print("\n" + "\n".join(table) + "\n" + _line("(revert)", weight.calls))
+
+
+async def test_changes_right_after_the_create_cost_only_their_writes(harness: Harness) -> None:
+    """What we created is known from our own writes: the route's listeners, rules, associations and
+    targets are not listed after its create, so a change in the same cycle costs at most R + 2 calls
+    in all (reads included; the only reads are the cycle's one ListServices and ListTargetGroups,
+    which a create through the tag listing did not need), and a weight change its one UpdateRule."""
+    paths = [f"/p{i}" for i in range(R)]
+    created = await harness.reconcile(rules_state(paths))
+    assert created.calls.writes.get("RegisterTargets")
+    table = [_line(f"R={R}: create", created.calls)]
+    changes = {
+        "one match changed": rules_state(["/changed", *paths[1:]]),
+        "weights of all R rules": rules_state(["/changed", *paths[1:]], (1, 3)),
+        "new rule at priority 1": rules_state(["/new", "/changed", *paths[1:]], (1, 3)),
+    }
+    listed: set[str] = set()
+    for label, desired in changes.items():
+        changed = await harness.reconcile(desired)
+        table.append(_line(f"R={R}, same cycle: {label}", changed.calls))
+        assert changed.calls.read_count + changed.calls.write_count <= R + 2, changed.calls
+        assert set(changed.calls.reads) <= set(ACCOUNT_WIDE) - listed, changed.calls
+        assert all(n == 1 for n in changed.calls.reads.values()), changed.calls
+        listed |= set(changed.calls.reads)
+        assert not await harness.plan(desired)
+    single = route_state((("web", 1), ("api", 1)), route=ObjectKey("default", "weighted"))
+    await harness.reconcile(single)
+    weight = await harness.reconcile(
+        route_state((("web", 4), ("api", 1)), route=ObjectKey("default", "weighted"))
+    )
+    table.append(_line("weight change right after the create", weight.calls))
+    print("\n" + "\n".join(table))
+    assert weight.calls.writes == {"UpdateRule": 1}
+    assert not weight.calls.reads
 
 
 def _rule_calls(calls: Calls) -> int:
