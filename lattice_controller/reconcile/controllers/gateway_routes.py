@@ -79,7 +79,9 @@ def _part(gateway: Gateway, route: Route, namespaces: Mapping[str, Namespace]) -
 
 
 def _basis(gateway: Gateway, namespaces: Mapping[str, Namespace]) -> Basis:
-    labels = tuple(sorted((name, tuple(sorted(ns.meta.labels.as_dict().items()))) for name, ns in namespaces.items()))
+    labels = tuple(
+        sorted((name, tuple(sorted(ns.meta.labels.as_dict().items()))) for name, ns in namespaces.items())
+    )
     return (gateway.meta.uid, gateway.meta.generation, labels)
 
 
