@@ -179,6 +179,7 @@ async def test_a_burst_of_writes_does_not_restart_a_paginated_listing() -> None:
     api, _, inventory = build(transport)
 
     listing = asyncio.create_task(inventory.services())
+    await asyncio.sleep(0)  # the listing is in flight
     for i in range(20):
         await api.create_service(f"w{i}", client_token="t")
         await asyncio.sleep(0.0005)
