@@ -209,12 +209,21 @@ def create_objects(stack: Any, routes: int, namespaces: int, pods: int, parent: 
 
 
 ACCOUNT_WIDE_LISTS = ("ListServices", "ListServiceNetworks", "ListTargetGroups", "GetResources")
+# The reads Lattice has no account-wide form of, per route of this bench (one listener, one target group):
+# its service's listeners and associations, the listener's rules, the target group's targets.
+FORCED_PER_ROUTE = (
+    "ListListeners",
+    "ListServiceNetworkServiceAssociations",
+    "ListRules",
+    "ListTargets",
+)
 
 
 def idle_resync_cycle(stack: Any, routes: int) -> dict[str, Any]:
     """Counts of one full periodic resync cycle with nothing changed (see the module docstring)."""
-    from e2e.bench.stack import counter_delta, is_read, wait_for
+    from e2e.bench.stack import is_read, wait_for
     from e2e.controlplane.audit import kube_writes
+    from e2e.fakeaws.client import counter_delta
 
     def reconciled() -> float:
         return float(stack.metric("controller_runtime_reconcile_total", controller="httproute"))
@@ -263,6 +272,14 @@ def report_cycle(cycle: dict[str, Any], routes: int) -> bool:
         "idle resync: 0 AWS writes, 0 Kubernetes writes",
         not cycle["writes"] and not cycle["kube_writes"],
         f"AWS {cycle['writes'] or 0}, Kubernetes {cycle['kube_writes'] or 0}",
+    )
+    forced = {op: reads.get(op, 0) for op in FORCED_PER_ROUTE}
+    others = {op: n for op, n in reads.items() if op not in FORCED_PER_ROUTE and op not in ACCOUNT_WIDE_LISTS}
+    ok &= verdict(
+        f"idle resync: route-scoped reads <= {len(FORCED_PER_ROUTE)} per route (the lists Lattice forces), "
+        "no other read",
+        all(n <= routes for n in forced.values()) and not others,
+        ", ".join(f"{op}x{n}" for op, n in {**forced, **others}.items()),
     )
     pages = max(1, -(-routes // 100))
     ok &= verdict(
