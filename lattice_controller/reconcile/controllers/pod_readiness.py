@@ -10,7 +10,7 @@ the shared inventory for that recheck, so a waiting Pod costs one ``ListTargets`
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import structlog
@@ -44,9 +44,12 @@ async def write_gate_conditions(
     desired: RouteLatticeState,
     observed: ObservedRouteState,
     registered: Collection[tuple[str, int]] = (),
+    created_target_groups: Mapping[str, str] | None = None,
 ) -> GateResult:
     """``registered``: the (ip, port) targets this deploy registered; the pre-deploy listing says
-    nothing of them (a reused Pod IP may still be listed DRAINING from its previous Pod)."""
+    nothing of them (a reused Pod IP may still be listed DRAINING from its previous Pod).
+    ``created_target_groups``: name → id of the target groups this deploy created (their target
+    listings, known from our writes, are read fresh for the next look at a gated Pod in them)."""
     pods = ctx.store(k.POD)
     if pods is None or desired.deleting:
         return GateResult()
@@ -71,6 +74,8 @@ async def write_gate_conditions(
                     (t.status for t in match.targets if (t.ip, t.port) == (target.ip, target.port)), None
                 )
                 listings.setdefault(target.pod, set()).add(match.id)
+            elif spec.name in (created_target_groups or {}):
+                listings.setdefault(target.pod, set()).add((created_target_groups or {})[spec.name])
             if status is None or (target.ip, target.port) in registered:
                 just_registered.add(target.pod)
             else:

@@ -151,7 +151,8 @@ class RouteReconciler:
             )
         outcome: Outcome = Success()
         registered = {t for step in plan.steps if isinstance(step, RegisterTargets) for t in step.targets}
-        gates = await write_gate_conditions(self.ctx, build.desired, observed, registered)
+        created = {c.name: c.id for c in result.created if c.kind == "target_group"}
+        gates = await write_gate_conditions(self.ctx, build.desired, observed, registered, created)
         if gates.waiting:
             outcome = RequeueAfter(RECHECK_SECONDS)
         pending = [*plan.missing, *plan.waits, *result.waits]
