@@ -47,10 +47,13 @@ def association(s: Scenario) -> dict[str, Any] | None:
     found = [a for a in items if a.get("vpcId") == VPC_ID]
     if not found:
         return None
-    got: dict[str, Any] = s.client.get_service_network_vpc_association(
-        serviceNetworkVpcAssociationIdentifier=found[0]["id"]
-    )
-    got["tags"] = s.client.list_tags_for_resource(resourceArn=got["arn"])["tags"]
+    try:
+        got: dict[str, Any] = s.client.get_service_network_vpc_association(
+            serviceNetworkVpcAssociationIdentifier=found[0]["id"]
+        )
+        got["tags"] = s.client.list_tags_for_resource(resourceArn=got["arn"])["tags"]
+    except s.client.exceptions.ResourceNotFoundException:
+        return None  # deleted between the listing and the read
     return got
 
 
