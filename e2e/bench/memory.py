@@ -3,9 +3,11 @@
 Creates, on a real kube-apiserver, `--namespaces` namespaces holding `--routes` HTTPRoutes in total
 (2 rules each: a path prefix + header match, one weighted Service backend), one Service per route and
 one EndpointSlice per Service with `--pods-per-service` ready endpoints (address, nodeName, zone and a
-Pod targetRef, as KCM writes them): 1,000 routes x 10 endpoints = 10,000 pods by default. The
-controller caches no Pods (its kinds are Gateway API kinds, Services, EndpointSlices, Namespaces), so
-the 10,000 pods exist only as endpoints; no Pod objects are created.
+Pod targetRef, as KCM writes them): 1,000 routes x 10 endpoints = 10,000 pods by default. Each endpoint
+has its Pod object too (the controller caches Pods for the readiness gate): labels, an owner reference,
+one container with ports, resources, probes and env, and a status with its IP and conditions as the kubelet
+writes them. Every Pod carries the readiness gate and its condition (`--ungated`: none does), the worst
+case for the cache, which keeps labels, IPs and that condition of gated Pods only.
 
 Two measurements:
 1. the real `Cache` (`lattice_controller.cache`, registered as the app registers it) in a fresh Python
@@ -179,13 +181,73 @@ def _slice(service: str, namespace: str, first_ip: int, pods: int) -> dict[str, 
     }
 
 
-def create_objects(stack: Any, routes: int, namespaces: int, pods: int, parent: dict[str, str]) -> float:
+GATE = "application-networking.k8s.aws/pod-readiness-gate"
+
+
+def _pod(service: str, namespace: str, index: int, n: int, gated: bool) -> dict[str, Any]:
+    """A Pod of `service`'s Deployment as the API server stores it (status written separately)."""
+    from e2e.bench.stack import pod_ip
+
+    spec: dict[str, Any] = {
+        "containers": [
+            {
+                "name": "app",
+                "image": "public.ecr.aws/nginx/nginx:stable",
+                "ports": [{"name": "http", "containerPort": 8090, "protocol": "TCP"}],
+                "env": [{"name": "APP_NAME", "value": service}, {"name": "LOG_LEVEL", "value": "info"}],
+                "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
+                "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8090}, "periodSeconds": 5},
+            }
+        ],
+        "nodeName": f"node-{index % 50}",
+    }
+    if gated:
+        spec["readinessGates"] = [{"conditionType": GATE}]
+    status: dict[str, Any] = {
+        "phase": "Running",
+        "podIP": pod_ip(index),
+        "podIPs": [{"ip": pod_ip(index)}],
+        "hostIP": f"10.0.{index % 50}.1",
+        "conditions": [
+            {"type": t, "status": "True", "lastTransitionTime": "2026-12-01T00:00:00Z"}
+            for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled", *([GATE] if gated else []))
+        ],
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": f"{service}-7d9f8b6c4-{n:05d}",
+            "namespace": namespace,
+            "labels": {"app": service, "pod-template-hash": "7d9f8b6c4", "team": namespace},
+            "ownerReferences": [
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "ReplicaSet",
+                    "name": f"{service}-7d9f8b6c4",
+                    "uid": f"{index:08x}-0000-4000-8000-000000000000",
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
+        },
+        "spec": spec,
+        "status": status,
+    }
+
+
+def create_objects(
+    stack: Any, routes: int, namespaces: int, pods: int, parent: dict[str, str], gated: bool = True
+) -> float:
     from e2e.bench.stack import namespace_body
 
     rest = stack.rest
     began = time.monotonic()
     for n in range(namespaces):
         rest.create("/api/v1/namespaces", namespace_body(f"mem-{n}"), exist_ok=True)
+        # Pods name a ServiceAccount; no controller-manager here creates the default one.
+        service_account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"}}
+        rest.create(f"/api/v1/namespaces/mem-{n}/serviceaccounts", service_account, exist_ok=True)
 
     def one(i: int) -> None:
         client = stack.rest
@@ -200,8 +262,20 @@ def create_objects(stack: Any, routes: int, namespaces: int, pods: int, parent: 
             _route(name, ns, f"svc-{i:04d}", parent),
         )
 
+    def pod(i: int) -> None:
+        client = stack.rest
+        route, n = divmod(i, pods)
+        ns = f"mem-{route % namespaces}"
+        body = _pod(f"svc-{route:04d}", ns, i, n, gated)
+        status = body.pop("status")
+        created = client.create(f"/api/v1/namespaces/{ns}/pods", body)
+        path = f"/api/v1/namespaces/{ns}/pods/{created['metadata']['name']}/status"
+        client.request("PATCH", path, {"status": status}, content_type="application/merge-patch+json")
+
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(one, range(routes)))
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(pod, range(routes * pods)))
     return time.monotonic() - began
 
 
@@ -307,6 +381,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--resync", action="store_true", help="with --attached: count one idle periodic resync cycle"
     )
+    parser.add_argument(
+        "--ungated", action="store_true", help="Pods without the readiness gate (default: every Pod has it)"
+    )
     parser.add_argument("--probe", metavar="KUBECONFIG", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.probe:
@@ -356,8 +433,10 @@ def main(argv: list[str] | None = None) -> int:
             }
             stack.rest.create(f"{GATEWAY_API}/namespaces/{NAMESPACE}/gateways", foreign)
             parent = {"name": "foreign", "namespace": NAMESPACE}
-        seconds = create_objects(stack, args.routes, args.namespaces, args.pods_per_service, parent)
-        print(f"created {args.routes} routes + services + slices in {seconds:.1f} s")
+        seconds = create_objects(
+            stack, args.routes, args.namespaces, args.pods_per_service, parent, gated=not args.ungated
+        )
+        print(f"created {args.routes} routes + services + slices + pods in {seconds:.1f} s")
         wait_for(
             "controller handled every route",
             lambda: stack.metric("workqueue_adds_total", name="httproute") >= args.routes,
@@ -433,8 +512,9 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     if cycle:
         ok &= report_cycle(cycle, args.routes)
+    pods_cached = probe["counts"].get("Pod", 0)
     ok &= verdict(
-        f"{routes} routes and {endpoints} pods in the cache: controller RSS <= 128 MiB",
+        f"{routes} routes, {endpoints} endpoints, {pods_cached} Pods cached: controller RSS <= 128 MiB",
         max(loaded["VmRSS"], relisted["VmRSS"]) <= 128 * MIB,
         f"controller VmRSS {loaded['VmRSS'] / MIB:.1f} MiB, {relisted['VmRSS'] / MIB:.1f} MiB restarted "
         f"(peak {relisted['VmHWM'] / MIB:.1f}); "

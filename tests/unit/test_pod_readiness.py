@@ -44,12 +44,11 @@ def test_a_pod_without_the_gate_is_kept_as_its_key_only() -> None:
     assert pod.meta.key == POD
     assert pod.meta.resource_version == "7"
     assert not pod.gated
-    assert pod.ips == ()
     assert pod.meta.labels is EMPTY_STR_MAP
     assert pod.gate_condition is None
 
 
-def test_a_gated_pod_keeps_labels_ips_and_the_gate_condition_only() -> None:
+def test_a_gated_pod_keeps_labels_and_the_gate_condition_only() -> None:
     pod = parse_pod(
         _pod(
             True,
@@ -62,12 +61,14 @@ def test_a_gated_pod_keeps_labels_ips_and_the_gate_condition_only() -> None:
         )
     )
     assert pod.gated
-    assert pod.ips == ("10.0.0.1", "fd00::1")
     assert pod.meta.labels.as_dict() == {"app": "checkout-v2"}
     assert pod.gate_condition is not None
     assert pod.gate_condition.reason == "Initial"
     assert not pod.gate_true
-    assert parse_pod(_pod(True, podIP="10.0.0.2")).ips == ("10.0.0.2",)
+    # Pods of one ReplicaSet share one label set.
+    other = _pod(True)
+    other["metadata"]["name"] = "checkout-v2-def"
+    assert parse_pod(other).meta.labels is pod.meta.labels
 
 
 def test_a_malformed_pod_parses_without_raising() -> None:

@@ -2,8 +2,11 @@
 
 A Pod matters to the controller only when it carries the readiness gate
 ``application-networking.k8s.aws/pod-readiness-gate`` (``spec.readinessGates`` cannot change after
-creation). Such a Pod keeps its labels (to find the Services selecting it), its IPs and the gate's
-condition as last written; any other Pod is kept as its key and resourceVersion only.
+creation). Such a Pod keeps its labels (to find the Services selecting it) and the gate's condition as
+last written; any other Pod is kept as its key and resourceVersion only. Its targets are found through
+EndpointSlices (their endpoints name the Pod), so its IPs are not kept. Pods of one ReplicaSet have the
+same labels: one label set object is shared by all of them, and the strings repeated across Pods
+(namespaces, label keys and values, condition status, reason and time) are interned.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ class PodMeta:
 class Pod:
     meta: PodMeta
     gated: bool = False
-    ips: tuple[str, ...] = ()
     gate_condition: Condition | None = None
     """The Pod's condition of type ``READINESS_GATE`` (None: not written yet)."""
 
@@ -56,21 +58,34 @@ def parse_pod(obj: Any) -> Pod:
     if not has_readiness_gate(obj.get("spec")):
         return Pod(PodMeta(key, resource_version, deleting=deleting))
     status = as_map(obj.get("status"), "")
-    ips = tuple(
-        ip for ip in (as_str(as_map(p, "").get("ip")) for p in as_list(status.get("podIPs"), "")) if ip
-    )
-    if not ips and as_str(status.get("podIP")):
-        ips = (as_str(status.get("podIP")),)
     condition = None
     for raw in as_list(status.get("conditions"), ""):
         c = as_map(raw, "")
         if c.get("type") == READINESS_GATE:
             condition = Condition(
                 type=READINESS_GATE,
-                status=as_str(c.get("status")),
-                reason=as_str(c.get("reason")),
+                status=sys.intern(as_str(c.get("status"))),
+                reason=sys.intern(as_str(c.get("reason"))),
                 message=as_str(c.get("message")),
-                last_transition_time=as_str(c.get("lastTransitionTime")),
+                last_transition_time=sys.intern(as_str(c.get("lastTransitionTime"))),
             )
-    labels = str_map(md.get("labels"))
-    return Pod(PodMeta(key, resource_version, labels, deleting), True, ips, condition)
+    labels = _shared_labels(md.get("labels"))
+    return Pod(PodMeta(key, resource_version, labels, deleting), True, condition)
+
+
+_LABEL_SETS: dict[tuple[tuple[str, str], ...], StrMap] = {}
+_LABEL_SETS_MAX = 8192
+
+
+def _shared_labels(raw: Any) -> StrMap:
+    """The Pod's labels as a ``StrMap`` shared with every other Pod of the same labels (a memo of at most
+    ``_LABEL_SETS_MAX`` sets, emptied when full: sharing is an optimisation, never needed for meaning)."""
+    pairs = tuple((sys.intern(k), sys.intern(v)) for k, v in str_map(raw).pairs)
+    if not pairs:
+        return EMPTY_STR_MAP
+    found = _LABEL_SETS.get(pairs)
+    if found is None:
+        if len(_LABEL_SETS) >= _LABEL_SETS_MAX:
+            _LABEL_SETS.clear()
+        found = _LABEL_SETS[pairs] = StrMap(pairs)
+    return found
