@@ -36,7 +36,7 @@ log = structlog.get_logger(__name__)
 class GateResult:
     written: int = 0
     waiting: int = 0
-    """Gated Pods whose condition is not True yet (the route is looked at again in 10 s)."""
+    """Gated Pods whose target's health is still to be read again (the route is looked at again in 10 s)."""
 
 
 async def write_gate_conditions(
@@ -87,7 +87,7 @@ async def write_gate_conditions(
     for key, decided in pod_verdicts(targets).items():
         if key in just_registered:
             continue
-        if not decided.ready:
+        if decided.recheck:  # UNUSED is not re-checked: it changes with the route, which triggers it
             waiting.add(key)
         pod = pods.get(key)
         patch = condition_patch(pod.gate_condition if pod else None, decided, now)
