@@ -16,6 +16,7 @@ import structlog
 from prometheus_client import CollectorRegistry
 
 from lattice_controller._kits.clock import RealClock
+from lattice_controller._kits.heap import release_free_heap
 from lattice_controller.aws.certificates import CertificateFinder
 from lattice_controller.aws.edge import AwsEdge, open_aws_edge
 from lattice_controller.aws.session import AwsConfig
@@ -308,7 +309,7 @@ def _manager(
     )
     return Manager(
         pools=pools,
-        wait_synced=cache.wait_synced,
+        wait_synced=lambda: _synced_then_trimmed(cache),
         elector=elector,
         leader_loops=loops,
         probes=probes,
@@ -316,6 +317,12 @@ def _manager(
         shutdown_grace_seconds=settings.shutdown_grace_seconds,
         clock=clock,
     )
+
+
+async def _synced_then_trimmed(cache: Cache) -> None:
+    """The caches are filled; the pages of the first lists are garbage now: give their memory back."""
+    await cache.wait_synced()
+    release_free_heap()
 
 
 def _resync_loop(
