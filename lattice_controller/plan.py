@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from lattice_controller.cache.controller_kinds import STORE_SPECS
+from lattice_controller.cache.controller_kinds import detached_store
 from lattice_controller.cache.store import Store
 from lattice_controller.kube import kinds as k
 from lattice_controller.kube.kinds import AnyKind
@@ -49,11 +49,7 @@ def load_view(documents: Iterable[Mapping[str, Any]], settings: BuildSettings) -
     by_kind = {(kind.group, kind.kind): kind for kind in PLANNED_KINDS}
     stores: dict[str, Store[Any]] = {}
     for kind in PLANNED_KINDS:
-        spec = STORE_SPECS[kind.group_kind]
-        store: Store[Any] = Store(kind.group_kind, spec.parse)
-        for name, fn in spec.indexes:
-            store.add_index(name, fn)
-        stores[kind.group_kind] = store
+        stores[kind.group_kind] = detached_store(kind)
     docs = list(documents)
     if not any(d.get("kind") == "GatewayClass" for d in docs):
         docs.insert(0, DEFAULT_CLASS)

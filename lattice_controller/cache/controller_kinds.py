@@ -83,6 +83,16 @@ STORE_SPECS: dict[str, StoreSpec] = {
 }
 
 
+def detached_store(kind: AnyKind) -> Store[Any]:
+    """A store for ``kind`` with the controller's parser and indexes, outside any cache: the ``plan``
+    command and the tests fill it with objects themselves."""
+    spec = STORE_SPECS[kind.group_kind]
+    store: Store[Any] = Store(kind.group_kind, spec.parse)
+    for name, fn in spec.indexes:
+        store.add_index(name, fn)
+    return store
+
+
 def register_controller_kinds(cache: Cache, kinds: Iterable[AnyKind]) -> dict[str, Store[Any]]:
     """Register a store (parser + indexes) for each of ``kinds``; returns them by ``group_kind``."""
     stores: dict[str, Store[Any]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from lattice_controller.cache.controller_kinds import STORE_SPECS
+from lattice_controller.cache.controller_kinds import STORE_SPECS, detached_store
 from lattice_controller.cache.store import Store
 from lattice_controller.kube import kinds as k
 from lattice_controller.kube.kinds import AnyKind
@@ -62,11 +62,7 @@ ROUTE = {
 def _context(*objects: tuple[AnyKind, dict[str, Any]]) -> tuple[ControllerContext, Writes]:
     stores: dict[str, Store[Any]] = {}
     for kind in KINDS:
-        spec = STORE_SPECS[kind.group_kind]
-        store: Store[Any] = Store(kind.group_kind, spec.parse)
-        for name, fn in spec.indexes:
-            store.add_index(name, fn)
-        stores[kind.group_kind] = store
+        stores[kind.group_kind] = detached_store(kind)
     for kind, obj in objects:
         stores[kind.group_kind].watched("ADDED", obj)
     writes = Writes()

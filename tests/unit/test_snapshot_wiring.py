@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from lattice_controller.cache.controller_kinds import STORE_SPECS
+from lattice_controller.cache.controller_kinds import STORE_SPECS, detached_store
 from lattice_controller.cache.store import Store
 from lattice_controller.kube import kinds as k
 from lattice_controller.kube.kinds import AnyKind
@@ -33,11 +33,7 @@ def view(*objects: tuple[AnyKind, dict[str, Any]]) -> CacheView:
     """A cache view over real stores (parsers + indexes of the controller) holding ``objects``."""
     stores: dict[str, Store[Any]] = {}
     for kind in CACHED_KINDS:
-        spec = STORE_SPECS[kind.group_kind]
-        store: Store[Any] = Store(kind.group_kind, spec.parse)
-        for name, fn in spec.indexes:
-            store.add_index(name, fn)
-        stores[kind.group_kind] = store
+        stores[kind.group_kind] = detached_store(kind)
     for kind, obj in objects:
         stores[kind.group_kind].watched("ADDED", obj)
     return CacheView(stores, {}, SETTINGS)

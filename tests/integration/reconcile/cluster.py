@@ -15,7 +15,7 @@ from typing import Any, Protocol, cast
 from lattice_controller.aws.inventory import LatticeInventory
 from lattice_controller.aws.lattice import LatticeApi
 from lattice_controller.aws.tagging import TagStore
-from lattice_controller.cache.controller_kinds import STORE_SPECS
+from lattice_controller.cache.controller_kinds import STORE_SPECS, detached_store
 from lattice_controller.cache.store import Store
 from lattice_controller.kube import kinds as k
 from lattice_controller.kube.events import EventRecorder
@@ -72,10 +72,7 @@ class Cluster:
             now=lambda: NOW,
         )
         for kind in CACHED_KINDS:
-            spec = STORE_SPECS[kind.group_kind]
-            store: Store[Any] = Store(kind.group_kind, spec.parse)
-            for name, fn in spec.indexes:
-                store.add_index(name, fn)
+            store = detached_store(kind)
             store.subscribe(self._listener(kind))
             self.stores[kind.group_kind] = store
 
