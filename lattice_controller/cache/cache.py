@@ -32,7 +32,8 @@ class Cache:
         self,
         source_for: Callable[[AnyKind], ListWatchSource],
         *,
-        page_size: int = 500,
+        # Small pages keep the parsed burst of a first list small (docs/operations.md, "Memory").
+        page_size: int = 100,
         watch_timeout: Callable[[], float] | None = None,
         backoff: Callable[[], Backoff] | None = None,
         clock: Clock | None = None,
