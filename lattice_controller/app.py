@@ -219,12 +219,9 @@ def _manager(
     metrics = RuntimeMetrics(registry)
     route_types = [t for t, kind in ROUTE_KINDS.items() if kind.group_kind in ctx.stores]
     certificates = CertificateFinder(edge.acm)
-    gateway_reconciler = GatewayReconciler(ctx)
-    gateway_reconciler.routes.follow()
-    route_kinds = {kind.group_kind for kind in ROUTE_KINDS.values()}
     reconcilers: list[tuple[Any, int]] = [
         (GatewayClassReconciler(ctx), 1),
-        (gateway_reconciler, settings.gateway_max_concurrent_reconciles),
+        (GatewayReconciler(ctx), settings.gateway_max_concurrent_reconciles),
         *(
             (RouteReconciler(ctx, t, certificates), settings.route_max_concurrent_reconciles)
             for t in route_types
@@ -256,8 +253,6 @@ def _manager(
         pools.append(WorkerPool(reconciler, queue, workers, metrics=metrics.for_controller(reconciler.name)))
 
     def on_change(kind: AnyKind, old: Any, new: Any) -> None:
-        if kind.group_kind in route_kinds:
-            gateway_reconciler.routes.note(old, new)
         # Keys from initial lists wait behind user changes.
         priority = Priority.HIGH if cache.has_synced() else Priority.LOW
         for controller, key in triggers(ctx, kind, old, new):

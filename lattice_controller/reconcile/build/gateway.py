@@ -14,6 +14,7 @@ from lattice_controller.model.k8s import (
     Gateway,
     GatewayAddress,
     GatewayClass,
+    Listener,
     ListenerStatus,
     Namespace,
     ReferenceGrant,
@@ -69,59 +70,31 @@ def build_gateway_class_accepted(gateway_class: GatewayClass) -> Condition:
     return c.condition(c.ACCEPTED, c.REASON_ACCEPTED, "Accepted", gateway_class.meta.generation)
 
 
-def route_order(route: Route) -> tuple[int, str, str]:
-    """The order in which routes are considered for a gateway's status (its address comes from the
-    first route in this order that carries an assigned domain)."""
-    return (_ROUTE_ORDER[route.route_type], route.meta.namespace, route.meta.name)
-
-
-def route_attachments(gateway: Gateway, route: Route, namespaces: Mapping[str, Namespace]) -> dict[str, int]:
-    """``listener name → parentRefs of ``route`` that attach to that listener of ``gateway``
-    (a deleting route attaches nowhere); listeners it does not attach to are left out."""
-    if route.meta.deleting:
-        return {}
-    counts: dict[str, int] = {}
-    for ref in route.parent_refs:
-        if parent_gateway_key(ref, route.meta.namespace) != gateway.meta.key:
-            continue
-        for listener in gateway.listeners:
+def _attached_routes(
+    gateway: Gateway, listener: Listener, routes: list[Route], namespaces: Mapping[str, Namespace]
+) -> int:
+    count = 0
+    for route in routes:
+        for ref in route.parent_refs:
+            if parent_gateway_key(ref, route.meta.namespace) != gateway.meta.key:
+                continue
             if ref_selects_listener(ref, listener) and route_allowed_by_listener(
                 route, gateway, listener, namespaces
             ):
-                counts[listener.name] = counts.get(listener.name, 0) + 1
-    return counts
+                count += 1
+    return count
 
 
-def route_address(gateway: Gateway, route: Route) -> str | None:
-    """The assigned domain ``route`` offers as ``gateway``'s address (None: it offers none)."""
-    domain = route.meta.annotations.get(ASSIGNED_DOMAIN_ANNOTATION)
-    if domain is None or route.meta.deleting:
-        return None
-    if any(parent_gateway_key(ref, route.meta.namespace) == gateway.meta.key for ref in route.parent_refs):
-        return domain
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class AttachedRoutes:
-    """What a gateway's routes add to its status: routes attached per listener, and its address."""
-
-    per_listener: Mapping[str, int]
-    address: str | None = None
-
-    @classmethod
-    def of(
-        cls, gateway: Gateway, routes: Iterable[Route], namespaces: Mapping[str, Namespace]
-    ) -> AttachedRoutes:
-        per_listener: dict[str, int] = {}
-        address: tuple[tuple[int, str, str], str] | None = None
-        for route in routes:
-            for name, count in route_attachments(gateway, route, namespaces).items():
-                per_listener[name] = per_listener.get(name, 0) + count
-            domain = route_address(gateway, route)
-            if domain is not None and (address is None or route_order(route) < address[0]):
-                address = (route_order(route), domain)
-        return cls(per_listener, address[1] if address else None)
+def _addresses(gateway: Gateway, routes: list[Route]) -> tuple[GatewayAddress, ...]:
+    for route in routes:
+        domain = route.meta.annotations.get(ASSIGNED_DOMAIN_ANNOTATION)
+        if domain is None:
+            continue
+        if any(
+            parent_gateway_key(ref, route.meta.namespace) == gateway.meta.key for ref in route.parent_refs
+        ):
+            return (GatewayAddress("Hostname", domain),)
+    return ()
 
 
 def build_gateway(
@@ -131,15 +104,14 @@ def build_gateway(
     service_network: ServiceNetworkLookup | None,
     controller_name: str = CONTROLLER_NAME,
     grants: Sequence[ReferenceGrant] = (),
-    *,
-    attached: AttachedRoutes | None = None,
 ) -> GatewayBuild:
     """Status for one of our gateways. ``routes``: all routes of the three kinds (any order);
-    ``grants``: the ReferenceGrants of the namespaces its listeners' certificateRefs name.
-    ``attached``: what the routes add, when the caller keeps it current (``routes`` is then unused)."""
+    ``grants``: the ReferenceGrants of the namespaces its listeners' certificateRefs name."""
     generation = gateway.meta.generation
-    if attached is None:
-        attached = AttachedRoutes.of(gateway, routes, namespaces)
+    live = sorted(
+        (r for r in routes if not r.meta.deleting),
+        key=lambda r: (_ROUTE_ORDER[r.route_type], r.meta.namespace, r.meta.name),
+    )
     statuses = []
     invalid = []
     for listener in gateway.listeners:
@@ -148,8 +120,8 @@ def build_gateway(
             invalid.append(listener.name)
             statuses.append(ListenerStatus(listener.name, check.kinds, 0, check.conditions))
             continue
-        count = attached.per_listener.get(listener.name, 0)
-        statuses.append(ListenerStatus(listener.name, check.kinds, count, check.conditions))
+        attached = _attached_routes(gateway, listener, live, namespaces)
+        statuses.append(ListenerStatus(listener.name, check.kinds, attached, check.conditions))
 
     error = None
     if not gateway.listeners:
@@ -172,5 +144,4 @@ def build_gateway(
         else:
             message = f"aws-service-network-arn: {service_network.arn}"
             result.append(c.condition(c.PROGRAMMED, c.REASON_PROGRAMMED, message, generation))
-    addresses = (GatewayAddress("Hostname", attached.address),) if attached.address else ()
-    return GatewayBuild(tuple(result), tuple(statuses), addresses, error)
+    return GatewayBuild(tuple(result), tuple(statuses), _addresses(gateway, live), error)

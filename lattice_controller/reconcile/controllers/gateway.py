@@ -11,13 +11,12 @@ import structlog
 from lattice_controller.aws.listings import Listing
 from lattice_controller.kube import kinds as k
 from lattice_controller.kube.errors import NotFound
-from lattice_controller.model.k8s import Gateway, Route
+from lattice_controller.model.k8s import Gateway
 from lattice_controller.model.keys import ObjectKey
 from lattice_controller.model.outcomes import Outcome, RequeueAfter, Success
 from lattice_controller.reconcile.build import ServiceNetworkLookup, build_gateway
 from lattice_controller.reconcile.build import conditions as c
-from lattice_controller.reconcile.controllers.context import ROUTE_KINDS, ControllerContext
-from lattice_controller.reconcile.controllers.gateway_routes import GatewayRouteTally, RouteId
+from lattice_controller.reconcile.controllers.context import ControllerContext
 from lattice_controller.reconcile.observe import find_service_network
 from lattice_controller.reconcile.status import gateway_status
 from lattice_controller.reconcile.status.conditions import merge_conditions
@@ -37,7 +36,6 @@ class GatewayReconciler:
 
     def __init__(self, ctx: ControllerContext) -> None:
         self.ctx = ctx
-        self.routes = GatewayRouteTally()
 
     async def reconcile(self, key: ObjectKey) -> Outcome:
         try:
@@ -79,24 +77,18 @@ class GatewayReconciler:
         )
         namespaces_store = ctx.store(k.NAMESPACE)
         namespaces = {n.meta.key.name: n for n in namespaces_store.records()} if namespaces_store else {}
-        attached = self.routes.attached(gateway, namespaces, lambda: ctx.routes_of_gateway(key), self._route)
         build = build_gateway(
             gateway,
-            (),
+            ctx.routes_of_gateway(key),
             namespaces,
             lookup,
             settings.controller_name,
             ctx.certificate_grants(gateway),
-            attached=attached,
         )
         update = gateway_status(gateway, build, ctx.now())
         if update.changed:
             await ctx.writer.patch_status(kind, key, update.payload)
         return RequeueAfter(NETWORK_PENDING_RETRY_SECONDS) if found.not_found else Success()
-
-    def _route(self, route_id: RouteId) -> Route | None:
-        store = self.ctx.store(ROUTE_KINDS[route_id[0]])
-        return store.get(route_id[1]) if store else None
 
     async def _report_delete_blocked(self, gateway: Gateway, routes: list[str]) -> None:
         """``Programmed=False/DeleteBlocked`` naming the routes, and a Warning event, when it changes."""
