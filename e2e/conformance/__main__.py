@@ -29,7 +29,13 @@ from typing import Any
 
 import yaml
 
-from e2e.conformance.expectations import Verdict, judge, load_skip_list, unsupported
+from e2e.conformance.expectations import (
+    Verdict,
+    judge,
+    load_skip_list,
+    status_failure_lines,
+    unsupported,
+)
 from e2e.controlplane.plane import ControlPlane
 from e2e.fakeaws.client import FakeAwsAdmin
 from e2e.fakeaws.fixtures import REGION, FakeAws, start_fake_aws
@@ -159,10 +165,12 @@ def run_suite(
         ).returncode
 
 
-def read_events(events: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """(outcome per top-level test, output lines per top-level test incl. its subtests)."""
+def read_events(events: Path) -> tuple[dict[str, str], dict[str, list[str]], dict[str, list[str]]]:
+    """(outcome per top-level test, output lines per top-level test incl. its subtests, output lines per
+    test or subtest by its full name)."""
     outcomes: dict[str, str] = {}
     output: dict[str, list[str]] = defaultdict(list)
+    by_subtest: dict[str, list[str]] = defaultdict(list)
     for line in events.read_text(errors="replace").splitlines():
         try:
             event = json.loads(line)
@@ -175,9 +183,10 @@ def read_events(events: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
         action = event.get("Action")
         if action == "output":
             output[name].append(event.get("Output", ""))
+            by_subtest[event["Test"]].append(event.get("Output", ""))
         elif action in ("pass", "fail", "skip") and event["Test"] == f"TestConformance/{name}":
             outcomes[name] = action
-    return outcomes, output
+    return outcomes, output, by_subtest
 
 
 def print_verdicts(verdicts: list[Verdict]) -> None:
@@ -235,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
             args.run_test,
             events,
         )
-        outcomes, output = read_events(events)
+        outcomes, output, by_subtest = read_events(events)
         if not outcomes:
             log(f"the suite ran no test (exit {code}); its output:\n{events.read_text()[-4000:]}")
             return 2
@@ -252,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
             + f"; total {time.monotonic() - began:.0f}s"
         )
         if failed:
+            for test in failed:
+                log(f"{test}: what the suite saw\n" + "".join(status_failure_lines(test, by_subtest)))
             log(f"not as expected: {', '.join(failed)}; controller log tail:\n{controller.log_tail(40)}")
             return 1
         return 0

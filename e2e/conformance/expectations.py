@@ -12,7 +12,7 @@ Every test not listed must pass.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +67,17 @@ def traffic_only(output: Iterable[str]) -> bool:
     return any(TRAFFIC_FAILURE.search(line) for line in lines) and not any(
         STATUS_FAILURE in line for line in lines
     )
+
+
+def status_failure_lines(test: str, by_subtest: Mapping[str, list[str]], tail: int = 40) -> list[str]:
+    """The last ``tail`` output lines of each (sub)test of ``test`` whose status checks failed: what a
+    person needs to see in CI's output to tell which condition or count was wrong."""
+    prefix = f"TestConformance/{test}"
+    out: list[str] = []
+    for name, lines in by_subtest.items():
+        if (name == prefix or name.startswith(prefix + "/")) and any(STATUS_FAILURE in x for x in lines):
+            out += [f"--- {name}\n", *lines[-tail:]]
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from e2e.conformance.expectations import judge, load_skip_list, parse_skip_list, traffic_only, unsupported
+from e2e.conformance.expectations import (
+    judge,
+    load_skip_list,
+    parse_skip_list,
+    status_failure_lines,
+    traffic_only,
+    unsupported,
+)
 
 TRAFFIC_FAILED = [
     "    http.go:320: 2026-12-01T02:42:29Z: Request failed, not ready yet: no VPC Lattice data plane\n",
@@ -61,3 +68,14 @@ def test_judge() -> None:
     assert judge("GatewayInvalidRouteKind", "pass", [], LIST).ok
     assert not judge("GatewayInvalidRouteKind", "fail", TRAFFIC_FAILED, LIST).ok
     assert judge("HTTPRouteCORS", "skip", [], LIST).ok
+
+
+def test_status_failure_lines_show_only_the_failing_subtests() -> None:
+    by_subtest = {
+        "TestConformance/A": ["start\n"],
+        "TestConformance/A/counts": ["listener-1: attachedRoutes 1, want 2\n", "Error Trace: helpers.go:1\n"],
+        "TestConformance/A/requests": ["timeout while waiting after 3 attempts\n"],
+        "TestConformance/AB/other": ["Error Trace: x\n"],
+    }
+    lines = status_failure_lines("A", by_subtest, tail=1)
+    assert lines == ["--- TestConformance/A/counts\n", "Error Trace: helpers.go:1\n"]
