@@ -54,7 +54,7 @@ from lattice_controller.runtime.leader import LEASE_NAME, LeaderElector
 from lattice_controller.runtime.manager import Manager
 from lattice_controller.runtime.metrics import RuntimeMetrics, register_process_collectors
 from lattice_controller.runtime.permissions import PermissionCheck, Review
-from lattice_controller.runtime.resync import run_periodic_resync
+from lattice_controller.runtime.resync import Sweep, run_resync_cycles
 from lattice_controller.runtime.webhook import (
     CertificateError,
     ReloadingCertificate,
@@ -139,7 +139,7 @@ async def run(settings: Settings) -> int:
             ),
             registry=registry,
             use_tagging_api=not settings.disable_tagging_service_api,
-            inventory_max_age_seconds=0.8 * resync if resync else 300.0,
+            inventory_max_age_seconds=None if resync else 300.0,
         ) as edge:
             ctx = ControllerContext(
                 stores=stores,
@@ -271,14 +271,13 @@ def _manager(
                 queues["gateway"].add(key)
 
         loops.append(lambda: _default_network(ctx, edge, settings, gateways_again))
+    sweeps: list[Sweep[ObjectKey]] = []
     for reconciler, _ in reconcilers:
         store = ctx.store(reconciler.kind)
-        if (
-            store is not None
-            and settings.reconcile_default_resync_seconds
-            and getattr(reconciler, "resync", True)
-        ):
-            loops.append(_resync_loop(queues[reconciler.name], store, settings, clock))
+        if store is not None and getattr(reconciler, "resync", True):
+            sweeps.append(Sweep(queues[reconciler.name], store.keys))
+    if settings.reconcile_default_resync_seconds and sweeps:
+        loops.append(_resync_loop(sweeps, ctx, settings, clock, metrics))
 
     probes = Probes()
     servers = []
@@ -321,10 +320,22 @@ async def _synced_then_trimmed(cache: Cache) -> None:
 
 
 def _resync_loop(
-    queue: RateLimitingQueue[ObjectKey], store: Any, settings: Settings, clock: RealClock
+    sweeps: list[Sweep[ObjectKey]],
+    ctx: ControllerContext,
+    settings: Settings,
+    clock: RealClock,
+    metrics: RuntimeMetrics,
 ) -> Any:
+    """One driver for every resynced controller: a cycle starts by renewing the inventory's listings."""
+
     def loop() -> Coroutine[Any, Any, None]:
-        return run_periodic_resync(queue, store.keys, float(settings.reconcile_default_resync_seconds), clock)
+        return run_resync_cycles(
+            sweeps,
+            float(settings.reconcile_default_resync_seconds),
+            clock,
+            on_cycle=ctx.inventory.new_cycle,
+            metrics=metrics,
+        )
 
     return loop
 

@@ -18,9 +18,12 @@ Two measurements:
    about); `--attached` attaches them to the controller's Gateway instead (1,000 Lattice services on the
    fake, several minutes).
 3. with `--attached --resync`: the controller runs with RECONCILE_DEFAULT_RESYNC_SECONDS=60; once every
-   route has converged and a first periodic resync cycle has passed, the next full cycle (every route
-   reconciled once more, nothing changed) is counted: AWS reads by operation, AWS writes and Kubernetes
-   writes (both must be 0), and the time from the cycle's first reconcile to its last.
+   route has converged and the resync cycle under way has finished, the next full cycle (every key of
+   every controller reconciled once more, nothing changed) is counted: AWS reads by operation, the
+   inventory's listings by type (`lattice_inventory_listings_total`: one per paginated listing), AWS
+   writes and Kubernetes writes (both must be 0), and the cycle's duration as the controller measures it
+   (`lattice_resync_last_cycle_seconds`). Budget: each account-wide listing at most once per cycle, each
+   scoped listing at most once per scope, no other read, 0 writes; exit 1 when missed.
 """
 
 from __future__ import annotations
@@ -282,7 +285,13 @@ def create_objects(
 # ----- main --------------------------------------------------------------------------------------------
 
 
-ACCOUNT_WIDE_LISTS = ("ListServices", "ListServiceNetworks", "ListTargetGroups", "GetResources")
+ACCOUNT_WIDE_LISTS = (
+    "ListServices",
+    "ListServiceNetworks",
+    "ListTargetGroups",
+    "GetResources",
+    "ListServiceNetworkVpcAssociations",
+)
 # The reads Lattice has no account-wide form of, per route of this bench (one listener, one target group):
 # its service's listeners and associations, the listener's rules, the target group's targets.
 FORCED_PER_ROUTE = (
@@ -291,41 +300,65 @@ FORCED_PER_ROUTE = (
     "ListRules",
     "ListTargets",
 )
+# The inventory's listings (`lattice_inventory_listings_total{listing}`): account-wide ones at most once
+# per cycle; scoped ones at most once per scope (one service, listener and target group per route).
+ACCOUNT_WIDE_LISTINGS = ("services", "service-networks", "target-groups", "target-group-tags", "tagged")
+SCOPED_LISTINGS = ("listeners", "rules", "targets", "service-associations", "vpc-associations")
+
+
+def inventory_listings(stack: Any) -> dict[str, float]:
+    """`lattice_inventory_listings_total` of the running controller, by listing."""
+    assert stack.controller is not None
+    out: dict[str, float] = {}
+    for line in stack.controller.metrics().splitlines():
+        if not line.startswith("lattice_inventory_listings_total{"):
+            continue
+        head, _, value = line.rpartition(" ")
+        label = head.split('listing="', 1)[1].split('"', 1)[0]
+        out[label] = out.get(label, 0.0) + float(value)
+    return out
 
 
 def idle_resync_cycle(stack: Any, routes: int) -> dict[str, Any]:
-    """Counts of one full periodic resync cycle with nothing changed (see the module docstring)."""
+    """Counts of one full periodic resync cycle with nothing changed (see the module docstring).
+
+    Cycles never overlap: the controller starts the next one a resync period after the last one handled
+    every key it enqueued (`lattice_resync_cycles_total` counts them). The cycle under way when the routes
+    have converged may have started before; the next full one is counted, from the quiet gap before it
+    to the end of it."""
     from e2e.bench.stack import is_read, wait_for
     from e2e.controlplane.audit import kube_writes
     from e2e.fakeaws.client import counter_delta
 
+    def cycles() -> float:
+        return float(stack.metric("lattice_resync_cycles_total"))
+
     def reconciled() -> float:
         return float(stack.metric("controller_runtime_reconcile_total", controller="httproute"))
 
-    # The first sweep after convergence may find the cycle's listings still fresh (they live 0.8 x the
-    # resync interval): let it pass, and count the next one, whose listings have expired as they do in
-    # a steady state.
-    first = reconciled()
-    # At the default 10 requests/s per operation a cycle of N routes takes at least N / 10 s (each route
-    # lists its listeners, rules, associations and targets), longer than a 60 s period from 600 routes on.
-    # Cycles may then follow each other without a quiet moment: a cycle is counted as the calls made
-    # while `routes` route reconciles complete.
-    wait_for("the first resync cycle", lambda: reconciled() >= first + routes, 900, stack)
-    base = reconciled()
+    first = cycles()
+    wait_for("the resync cycle under way to finish", lambda: cycles() >= first + 1, 1800, stack)
+    base = cycles()
+    routes_before = reconciled()
     before = stack.admin.counters()
+    listings_before = inventory_listings(stack)
     stack.audit.mark()
-    wait_for("the resync cycle to start", lambda: reconciled() > base, 300, stack)
-    started = time.monotonic()
-    wait_for("every route reconciled by the resync", lambda: reconciled() >= base + routes, 900, stack)
-    finished = time.monotonic()
+    wait_for("the next resync cycle to finish", lambda: cycles() >= base + 1, 1800, stack)
     delta = counter_delta(before, stack.admin.counters())
+    listings_after = inventory_listings(stack)
     entries = stack.audit.since_mark(stack.controller_user)
     return {
-        "seconds": finished - started,
+        "seconds": float(stack.metric("lattice_resync_last_cycle_seconds")),
+        "keys": float(stack.metric("lattice_resync_last_cycle_keys")),
+        "complete": float(stack.metric("lattice_resync_cycles_total", complete="false")) == 0,
         "reads": {k.split(":", 1)[-1]: n for k, n in delta.items() if is_read(k)},
         "writes": {k.split(":", 1)[-1]: n for k, n in delta.items() if not is_read(k)},
+        "listings": {
+            k: round(listings_after.get(k, 0.0) - listings_before.get(k, 0.0))
+            for k in {*listings_after, *listings_before}
+        },
         "kube_writes": kube_writes(entries),
-        "reconciles": reconciled() - base,
+        "reconciles": reconciled() - routes_before,
     }
 
 
@@ -333,18 +366,29 @@ def report_cycle(cycle: dict[str, Any], routes: int) -> bool:
     from e2e.bench.stack import print_table, verdict
 
     reads: dict[str, int] = cycle["reads"]
+    listings: dict[str, int] = cycle["listings"]
     print(
-        f"\nidle resync cycle of {routes} routes: {cycle['reconciles']:.0f} route reconciles in "
-        f"{cycle['seconds']:.1f} s (first to last, polled every 0.2 s)"
+        f"\nidle resync cycle of {routes} routes: {cycle['reconciles']:.0f} route reconciles, "
+        f"{cycle['keys']:.0f} keys in all; one full cycle took {cycle['seconds']:.1f} s "
+        "(lattice_resync_last_cycle_seconds: from its start until every key it enqueued was handled)"
     )
     print_table(
         ["operation", "calls", "per route"],
         [[op, n, f"{n / routes:.2f}"] for op, n in sorted(reads.items(), key=lambda item: -item[1])],
     )
+    print_table(
+        ["inventory listing", "listings", "per route"],
+        [[name, n, f"{n / routes:.2f}"] for name, n in sorted(listings.items(), key=lambda item: -item[1])],
+    )
     account_wide = {op: reads.get(op, 0) for op in ACCOUNT_WIDE_LISTS}
     scoped = sum(reads.values()) - sum(account_wide.values())
     print(f"INFO  route-scoped reads: {scoped} = {scoped / routes:.2f} per route")
     ok = verdict(
+        "idle resync: the cycle finished (every key handled)",
+        bool(cycle["complete"]),
+        f"{cycle['seconds']:.1f} s",
+    )
+    ok &= verdict(
         "idle resync: 0 AWS writes, 0 Kubernetes writes",
         not cycle["writes"] and not cycle["kube_writes"],
         f"AWS {cycle['writes'] or 0}, Kubernetes {cycle['kube_writes'] or 0}",
@@ -357,11 +401,19 @@ def report_cycle(cycle: dict[str, Any], routes: int) -> bool:
         all(n <= routes for n in forced.values()) and not others,
         ", ".join(f"{op}x{n}" for op, n in {**forced, **others}.items()),
     )
-    pages = max(1, -(-routes // 100))
+    wide = {name: listings.get(name, 0) for name in ACCOUNT_WIDE_LISTINGS}
     ok &= verdict(
-        f"idle resync: account-wide listings <= one paginated list each ({pages} pages of 100)",
-        all(n <= pages + 1 for n in account_wide.values()),
-        ", ".join(f"{op}x{n}" for op, n in account_wide.items()),
+        "idle resync: account-wide listings <= one paginated list each per cycle",
+        all(n <= 1 for n in wide.values()),
+        ", ".join(f"{name}x{n}" for name, n in wide.items())
+        + "; calls (pages): "
+        + ", ".join(f"{op}x{n}" for op, n in account_wide.items()),
+    )
+    per_scope = {name: listings.get(name, 0) for name in SCOPED_LISTINGS}
+    ok &= verdict(
+        "idle resync: scoped listings <= one per scope per cycle",
+        all(n <= routes for n in per_scope.values()),
+        ", ".join(f"{name}x{n}" for name, n in per_scope.items()),
     )
     return ok
 

@@ -39,12 +39,13 @@ async def open_aws_edge(
     *,
     registry: CollectorRegistry,
     use_tagging_api: bool = True,
-    inventory_max_age_seconds: float = 300.0,
+    inventory_max_age_seconds: float | None = 300.0,
     services: Sequence[str] = SERVICES,
 ) -> AsyncIterator[AwsEdge]:
     """Open the clients, build the facades on one transport, close the clients on exit.
 
-    ``use_tagging_api`` is ``not DISABLE_TAGGING_SERVICE_API``; ``registry`` is where the
+    ``use_tagging_api`` is ``not DISABLE_TAGGING_SERVICE_API``; ``inventory_max_age_seconds`` None keeps
+    listings until the resync driver starts a new cycle; ``registry`` is where the
     ``aws_api_*`` series are registered (the process registry in the controller, a fresh one in tests).
     """
     metrics = AwsMetrics(registry)
@@ -53,7 +54,9 @@ async def open_aws_edge(
         transport = BotocoreTransport(clients, metrics)
         lattice = LatticeApi(transport)
         tags = TagStore(lattice, transport, use_tagging_api=use_tagging_api)
-        inventory = LatticeInventory(lattice, tags, max_age_seconds=inventory_max_age_seconds)
+        inventory = LatticeInventory(
+            lattice, tags, max_age_seconds=inventory_max_age_seconds, on_fetch=metrics.listing_fetched
+        )
         yield AwsEdge(
             clients, metrics, transport, lattice, tags, inventory, AcmApi(transport), Ec2Api(transport), pacer
         )

@@ -14,21 +14,24 @@ themselves. What is cached, and for how long:
   network associations per service, VPC associations per VPC.
 
 Each listing is fetched at most once per cycle: concurrent askers share one in-flight request.
-A listing lives until ``new_cycle()`` (called by the resync driver), until ``max_age_seconds``
-passed, or until a write invalidates it. Writes made through ``LatticeApi`` are observed
-automatically: creates, updates and deletes of services, networks, listeners, rules and target
-groups, (de)registrations of targets and service network associations are applied to the cached
-listings in place (no re-list). A resource we just created has nothing under it: its scoped
-listings (a service's listeners and associations, a listener's rules — its default rule aside,
-which no reconcile reads — a target group's targets) start empty instead of being listed. Targets
-we register show as ``INITIAL`` and those we deregister as ``DRAINING`` until the listing is fetched
-again (next cycle): health is not known from a write, so a reader of target health lists fresh.
-A write made while a listing is still being fetched is applied to the fetch's result when it
-arrives (its pages may predate the write; every in-place change is idempotent, so pages that
-already show it are not harmed): dropping the fetch instead let a burst of writes restart a long
-paginated listing again and again. Out-of-band changes are seen at the next cycle. ``serviceArns``
-of cached target groups can lag: read the target group fresh (``LatticeApi.get_target_group``)
-before deleting it.
+A listing lives until ``new_cycle()`` or until a reconcile drops it (``invalidate`` after a NotFound
+or a Conflict, ``refresh_older_than``). With periodic resync on, the resync driver calls
+``new_cycle()`` when a cycle starts and the cycle lasts until every key it enqueued was handled, so
+however long a cycle takes (1,000 routes: minutes), each listing is read once in it; with resync off
+(``max_age_seconds`` set), a listing also expires that many seconds after it was fetched.
+
+Writes made through ``LatticeApi`` are observed automatically: creates, updates and deletes of services,
+networks, listeners, rules and target groups, (de)registrations of targets and service network
+associations are applied to the cached listings in place (no re-list). A resource we just created has
+nothing under it: its scoped listings (a service's listeners and associations, a listener's rules — its
+default rule aside, which no reconcile reads — a target group's targets) start empty instead of being
+listed. Targets we register show as ``INITIAL`` and those we deregister as ``DRAINING`` until the
+listing is fetched again (next cycle): health is not known from a write, so a reader of target health
+lists fresh. A write made while a listing is still being fetched is applied to the fetch's result when
+it arrives (its pages may predate the write; every in-place change is idempotent, so pages that already
+show it are not harmed): dropping the fetch instead let a burst of writes restart a long paginated
+listing again and again. Out-of-band changes are seen at the next cycle. ``serviceArns`` of cached
+target groups can lag: read the target group fresh (``LatticeApi.get_target_group``) before deleting it.
 
 Items are the API's summary dicts, shared between callers: treat them as read-only. Scoped listings
 are keyed by the identifiers passed in: always pass ids (``svc-…``, ``listener-…``), never ARNs.
@@ -37,6 +40,7 @@ are keyed by the identifiers passed in: always pass ids (``svc-…``, ``listener
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -95,13 +99,15 @@ class LatticeInventory(TaggedListings):
         lattice: LatticeApi,
         tags: TagStore,
         *,
-        max_age_seconds: float = 300.0,
+        max_age_seconds: float | None = 300.0,
         clock: Callable[[], float] = time.monotonic,
+        on_fetch: Callable[[str], None] | None = None,
     ) -> None:
         self._lattice = lattice
         self._tags = tags
-        self._max_age = max_age_seconds
+        self._max_age = math.inf if max_age_seconds is None else max_age_seconds
         self._clock = clock
+        self._on_fetch = on_fetch
         self._listings: dict[ListingKey, _Listing] = {}
         self._tag_filters: dict[ListingKey, tuple[frozenset[str], dict[str, str]]] = {}
         self._route_index: dict[ListingKey, RouteIndex] = {}
@@ -118,7 +124,7 @@ class LatticeInventory(TaggedListings):
     # -- cycle control ---------------------------------------------------------------------------
 
     def new_cycle(self) -> None:
-        """Forget everything; the next question re-lists. Called once per resync cycle."""
+        """Forget everything; the next question re-lists. Called when a resync cycle starts."""
         self._listings.clear()
 
     def invalidate(self, listing: Listing, *scope: str) -> None:
@@ -221,6 +227,8 @@ class LatticeInventory(TaggedListings):
         )
         if listing is None or stale:
             self.stats.fetches += 1
+            if self._on_fetch is not None:
+                self._on_fetch(key[0])
             task = asyncio.ensure_future(fetch())
             task.add_done_callback(_retrieve_outcome)
             listing = _Listing(now, task)

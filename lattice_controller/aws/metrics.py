@@ -11,7 +11,8 @@ Series (names and labels identical to the reference, subsystem ``aws``):
 * ``aws_api_request_duration_seconds{service,operation}`` — one HTTP attempt, backoff excluded.
 
 Ours: ``aws_api_client_wait_seconds_total{service,operation}`` — time attempts waited for the client-side
-rate limit (``aws.throttle``).
+rate limit (``aws.throttle``); ``lattice_inventory_listings_total{listing}`` — listings the shared inventory
+started (one per paginated listing, whatever its number of pages; ``listing`` is an ``aws.listings.Listing``).
 
 Per-attempt series come from botocore's ``request-created`` / ``response-received`` events, which
 aiobotocore emits once per attempt in the calling task; the start time travels in the request
@@ -133,6 +134,16 @@ class AwsMetrics:
             ("service", "operation"),
             registry=registry,
         )
+
+        self.inventory_listings_total = PromCounter(
+            "lattice_inventory_listings",
+            "Listings the shared inventory fetched (one per paginated listing, all its pages)",
+            ("listing",),
+            registry=registry,
+        )
+
+    def listing_fetched(self, listing: str) -> None:
+        self.inventory_listings_total.labels(listing).inc()
 
     def observe_call(
         self,

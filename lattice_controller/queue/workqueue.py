@@ -16,6 +16,10 @@ Shutting down (decided here, callers rely on it):
   returns ``None``. Keys already handed out may still be passed to ``done``.
 * ``await shut_down_with_drain()`` does the same, then waits until every handed-out key has been ``done``;
   bound it with a timeout when a grace period applies.
+
+``handled(keys)`` is a future that resolves once each of ``keys`` has been passed to ``done`` (the resync
+cycle waits on it before the next cycle may start). A key already in process when it is asked for counts
+when that run ends (it was added again, so it runs once more anyway); shutting down resolves it.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from enum import IntEnum
 from typing import Generic, TypeVar
 
@@ -54,6 +58,7 @@ class WorkQueue(Generic[K]):
         self._getters: deque[asyncio.Future[None]] = deque()
         self._shutting_down = False
         self._drained: asyncio.Event | None = None
+        self._handled: list[tuple[set[K], asyncio.Future[None]]] = []
 
     def __len__(self) -> int:
         """Keys waiting to be handed out (not those in process, not those delayed)."""
@@ -103,11 +108,23 @@ class WorkQueue(Generic[K]):
                 if waiter in self._getters:
                     self._getters.remove(waiter)
 
+    def handled(self, keys: Iterable[K]) -> asyncio.Future[None]:
+        """Resolved once every key of ``keys`` has been ``done`` (see the module docstring)."""
+        waiting = set(keys)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if not waiting or self._shutting_down:
+            future.set_result(None)
+        else:
+            self._handled.append((waiting, future))
+        return future
+
     def done(self, key: K) -> None:
         started = self._processing.pop(key, None)
         if started is None:
             return
         self._metrics.work_duration(self._clock.now() - started)
+        if self._handled:
+            self._mark_handled(key)
         if self._shutting_down:
             if not self._processing and self._drained is not None:
                 self._drained.set()
@@ -116,8 +133,24 @@ class WorkQueue(Generic[K]):
         if priority is not None:
             self._enqueue(key, priority)
 
+    def _mark_handled(self, key: K) -> None:
+        kept = []
+        for waiting, future in self._handled:
+            waiting.discard(key)
+            if future.done():
+                continue
+            if waiting:
+                kept.append((waiting, future))
+            else:
+                future.set_result(None)
+        self._handled = kept
+
     def shut_down(self) -> None:
         self._shutting_down = True
+        for _, future in self._handled:
+            if not future.done():
+                future.set_result(None)
+        self._handled = []
         for line in self._lines.values():
             line.clear()
         self._queued.clear()

@@ -1,7 +1,8 @@
 """Prometheus metrics of the runtime, with controller-runtime's names, registered on a registry passed in.
 
 ``controller_runtime_*`` are labelled ``controller``; ``workqueue_*`` are labelled ``name`` (the queue name,
-which is the controller name). ``RuntimeMetrics.for_queue`` implements ``queue.QueueMetrics``.
+which is the controller name). ``RuntimeMetrics.for_queue`` implements ``queue.QueueMetrics``. Ours:
+``lattice_resync_*`` — periodic resync cycles finished, the last one's duration and key count.
 
 The controller serves its own registry, not prometheus-client's global one, so the collectors every Prometheus
 Python process exposes (``process_*``, ``python_info``, ``python_gc_*``) are registered on it explicitly by
@@ -213,8 +214,31 @@ class RuntimeMetrics:
             registry=registry,
         )
 
+        self.resync_cycles_total = Counter(
+            "lattice_resync_cycles_total",
+            "Periodic resync cycles finished; complete=false: given up waiting for some of its keys.",
+            ["complete"],
+            registry=registry,
+        )
+        self.resync_last_cycle_seconds = Gauge(
+            "lattice_resync_last_cycle_seconds",
+            "Seconds from the start of the last finished resync cycle until its keys were all handled.",
+            registry=registry,
+        )
+        self.resync_last_cycle_keys = Gauge(
+            "lattice_resync_last_cycle_keys",
+            "Keys the last finished resync cycle enqueued (all controllers).",
+            registry=registry,
+        )
+
     def for_controller(self, controller: str) -> ControllerMetrics:
         return ControllerMetrics(self, controller)
+
+    def cycle_finished(self, seconds: float, keys: int, *, complete: bool) -> None:
+        """One resync cycle is over (``runtime.resync.CycleMetrics``)."""
+        self.resync_cycles_total.labels("true" if complete else "false").inc()
+        self.resync_last_cycle_seconds.set(seconds)
+        self.resync_last_cycle_keys.set(keys)
 
     def for_queue(self, name: str) -> PrometheusQueueMetrics:
         return PrometheusQueueMetrics(self, name)

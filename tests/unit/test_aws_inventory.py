@@ -88,6 +88,30 @@ async def test_new_cycle_and_max_age_force_a_fresh_list() -> None:
     assert transport.count("ListServices") == 3
 
 
+async def test_without_max_age_a_listing_lives_until_the_next_cycle_however_long_it_takes() -> None:
+    # Resync on: a cycle of 1,000 routes outlasts any fixed age; the cycle alone renews listings.
+    clock = FakeClock()
+    transport = services_transport()
+    fetched: list[str] = []
+    inventory = LatticeInventory(
+        LatticeApi(transport),
+        TagStore(LatticeApi(transport), transport),
+        max_age_seconds=None,
+        clock=clock,
+        on_fetch=fetched.append,
+    )
+    await inventory.services()
+    clock.now = 10_000
+    await inventory.services()
+    assert transport.count("ListServices") == 1
+    inventory.invalidate(Listing.SERVICES)  # a NotFound still drops it
+    await inventory.services()
+    inventory.new_cycle()
+    await inventory.services()
+    assert transport.count("ListServices") == 3
+    assert fetched == ["services"] * 3
+
+
 async def test_failed_fetch_is_not_cached() -> None:
     transport = services_transport()
     transport.fail("ListServices", "ThrottlingException", times=1)
