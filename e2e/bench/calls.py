@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from e2e.bench.budget import verdict
 from e2e.bench.stack import (
     GATEWAY_API,
     NAMESPACE,
@@ -35,7 +36,6 @@ from e2e.bench.stack import (
     print_table,
     route_rule,
     service_body,
-    verdict,
     wait_for,
 )
 from e2e.controlplane.audit import forbidden, kube_writes

@@ -37,6 +37,7 @@ from typing import Any
 
 from botocore.session import get_session
 
+from e2e.bench.budget import verdict
 from e2e.bench.profile import Profiler, top_functions
 from e2e.bench.stack import (
     DISCOVERY,
@@ -52,7 +53,6 @@ from e2e.bench.stack import (
     print_table,
     route_rule,
     service_body,
-    verdict,
 )
 from e2e.controlplane.rest import ApiError
 from e2e.harness.controller import CLUSTER_VPC_ID, MANAGED_BY

@@ -17,6 +17,7 @@ import sys
 import time
 import uuid
 
+from e2e.bench.budget import exit_status, verdict
 from e2e.harness.controller import MANAGED_BY, controller_env
 from e2e.harness.lattice_view import LatticeView
 from e2e.kind import cluster as kind
@@ -101,9 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     width = max(len(r[0]) for r in rows)
     for key, value in rows:
         print(f"{key.ljust(width)}  {value}")
-    ok = all(h <= 30 for h in handovers)
-    print(f"{'PASS' if ok else 'MISS'} leader handover <= 30 s")
-    return 0 if ok else 1
+    ok = verdict("leader handover <= 30 s", all(h <= 30 for h in handovers), f"{len(handovers)} handovers")
+    return exit_status([ok])
 
 
 if __name__ == "__main__":

@@ -285,27 +285,6 @@ def create_objects(
 # ----- main --------------------------------------------------------------------------------------------
 
 
-ACCOUNT_WIDE_LISTS = (
-    "ListServices",
-    "ListServiceNetworks",
-    "ListTargetGroups",
-    "GetResources",
-    "ListServiceNetworkVpcAssociations",
-)
-# The reads Lattice has no account-wide form of, per route of this bench (one listener, one target group):
-# its service's listeners and associations, the listener's rules, the target group's targets.
-FORCED_PER_ROUTE = (
-    "ListListeners",
-    "ListServiceNetworkServiceAssociations",
-    "ListRules",
-    "ListTargets",
-)
-# The inventory's listings (`lattice_inventory_listings_total{listing}`): account-wide ones at most once
-# per cycle; scoped ones at most once per scope (one service, listener and target group per route).
-ACCOUNT_WIDE_LISTINGS = ("services", "service-networks", "target-groups", "target-group-tags", "tagged")
-SCOPED_LISTINGS = ("listeners", "rules", "targets", "service-associations", "vpc-associations")
-
-
 def inventory_listings(stack: Any) -> dict[str, float]:
     """`lattice_inventory_listings_total` of the running controller, by listing."""
     assert stack.controller is not None
@@ -363,7 +342,8 @@ def idle_resync_cycle(stack: Any, routes: int) -> dict[str, Any]:
 
 
 def report_cycle(cycle: dict[str, Any], routes: int) -> bool:
-    from e2e.bench.stack import print_table, verdict
+    from e2e.bench.budget import ACCOUNT_WIDE_READS, IdleCycle, idle_cycle_checks
+    from e2e.bench.stack import print_table
 
     reads: dict[str, int] = cycle["reads"]
     listings: dict[str, int] = cycle["listings"]
@@ -380,42 +360,23 @@ def report_cycle(cycle: dict[str, Any], routes: int) -> bool:
         ["inventory listing", "listings", "per route"],
         [[name, n, f"{n / routes:.2f}"] for name, n in sorted(listings.items(), key=lambda item: -item[1])],
     )
-    account_wide = {op: reads.get(op, 0) for op in ACCOUNT_WIDE_LISTS}
-    scoped = sum(reads.values()) - sum(account_wide.values())
+    scoped = sum(n for op, n in reads.items() if op not in ACCOUNT_WIDE_READS)
     print(f"INFO  route-scoped reads: {scoped} = {scoped / routes:.2f} per route")
-    ok = verdict(
-        "idle resync: the cycle finished (every key handled)",
-        bool(cycle["complete"]),
-        f"{cycle['seconds']:.1f} s",
+    # Each route of this bench has one service, one listener and one target group: `routes` scopes of each.
+    checks = idle_cycle_checks(
+        IdleCycle(
+            complete=bool(cycle["complete"]),
+            seconds=float(cycle["seconds"]),
+            reads=reads,
+            writes=cycle["writes"],
+            kube_writes=cycle["kube_writes"],
+            listings=listings,
+            scopes=routes,
+        )
     )
-    ok &= verdict(
-        "idle resync: 0 AWS writes, 0 Kubernetes writes",
-        not cycle["writes"] and not cycle["kube_writes"],
-        f"AWS {cycle['writes'] or 0}, Kubernetes {cycle['kube_writes'] or 0}",
-    )
-    forced = {op: reads.get(op, 0) for op in FORCED_PER_ROUTE}
-    others = {op: n for op, n in reads.items() if op not in FORCED_PER_ROUTE and op not in ACCOUNT_WIDE_LISTS}
-    ok &= verdict(
-        f"idle resync: route-scoped reads <= {len(FORCED_PER_ROUTE)} per route (the lists Lattice forces), "
-        "no other read",
-        all(n <= routes for n in forced.values()) and not others,
-        ", ".join(f"{op}x{n}" for op, n in {**forced, **others}.items()),
-    )
-    wide = {name: listings.get(name, 0) for name in ACCOUNT_WIDE_LISTINGS}
-    ok &= verdict(
-        "idle resync: account-wide listings <= one paginated list each per cycle",
-        all(n <= 1 for n in wide.values()),
-        ", ".join(f"{name}x{n}" for name, n in wide.items())
-        + "; calls (pages): "
-        + ", ".join(f"{op}x{n}" for op, n in account_wide.items()),
-    )
-    per_scope = {name: listings.get(name, 0) for name in SCOPED_LISTINGS}
-    ok &= verdict(
-        "idle resync: scoped listings <= one per scope per cycle",
-        all(n <= routes for n in per_scope.values()),
-        ", ".join(f"{name}x{n}" for name, n in per_scope.items()),
-    )
-    return ok
+    for check in checks:
+        print(check.line())
+    return all(check.ok for check in checks)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -442,7 +403,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(asyncio.run(_probe(args.probe))))
         return 0
 
-    from e2e.bench.stack import GATEWAY, GATEWAY_API, NAMESPACE, BenchStack, print_table, verdict, wait_for
+    from e2e.bench.budget import verdict
+    from e2e.bench.stack import GATEWAY, GATEWAY_API, NAMESPACE, BenchStack, print_table, wait_for
 
     resync = args.resync and args.attached
     cycle: dict[str, Any] = {}

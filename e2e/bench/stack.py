@@ -337,8 +337,3 @@ def print_table(headers: list[str], rows: list[list[Any]]) -> None:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
         if n == 0:
             print("  ".join("-" * w for w in widths))
-
-
-def verdict(budget: str, ok: bool, detail: str) -> bool:
-    print(f"{'PASS' if ok else 'MISS'}  {budget}: {detail}")
-    return ok

@@ -22,6 +22,7 @@ import sys
 import time
 from typing import Any
 
+from e2e.bench.budget import verdict
 from e2e.bench.stack import (
     DISCOVERY,
     GATEWAY_API,
@@ -33,7 +34,6 @@ from e2e.bench.stack import (
     print_table,
     route_rule,
     service_body,
-    verdict,
     wait_for,
 )
 from e2e.fakeaws.client import counter_delta

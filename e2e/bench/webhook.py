@@ -28,7 +28,8 @@ import time
 import uuid
 from typing import Any
 
-from e2e.bench.stack import NAMESPACE, BenchStack, http_route_body, print_table, route_rule, verdict, wait_for
+from e2e.bench.budget import verdict
+from e2e.bench.stack import NAMESPACE, BenchStack, http_route_body, print_table, route_rule, wait_for
 from e2e.bench.targets import percentile
 from e2e.harness.controller import free_port
 from e2e.harness.webhook import (
