@@ -57,6 +57,10 @@ class ServiceSpec:
     discover_certificate: bool = False
     """A Terminate listener matched without a certificate-arn option: the apply layer looks one up
     in ACM for ``custom_domain`` (docs/compatibility.md) and fills ``certificate_arn``."""
+    fallback_name: str | None = None
+    """Where the service lives when ``name``, derived from the route's name, belongs to another
+    route's service (``naming.fallback_service_name``); None when the name was chosen (override,
+    takeover): that service or a conflict."""
     certificate_optional: bool = False
     """Discovery for a listener that names certificateRefs (which Lattice cannot serve): a match is
     used, as the reference does; no match is not the route's problem — the listener's

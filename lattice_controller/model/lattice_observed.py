@@ -132,6 +132,8 @@ class ObservedRouteState:
       config, status, health check, serviceArns, tags and targets.
     * ``service_networks``: the networks named (by name or id) by the desired associations.
     * ``stale_services``: the route's services under another name (see ``ObservedStaleService``).
+    * ``service_name``: the name the route's service lives (or is to be created) under: the desired
+      name or, when another route's service holds that, its fallback name; None: the desired name.
     """
 
     service: ObservedService | None = None
@@ -140,3 +142,4 @@ class ObservedRouteState:
     target_groups: tuple[ObservedTargetGroup, ...] = ()
     service_networks: tuple[ObservedServiceNetwork, ...] = ()
     stale_services: tuple[ObservedStaleService, ...] = ()
+    service_name: str | None = None

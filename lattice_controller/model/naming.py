@@ -3,7 +3,9 @@
 Names are part of the drop-in contract (a cluster may switch controllers without recreating any
 Lattice resource), so every rule here mirrors the reference controller byte for byte, except the
 target-group suffix, which the reference draws at random and we derive from a hash (see
-``target_group_name``). Target groups are still found by tags, never by name.
+``target_group_name``), and the fallback service name, for a derived name another route's service holds
+(the reference reports a conflict; see ``fallback_service_name``). Target groups are still found by
+tags, never by name.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ SERVICE_NAME_OVERRIDE_ANNOTATION = ANNOTATION_PREFIX + "service-name-override"
 
 SERVICE_ROUTE_NAME_LENGTH = 20
 SERVICE_ROUTE_NAMESPACE_LENGTH = 18
+FALLBACK_ROUTE_NAME_LENGTH = 14
+FALLBACK_ROUTE_NAMESPACE_LENGTH = 14
+FALLBACK_SUFFIX_LENGTH = 8
 TARGET_GROUP_NAMESPACE_LENGTH = 55
 TARGET_GROUP_NAME_LENGTH = 55
 TARGET_GROUP_SUFFIX_LENGTH = 10
@@ -40,6 +45,20 @@ def lattice_service_name(route_name: str, route_namespace: str) -> str:
     return (
         f"{truncate(route_name, SERVICE_ROUTE_NAME_LENGTH)}-"
         f"{truncate(route_namespace, SERVICE_ROUTE_NAMESPACE_LENGTH)}"
+    )
+
+
+def fallback_service_name(route_name: str, route_namespace: str, route_type: str) -> str:
+    """``trunc14(route)-trunc14(ns)-<8 hex>``: the name a route's service takes when the derived name
+    already belongs to another route's service (routes alike up to the truncation, or an HTTPRoute and
+    a GRPCRoute of one name). The hex is a SHA-256 of type, namespace and name, so the name is unique
+    per route and stable across retries and replicas; at most 38 characters, a valid service name
+    whenever the derived one is (docs/compatibility.md, "Deliberately different")."""
+    digest = hashlib.sha256(f"{route_type}/{route_namespace}/{route_name}".encode()).hexdigest()
+    return (
+        f"{truncate(route_name, FALLBACK_ROUTE_NAME_LENGTH)}-"
+        f"{truncate(route_namespace, FALLBACK_ROUTE_NAMESPACE_LENGTH)}-"
+        f"{digest[:FALLBACK_SUFFIX_LENGTH]}"
     )
 
 

@@ -8,11 +8,13 @@ from hypothesis import strategies as st
 
 from lattice_controller.model.naming import (
     InvalidServiceNameOverrideError,
+    fallback_service_name,
     lattice_service_name,
     listener_name,
     route_service_name,
     rule_name,
     service_name_override,
+    service_name_problem,
     target_group_name,
     target_group_suffix,
     truncate,
@@ -104,3 +106,29 @@ def test_rule_name_is_stable_and_short() -> None:
     assert rule_name("prefix:/a", 3) != rule_name("prefix:/b", 3)
     assert rule_name("prefix:/a", 100).endswith("-rule-100")
     assert len(rule_name("x", 100)) <= 63
+
+
+def test_fallback_names_part_routes_alike_up_to_the_truncation() -> None:
+    # Both derive ``specific-host-matche-gateway-conformanc``; each fallback is its own and stable.
+    specific = "specific-host-matches-listener-specific-host"
+    wildcard = "specific-host-matches-listener-wildcard-host"
+    namespace = "gateway-conformance-infra"
+    assert lattice_service_name(specific, namespace) == lattice_service_name(wildcard, namespace)
+    a, b = (fallback_service_name(name, namespace, "http") for name in (specific, wildcard))
+    assert a != b
+    assert a.startswith("specific-host-gateway-confor-")
+    assert a == fallback_service_name(specific, namespace, "http")
+    # An HTTPRoute and a GRPCRoute of one name: one derived name, two fallbacks.
+    assert fallback_service_name("web", "default", "http") != fallback_service_name("web", "default", "grpc")
+
+
+@given(
+    st.from_regex(r"[a-z0-9]([a-z0-9-]{0,251}[a-z0-9])?", fullmatch=True),
+    st.from_regex(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", fullmatch=True),
+    st.sampled_from(["http", "grpc", "tls"]),
+)
+def test_a_fallback_name_is_valid_where_the_derived_name_is(name: str, namespace: str, kind: str) -> None:
+    fallback = fallback_service_name(name, namespace, kind)
+    assert len(fallback) <= 38
+    if service_name_problem(lattice_service_name(name, namespace)) is None:
+        assert service_name_problem(fallback) is None

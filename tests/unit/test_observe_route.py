@@ -28,7 +28,9 @@ from lattice_controller.model.lattice import (
     WeightedTargetGroup,
 )
 from lattice_controller.model.lattice_observed import ObservedAction, ObservedForward
+from lattice_controller.model.naming import fallback_service_name
 from lattice_controller.reconcile.diff import plan_route
+from lattice_controller.reconcile.diff.steps import CreateService
 from lattice_controller.reconcile.observe import DetailCache, observe_route
 
 VPC, CLUSTER, OWNER = "vpc-1", "c1", "acct/c1/vpc-1"
@@ -78,12 +80,15 @@ def desired(*targets: str, forward: RuleAction | None = None) -> RouteLatticeSta
     )
 
 
-def get_resources(params: Mapping[str, Any]) -> dict[str, Any]:
+def get_resources(
+    params: Mapping[str, Any], more: Mapping[str, Mapping[str, str]] | None = None
+) -> dict[str, Any]:
     tagged = {
         SVC: SERVICE_TAGS,
         TG: TG_TAGS,
         L80: {tag_keys.MANAGED_BY: OWNER},
         RULE: {tag_keys.MANAGED_BY: OWNER},
+        **(more or {}),
     }
     if "ResourceARNList" in params:
         arns = [a for a in params["ResourceARNList"] if a in tagged]
@@ -294,3 +299,76 @@ async def test_the_routes_service_under_a_former_name_is_observed_as_stale() -> 
     assert (await observe(other_kind, scripted())).stale_services == ()
     # Unchanged name: nothing stale.
     assert (await observe(base, scripted())).stale_services == ()
+
+
+# -- a derived service name another route's service holds ------------------------------------------
+
+TWIN = ObjectKey("default", "web-twin")
+TWIN_FALLBACK = fallback_service_name("web-twin", "default", "http")
+TWIN_SVC = f"{BASE}:service/svc-2"
+TWIN_TAGS = {**SERVICE_TAGS, tag_keys.ROUTE_NAME: "web-twin"}
+
+
+def twin() -> RouteLatticeState:
+    """A route whose derived service name is that of route ``web`` (as when two names agree up to
+    the truncation); its spec carries the fallback name."""
+    base = desired("10.0.0.1")
+    service = ServiceSpec("web-default", TWIN, "http", OWNER, fallback_name=TWIN_FALLBACK)
+    return replace(base, route=TWIN, service=service)
+
+
+def with_services(transport: ScriptedTransport, *services: dict[str, Any], tags: dict[str, Any]) -> None:
+    transport.on("ListServices", {"items": list(services)})
+    transport.on("GetResources", lambda params: get_resources(params, tags))
+
+
+async def test_a_name_held_by_another_routes_service_moves_to_the_fallback_name() -> None:
+    transport = scripted()
+    api, tags, inventory = edge(transport)
+    # First deploy: no service tagged with this route, so none is looked for by name; creating the
+    # derived name meets the other route's service and apply notes the name as taken.
+    first = await observe_route(twin(), inventory, tags, lattice=api)
+    assert first.service_name == "web-default"
+    assert transport.count("ListServices") == 0
+    inventory.note_service_name_taken("web-default")
+    observed = await observe_route(twin(), inventory, tags, lattice=api)
+    assert observed.service is None
+    assert observed.service_name == TWIN_FALLBACK
+    assert observed.stale_services == ()
+    creates = [step for step in plan_route(twin(), observed).steps if isinstance(step, CreateService)]
+    assert [step.name for step in creates] == [TWIN_FALLBACK]
+
+
+async def test_the_fallback_service_is_kept_once_there() -> None:
+    fallback = {"id": "svc-2", "arn": TWIN_SVC, "name": TWIN_FALLBACK, "status": "ACTIVE"}
+    held = {"id": "svc-1", "arn": SVC, "name": "web-default", "status": "ACTIVE"}
+    for services in ((held, fallback), (fallback,)):  # the other route's service there, then gone
+        transport = scripted()
+        with_services(transport, *services, tags={TWIN_SVC: TWIN_TAGS})
+        observed = await observe(twin(), transport)
+        assert observed.service is not None
+        assert (observed.service.arn, observed.service.name) == (TWIN_SVC, TWIN_FALLBACK)
+        assert observed.service_name == TWIN_FALLBACK
+        assert observed.stale_services == ()
+        assert not any(isinstance(s, CreateService) for s in plan_route(twin(), observed).steps)
+
+
+async def test_a_name_nobody_routes_to_stays_the_derived_one() -> None:
+    # An untagged service of that name (adoption and conflict rules decide) and the route's own
+    # service under the derived name both keep it.
+    untagged = {"id": "svc-9", "arn": f"{BASE}:service/svc-9", "name": "web-default", "status": "ACTIVE"}
+    transport = scripted()
+    with_services(transport, untagged, tags={})
+    api, tags, inventory = edge(transport)
+    inventory.note_service_name_taken("web-default")  # as after the first create met it
+    observed = await observe_route(twin(), inventory, tags, lattice=api)
+    assert observed.service_name == "web-default"
+    assert observed.service is not None
+    assert observed.service.arn == untagged["arn"]
+    own = desired("10.0.0.1")
+    assert own.service is not None
+    fallback = fallback_service_name("web", "default", "http")
+    observed = await observe(replace(own, service=replace(own.service, fallback_name=fallback)), scripted())
+    assert observed.service_name == "web-default"
+    assert observed.service is not None
+    assert observed.service.arn == SVC

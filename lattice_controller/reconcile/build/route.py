@@ -43,6 +43,7 @@ from lattice_controller.model.naming import (
     MAX_TARGET_GROUP_NAME_LENGTH,
     SERVICE_NAME_OVERRIDE_ANNOTATION,
     InvalidServiceNameOverrideError,
+    fallback_service_name,
     lattice_name_problem,
     lattice_service_name,
     listener_name,
@@ -125,6 +126,9 @@ def _service_spec(
     route: Route, name: str, settings: BuildSettings, certificate_arn: str | None
 ) -> ServiceSpec:
     annotations = route.meta.annotations.as_dict()
+    takeover_from = annotations.get(ALLOW_TAKEOVER_FROM_ANNOTATION) or None
+    # A name chosen on purpose (override) or a service to take over is that one service, never another.
+    derived = not takeover_from and SERVICE_NAME_OVERRIDE_ANNOTATION not in annotations
     return ServiceSpec(
         name=name,
         route=route.meta.key,
@@ -133,8 +137,13 @@ def _service_spec(
         custom_domain=route.hostnames[0] if route.hostnames else None,
         certificate_arn=certificate_arn,
         additional_tags=tuple(sorted(additional_tags(annotations).items())),
-        allow_takeover_from=annotations.get(ALLOW_TAKEOVER_FROM_ANNOTATION) or None,
+        allow_takeover_from=takeover_from,
         adoption_allowed=settings.adoption_allowed(route.meta.namespace),
+        fallback_name=(
+            fallback_service_name(route.meta.name, route.meta.namespace, route.route_type.value)
+            if derived
+            else None
+        ),
     )
 
 

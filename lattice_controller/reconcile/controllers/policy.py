@@ -34,6 +34,7 @@ from lattice_controller.reconcile.build.policies import (
     accepted_condition,
     target_problem,
 )
+from lattice_controller.reconcile.build.route import SERVICE_ARN_ANNOTATION
 from lattice_controller.reconcile.controllers.context import ControllerContext
 from lattice_controller.reconcile.controllers.lifecycle_events import LifecycleEvents
 from lattice_controller.reconcile.controllers.route import describe_aws_error
@@ -205,14 +206,20 @@ class PolicyReconciler(Generic[P]):
                 found = await find_service_network(name, ctx.inventory, vpc_id=settings.vpc)
             network = found.network
             return LatticeTarget(SERVICE_NETWORK, network.id, network.arn, network.name) if network else None
+        # The ARN the route recorded first: its service may live under the fallback name
+        # (docs/compatibility.md, "Deliberately different"), which only the route's reconcile resolves.
+        recorded = record.meta.annotations.get(SERVICE_ARN_ANNOTATION)
         name = route_service_name(record.meta.key.name, record.meta.key.namespace, record.meta.annotations)
-        service = await ctx.inventory.service_named(name)
+        service = await ctx.inventory.service(recorded) if recorded else None
+        if service is None:
+            service = await ctx.inventory.service_named(name)
         if service is None:
             ctx.inventory.invalidate(Listing.SERVICES)
             service = await ctx.inventory.service_named(name)
         if service is None:
             return None
-        return LatticeTarget(SERVICE, str(service["id"]), str(service["arn"]), name)
+        service_name = str(service.get("name") or name)
+        return LatticeTarget(SERVICE, str(service["id"]), str(service["arn"]), service_name)
 
     async def _write_status(self, policy: P, condition: Condition) -> bool:
         """Write ``condition`` if it changes the stored conditions; whether it did."""

@@ -62,9 +62,10 @@ def plan_route(desired: RouteLatticeState, observed: ObservedRouteState) -> Plan
         if unknown:
             # A service nobody can reach would be an orphan: create nothing until its networks exist.
             return Plan(missing=tuple(unknown))
-        service_ref = Pending("service", spec.name)
+        name = observed.service_name or spec.name
+        service_ref = Pending("service", name)
         tags = tuple(sorted(spec.create_tags.items()))
-        service_steps: list[Step] = [CreateService(spec.name, tags, spec.custom_domain, spec.certificate_arn)]
+        service_steps: list[Step] = [CreateService(name, tags, spec.custom_domain, spec.certificate_arn)]
     elif current.status in SERVICE_TRANSITIONAL:
         # Nothing can hang off a service being created or deleted; a deleted one frees its name.
         return Plan(waits=(f"service {current.name} is {current.status}",))

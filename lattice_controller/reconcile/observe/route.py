@@ -82,9 +82,10 @@ class _RouteObserver:
     # -- the service and what hangs off it -------------------------------------------------------
 
     async def service_part(
-        self, spec: ServiceSpec
+        self, spec: ServiceSpec, name: str, summary: Json | None, summary_tags: Mapping[str, str] | None
     ) -> tuple[ObservedService | None, tuple[ObservedAssociation, ...], tuple[ObservedListener, ...]]:
-        summary = None if await self._surely_absent(spec) else await self.inventory.service_named(spec.name)
+        """The route's service ``summary`` (None: absent) under ``name``, with what hangs off it;
+        ``summary_tags``: its tags when ``locate`` already read them."""
         if summary is None:
             return None, (), ()
         service_id = str(summary["id"])
@@ -101,17 +102,20 @@ class _RouteObserver:
             defaults = list(
                 await asyncio.gather(*(self._default_action(service_id, item) for item in listener_items))
             )
-        arns = [str(summary["arn"])] + [str(a["arn"]) for a in association_items]
+        arns = [] if summary_tags is not None else [str(summary["arn"])]
+        arns += [str(a["arn"]) for a in association_items]
         if not self.desired.deleting:
             arns += [str(i["arn"]) for i in listener_items]
             arns += [r.arn for rules in rules_by_listener for r in rules if not r.is_default]
-        all_tags = await self.inventory.tags_of_many(arns, managed_tags=self._managed_tags())
+        all_tags = await self.inventory.tags_of_many(arns, managed_tags=self._managed_tags()) if arns else {}
+        if summary_tags is not None:
+            all_tags[str(summary["arn"])] = dict(summary_tags)
         certificate = await self._certificate(spec, summary)
         dns: Mapping[str, Any] = summary.get("dnsEntry") or {}
         service = ObservedService(
             service_id,
             str(summary["arn"]),
-            str(summary.get("name") or spec.name),
+            str(summary.get("name") or name),
             status=str(summary.get("status") or "ACTIVE"),
             dns_name=str(dns.get("domainName") or ""),
             custom_domain=summary.get("customDomainName"),
@@ -143,6 +147,45 @@ class _RouteObserver:
             for item, rules, default in zip(listener_items, rules_by_listener, defaults, strict=True)
         )
         return service, associations, listeners
+
+    async def locate(self, spec: ServiceSpec) -> tuple[str, Json | None, Mapping[str, str] | None]:
+        """The name the route's service lives under, its summary (None: to be created under that
+        name) and, when read here, its tags. The derived name, unless another route's service holds
+        it (routes alike up to the truncation, an HTTPRoute and a GRPCRoute of one name): then
+        ``spec.fallback_name``, which a service of this route already there also keeps, so a route
+        never moves between the two (docs/compatibility.md, "Deliberately different")."""
+        if await self._surely_absent(spec):
+            return spec.name, None, None
+        derived = await self.inventory.service_named(spec.name)
+        if spec.fallback_name is None:
+            return spec.name, derived, None
+        fallback = await self.inventory.service_named(spec.fallback_name)
+        found = [s for s in (fallback, derived) if s is not None]
+        if not found:
+            return spec.name, None, None
+        tags = await self.inventory.tags_of_many(
+            [str(s["arn"]) for s in found], managed_tags=self._managed_tags()
+        )
+        if fallback is not None and self._of_this_route(tags.get(str(fallback["arn"])) or {}):
+            return spec.fallback_name, fallback, tags.get(str(fallback["arn"]))
+        if derived is not None and self._of_another_route(tags.get(str(derived["arn"])) or {}):
+            known = None if fallback is None else tags.get(str(fallback["arn"]))
+            return spec.fallback_name, fallback, known
+        return spec.name, derived, None if derived is None else tags.get(str(derived["arn"]))
+
+    def _of_this_route(self, tags: Mapping[str, str]) -> bool:
+        return tags.get(tag_keys.MANAGED_BY) == self.desired.managed_by and not self._of_another_route(tags)
+
+    def _of_another_route(self, tags: Mapping[str, str]) -> bool:
+        """The Route* tags name a route, and not this one (a missing RouteType tag matches any)."""
+        name, namespace = tags.get(tag_keys.ROUTE_NAME), tags.get(tag_keys.ROUTE_NAMESPACE)
+        if name is None and namespace is None:
+            return False
+        route = self.desired.route
+        if (name, namespace) != (route.name, route.namespace):
+            return True
+        route_type = tags.get(tag_keys.ROUTE_TYPE)
+        return route_type is not None and route_type != self.desired.route_type
 
     async def _surely_absent(self, spec: ServiceSpec) -> bool:
         """Tagging-API shortcut for a route's first deploy: when no service ManagedBy us carries
@@ -235,9 +278,11 @@ class _RouteObserver:
 
     # -- the route's services under a former name ---------------------------------------------------
 
-    async def stale_services(self, current: ObservedService | None) -> tuple[ObservedStaleService, ...]:
-        """Services ManagedBy us, tagged with this route, not named as the desired service: found
-        in the shared ManagedBy listing (tagging API) and through the route's recorded service ARN."""
+    async def stale_services(
+        self, current: ObservedService | None, name: str
+    ) -> tuple[ObservedStaleService, ...]:
+        """Services ManagedBy us, tagged with this route, not named ``name`` (where its service lives):
+        found in the shared ManagedBy listing (tagging API) and through the recorded service ARN."""
         spec = self.desired.service
         if spec is None:
             return ()
@@ -264,7 +309,7 @@ class _RouteObserver:
             ):
                 continue
             summary = await self.inventory.service(arn)
-            if summary is None or summary.get("name") == spec.name:
+            if summary is None or summary.get("name") == name:
                 continue
             service_id = str(summary["id"])
             association_items, listener_items = await asyncio.gather(
@@ -344,13 +389,17 @@ async def observe_route(
     service: ObservedService | None = None
     associations: tuple[ObservedAssociation, ...] = ()
     listeners: tuple[ObservedListener, ...] = ()
+    name: str | None = None
     if desired.service is not None:
-        service, associations, listeners = await observer.service_part(desired.service)
-    stale = await observer.stale_services(service)
+        name, summary, summary_tags = await observer.locate(desired.service)
+        service, associations, listeners = await observer.service_part(
+            desired.service, name, summary, summary_tags
+        )
+    stale = await observer.stale_services(service, name) if name is not None else ()
     target_groups, networks = await asyncio.gather(
         TargetGroupObserver(
             desired, inventory, api, cluster, vpc_id, cache, use_tagging_api=tags.use_tagging_api
         ).observe(),
         observer.service_networks(associations),
     )
-    return ObservedRouteState(service, associations, listeners, target_groups, networks, stale)
+    return ObservedRouteState(service, associations, listeners, target_groups, networks, stale, name)

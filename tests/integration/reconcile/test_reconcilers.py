@@ -20,6 +20,7 @@ from lattice_controller.kube import kinds as k
 from lattice_controller.model import tags as tag_keys
 from lattice_controller.model.k8s import RouteType
 from lattice_controller.model.keys import ObjectKey
+from lattice_controller.model.naming import fallback_service_name, lattice_service_name
 from lattice_controller.model.outcomes import RequeueAfter, Success
 from lattice_controller.reconcile.build import BuildSettings
 from lattice_controller.reconcile.controllers.gateway import (
@@ -80,10 +81,10 @@ def endpoint_slice(*ips: str, service_name: str = "web") -> dict[str, Any]:
     }
 
 
-def http_route(*backends: str, gateway_name: str = NETWORK) -> dict[str, Any]:
+def http_route(*backends: str, gateway_name: str = NETWORK, name: str = ROUTE.name) -> dict[str, Any]:
     return {
         "kind": "HTTPRoute",
-        "metadata": {"name": ROUTE.name, "namespace": ROUTE.namespace},
+        "metadata": {"name": name, "namespace": ROUTE.namespace},
         "spec": {
             "parentRefs": [{"name": gateway_name, "namespace": GATEWAY.namespace}],
             "rules": [{"backendRefs": [{"name": b, "port": 80} for b in backends]}],
@@ -254,6 +255,49 @@ async def test_a_foreign_service_is_conflicted_with_a_warning_and_no_write(
     warnings = [(kind, reason) for kind, reason, message in cluster.events() if kind == "Warning"]
     assert warnings == [("Warning", "FailedDeployModel")], cluster.events()
     assert set(aws_writes(fake_aws)) <= {"CreateService"}  # a name-taken create changes nothing
+
+
+async def test_routes_alike_up_to_the_name_truncation_each_get_a_service(
+    cluster: Cluster, edge: AwsEdge, fake_aws: FakeAws
+) -> None:
+    # Both names derive the service name ``specific-host-matche-<ns>``: the second route's service
+    # takes its fallback name instead of a Conflicted route (docs/compatibility.md, "Deliberately different").
+    first, second = (
+        ObjectKey(ROUTE.namespace, f"specific-host-matches-listener-{kind}-host")
+        for kind in ("specific", "wildcard")
+    )
+    routes = await ready(cluster)
+    cluster.apply(k.SERVICE, service())
+    for key in (first, second):
+        cluster.apply(k.HTTP_ROUTE, http_route("web", name=key.name))
+    for key in (first, second):
+        outcome = await routes.reconcile(key)
+        if outcome != Success():  # the derived name met the first route's service: the retry lists
+            assert outcome == RequeueAfter(10.0)
+            cluster.ctx.inventory.new_cycle()
+            assert await routes.reconcile(key) == Success()
+    cluster.sync()
+    arns = {}
+    for key in (first, second):
+        route = cluster.object(k.HTTP_ROUTE, key) or {}
+        assert conditions(route)["Accepted"] == ("True", "Accepted")
+        arns[key] = route["metadata"]["annotations"][SERVICE_ARN_ANNOTATION]
+    names = {s["arn"]: s["name"] for s in await edge.lattice.list_services()}
+    assert names[arns[first]] == lattice_service_name(first.name, first.namespace)
+    assert names[arns[second]] == fallback_service_name(second.name, second.namespace, "http")
+
+    # The holder of the derived name goes; the other route stays where it is, without a write.
+    cluster.delete(k.HTTP_ROUTE, first)
+    while await routes.reconcile(first) != Success():
+        cluster.ctx.inventory.new_cycle()
+    fake_aws.admin.reset_counters()
+    cluster.ctx.inventory.new_cycle()
+    assert await routes.reconcile(second) == Success()
+    assert aws_writes(fake_aws) == {}
+    cluster.delete(k.HTTP_ROUTE, second)
+    while await routes.reconcile(second) != Success():
+        cluster.ctx.inventory.new_cycle()
+    assert not {arns[first], arns[second]} & {s["arn"] for s in await edge.lattice.list_services()}
 
 
 async def test_a_route_on_a_missing_network_waits_and_the_retry_lists_networks_again(
