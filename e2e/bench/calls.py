@@ -1,4 +1,4 @@
-"""AWS calls and Kubernetes writes per scenario, against design.md's budgets: `python -m e2e.bench.calls`.
+"""AWS calls and Kubernetes writes per scenario, against README "Benchmarks": `python -m e2e.bench.calls`.
 
 AWS calls are the fake's counters (every call as it arrives, split into reads — List*/Get* — and
 writes). Kubernetes writes are the controller's create/update/patch/delete requests in the apiserver

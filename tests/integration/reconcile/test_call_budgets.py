@@ -1,4 +1,4 @@
-"""AWS call counts of the route cycle (design.md "Budgets"), measured on the fake endpoint.
+"""AWS call counts of the route cycle (docs/compatibility.md "AWS calls"), measured on the fake endpoint.
 
 Run with ``-s`` to see the table. Asserted: the create budget (≤ 8 calls, 6 writes, from a cold
 inventory cycle), warm create and no-op resyncs without writes, and rule changes costing at most
