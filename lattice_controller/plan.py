@@ -112,7 +112,28 @@ def run_plan(paths: Sequence[str], settings: BuildSettings, out: TextIO | None =
         print("no routes in the manifests", file=out)
     for route in routes:
         print(describe_route(view, route) + "\n", file=out)
+    for line in shared_service_names(view, routes):
+        print(line, file=out)
     return 0
+
+
+def shared_service_names(view: CacheView, routes: Iterable[Route]) -> list[str]:
+    """A note per service name several routes derive: each plan above names it, but in Lattice the
+    route applied first gets it and the others their fallback names (docs/compatibility.md)."""
+    by_name: dict[str, list[tuple[Route, str]]] = {}
+    for route in routes:
+        build = build_route(view.route_snapshot(route), view.settings)
+        service = build.desired.service
+        if build.relevant and service is not None and service.fallback_name is not None:
+            by_name.setdefault(service.name, []).append((route, service.fallback_name))
+    return [
+        f"note: {', '.join(f'{r.kind} {r.meta.key}' for r, _ in sharing)} derive the service name {name}; "
+        "the route applied first gets it, each other one its fallback name ("
+        + ", ".join(f"{r.meta.key}: {fallback}" for r, fallback in sharing)
+        + ")"
+        for name, sharing in by_name.items()
+        if len(sharing) > 1
+    ]
 
 
 def add_plan_flags(parser: argparse.ArgumentParser) -> None:

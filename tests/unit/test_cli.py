@@ -72,6 +72,29 @@ def test_plan_reports_a_missing_reference_grant(tmp_path: Path, capsys: pytest.C
     assert "ResolvedRefs=False(RefNotPermitted" in capsys.readouterr().out
 
 
+def test_plan_notes_routes_that_derive_one_service_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gateway = (
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: net, namespace: infra}\n"
+        "spec:\n  gatewayClassName: amazon-vpc-lattice\n"
+        "  listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]\n"
+    )
+    route = (
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+        "metadata: {{name: {name}, namespace: shop}}\n"
+        "spec: {{parentRefs: [{{name: net, namespace: infra}}]}}\n"
+    )
+    names = ("checkout-frontend-v1-blue", "checkout-frontend-v1-green")  # alike in their first 20 characters
+    manifest = tmp_path / "alike.yaml"
+    manifest.write_text("---\n".join([gateway, *(route.format(name=n) for n in names)]))
+    assert cli.main(["plan", "-f", str(manifest)]) == 0
+    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note: HTTPRoute")]
+    assert len(notes) == 1
+    assert "derive the service name checkout-frontend-v1-shop;" in notes[0]
+    assert "shop/checkout-frontend-v1-green: checkout-front-shop-" in notes[0]
+
+
 def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main([]) == 2
     assert "run" in capsys.readouterr().err
