@@ -33,8 +33,10 @@ show it are not harmed): dropping the fetch instead let a burst of writes restar
 listing again and again. Out-of-band changes are seen at the next cycle. ``serviceArns`` of cached
 target groups can lag: read the target group fresh (``LatticeApi.get_target_group``) before deleting it.
 
-Items are the API's summary dicts, shared between callers: treat them as read-only. Scoped listings
-are keyed by the identifiers passed in: always pass ids (``svc-…``, ``listener-…``), never ARNs.
+Items are the API's summary dicts in the compact form of ``aws.compact`` (the members no reconcile
+reads dropped, strings interned; items from our writes likewise), shared between callers: treat them
+as read-only. Scoped listings are keyed by the identifiers passed in: always pass ids (``svc-…``,
+``listener-…``), never ARNs.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lattice_controller.aws.compact import compact_item, compact_items
 from lattice_controller.aws.inventory_tags import TARGET_GROUP_TAGS, RouteIndex, TaggedListings
 from lattice_controller.aws.lattice import Json, LatticeApi
 from lattice_controller.aws.listings import Listing, ListingKey
@@ -54,6 +57,8 @@ from lattice_controller.aws.tagging import TagStore
 SERVICES: ListingKey = (Listing.SERVICES,)
 SERVICE_NETWORKS: ListingKey = (Listing.SERVICE_NETWORKS,)
 TARGET_GROUPS: ListingKey = (Listing.TARGET_GROUPS,)
+_TAG_LISTINGS = frozenset({Listing.TAGGED, Listing.TARGET_GROUP_TAGS})
+"""Listings of one ``arn → tags`` map (compacted by ``TagStore``), not of items."""
 
 
 @dataclass(slots=True)
@@ -87,6 +92,10 @@ def _retrieve_outcome(task: asyncio.Future[Any]) -> None:
     # Every asker may have been cancelled; fetch the exception so asyncio does not report it as lost.
     if not task.cancelled():
         task.exception()
+
+
+async def _compacted(listing: str, fetch: Callable[[], Awaitable[list[Any]]]) -> list[Any]:
+    return compact_items(listing, await fetch())
 
 
 def _matches(item: Mapping[str, Any], identifier: str) -> bool:
@@ -229,7 +238,7 @@ class LatticeInventory(TaggedListings):
             self.stats.fetches += 1
             if self._on_fetch is not None:
                 self._on_fetch(key[0])
-            task = asyncio.ensure_future(fetch())
+            task = asyncio.ensure_future(fetch() if key[0] in _TAG_LISTINGS else _compacted(key[0], fetch))
             task.add_done_callback(_retrieve_outcome)
             listing = _Listing(now, task)
             task.add_done_callback(listing.apply_pending)
@@ -281,9 +290,9 @@ class LatticeInventory(TaggedListings):
         def upsert(items: list[Any]) -> None:
             for index, existing in enumerate(items):
                 if existing.get("id") == item.get("id"):
-                    items[index] = {**existing, **item}
+                    items[index] = compact_item(key[0], {**existing, **item})
                     return
-            items.append(dict(item))
+            items.append(compact_item(key[0], item))
 
         self._mutate(key, upsert)
 
@@ -291,7 +300,7 @@ class LatticeInventory(TaggedListings):
         def update(items: list[Any]) -> None:
             for index, existing in enumerate(items):
                 if _matches(existing, identifier):
-                    items[index] = {**existing, **fields}
+                    items[index] = compact_item(key[0], {**existing, **fields})
 
         self._mutate(key, update)
 
@@ -460,7 +469,10 @@ def _targets_now(
 
     def apply(items: list[Any]) -> None:
         kept = [t for t in items if (str(t.get("id")), int(t.get("port") or 0)) not in changed]
-        items[:] = kept + [{"id": ip, "port": port, "status": status} for ip, port in sorted(changed)]
+        items[:] = kept + [
+            compact_item(Listing.TARGETS, {"id": ip, "port": port, "status": status})
+            for ip, port in sorted(changed)
+        ]
 
     inv._mutate((Listing.TARGETS, str(params["targetGroupIdentifier"])), apply)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 MAX_PAGES = 10_000
@@ -25,14 +25,27 @@ async def collect_pages(
     ``token_key`` the continuation token in the response ("nextToken", "PaginationToken" …).
     """
     items: list[dict[str, Any]] = []
+    async for page in each_page(fetch_page, items_key=items_key, token_key=token_key):
+        items.extend(page)
+    return items
+
+
+async def each_page(
+    fetch_page: Callable[[str | None], Awaitable[dict[str, Any]]],
+    *,
+    items_key: str,
+    token_key: str,
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """The items of each page in turn, as ``collect_pages`` fetches them: a caller that keeps a
+    compact form of each page never holds the whole raw listing."""
     seen: set[str] = set()
     token: str | None = None
     for _ in range(MAX_PAGES):
         page = await fetch_page(token)
-        items.extend(page.get(items_key) or [])
+        yield list(page.get(items_key) or [])
         token = page.get(token_key) or None
         if token is None:
-            return items
+            return
         if token in seen:
             raise PaginationLoop(f"pagination token repeated: {token!r}")
         seen.add(token)

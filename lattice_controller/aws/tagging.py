@@ -13,14 +13,16 @@ process makes, whichever API it goes through, and by deletes.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+from lattice_controller.aws.compact import TagMaps
 from lattice_controller.aws.errors import make_error
 from lattice_controller.aws.lattice import LatticeApi
-from lattice_controller.aws.pagination import collect_pages
+from lattice_controller.aws.pagination import collect_pages, each_page
 from lattice_controller.aws.session import TAGGING
 from lattice_controller.aws.transport import AwsTransport
 
@@ -77,8 +79,12 @@ class TagCache:
         return len(self._entries)
 
 
+def _tag_pairs(mapping: Mapping[str, Any]) -> list[tuple[str, str]]:
+    return [(str(t["Key"]), str(t.get("Value", ""))) for t in mapping.get("Tags") or []]
+
+
 def _tag_list(mapping: Mapping[str, Any]) -> Tags:
-    return {str(t["Key"]): str(t.get("Value", "")) for t in mapping.get("Tags") or []}
+    return dict(_tag_pairs(mapping))
 
 
 class TagStore:
@@ -132,14 +138,24 @@ class TagStore:
         self, resource_type: str | Sequence[str], tags: Mapping[str, str] | None = None
     ) -> dict[str, Tags]:
         """Tagging API only: ``arn → tags`` of every tagged resource of ``resource_type`` (one type,
-        e.g. ``"vpc-lattice:targetgroup"``, or several in one call) carrying all of ``tags``."""
+        e.g. ``"vpc-lattice:targetgroup"``, or several in one call) carrying all of ``tags``.
+
+        Built page by page in compact form (``aws.compact``): ARNs and tags interned, equal tag maps
+        shared — read-only."""
         if not self.use_tagging_api:
             raise RuntimeError("tagged_resources needs the tagging API (DISABLE_TAGGING_SERVICE_API is set)")
         types = [resource_type] if isinstance(resource_type, str) else list(resource_type)
         params: dict[str, Any] = {"ResourceTypeFilters": types, "ResourcesPerPage": RESOURCES_PER_PAGE}
         if tags:
             params["TagFilters"] = [{"Key": k, "Values": [v]} for k, v in tags.items()]
-        return {str(m["ResourceARN"]): _tag_list(m) for m in await self._get_resources(**params)}
+        found: dict[str, Tags] = {}
+        maps = TagMaps()
+        async for page in each_page(
+            self._get_resources_page(params), items_key="ResourceTagMappingList", token_key="PaginationToken"
+        ):
+            for mapping in page:
+                found[sys.intern(str(mapping["ResourceARN"]))] = maps.shared(_tag_pairs(mapping))
+        return found
 
     async def find_target_groups(self, tags: Mapping[str, str], *, vpc_id: str) -> dict[str, Tags]:
         """``arn → tags`` of target groups carrying all ``tags``, the Go controller's lookup.
@@ -159,11 +175,18 @@ class TagStore:
         return matches
 
     async def _get_resources(self, **params: Any) -> list[dict[str, Any]]:
+        return await collect_pages(
+            self._get_resources_page(params), items_key="ResourceTagMappingList", token_key="PaginationToken"
+        )
+
+    def _get_resources_page(
+        self, params: Mapping[str, Any]
+    ) -> Callable[[str | None], Awaitable[dict[str, Any]]]:
         async def page(token: str | None) -> dict[str, Any]:
             request = dict(params, PaginationToken=token) if token else params
             return await self._transport.call(TAGGING, "GetResources", request)
 
-        return await collect_pages(page, items_key="ResourceTagMappingList", token_key="PaginationToken")
+        return page
 
     # -- writes ----------------------------------------------------------------------------------
 

@@ -11,10 +11,17 @@ stamp. ``follow_writes`` remembers them as pending; the first list summary that 
 than the write (plus ``WRITE_SKEW_SECONDS`` for clock skew) adopts it, so a rule we just created or
 changed is not read back with a Get at the next cycle. A stamp later than that means someone changed
 the resource after us: a miss, and the Get reads what they did.
+
+Kept compactly: of a detail only the members a reconcile reads (``KEPT``: a rule's priority, match and
+action, a target group's config, a listener's default action, a service's certificate), as one compact
+JSON text decoded on each hit (a fresh dict: callers may keep it). A delete made through the API
+forgets the resource and everything under it (a service's listeners and rules), so the cache holds
+only resources that exist, up to its LRU bound for those deleted by others.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -26,6 +33,22 @@ from lattice_controller.aws.lattice import LatticeApi
 DEFAULT_MAX_ENTRIES = 20_000
 WRITE_SKEW_SECONDS = 0.5
 _DESCRIBING_WRITES = frozenset({"CreateRule", "UpdateRule", "CreateTargetGroup", "UpdateTargetGroup"})
+_DELETES = frozenset({"DeleteService", "DeleteListener", "DeleteRule", "DeleteTargetGroup"})
+KEPT = ("priority", "match", "action", "config", "defaultAction", "certificateArn")
+"""The members of a Get response that reconciles read from a remembered detail."""
+
+
+def encode(detail: Mapping[str, Any]) -> str | None:
+    """The ``KEPT`` members of ``detail`` as compact JSON; None if they are not JSON (never from the API)."""
+    try:
+        return json.dumps({k: detail[k] for k in KEPT if k in detail}, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
+
+
+def decode(text: str) -> dict[str, Any]:
+    detail: dict[str, Any] = json.loads(text)
+    return detail
 
 
 def _stamp(summary: Mapping[str, Any]) -> str | None:
@@ -57,8 +80,9 @@ class DetailCache:
     def __init__(
         self, *, max_entries: int = DEFAULT_MAX_ENTRIES, wall_clock: Callable[[], float] = time.time
     ) -> None:
-        # arn → (stamp, detail), or (None, written at, detail) for a write whose stamp is not seen yet
-        self._entries: OrderedDict[str, tuple[str | None, float, dict[str, Any]]] = OrderedDict()
+        # arn → (stamp, 0, encoded detail), or (None, written at, encoded detail) for a write whose
+        # stamp is not seen yet
+        self._entries: OrderedDict[str, tuple[str | None, float, str]] = OrderedDict()
         self._max_entries = max_entries
         self._wall_clock = wall_clock
         self.hits = 0
@@ -78,27 +102,33 @@ class DetailCache:
             return None
         self._entries.move_to_end(arn)
         self.hits += 1
-        return entry[2]
+        return decode(entry[2])
 
     def put(self, detail: Mapping[str, Any]) -> None:
         """Remember a Get response (it carries its own ``arn`` and ``lastUpdatedAt``)."""
         stamp = _stamp(detail)
         arn = detail.get("arn")
-        if stamp is None or arn is None:
+        encoded = encode(detail)
+        if stamp is None or arn is None or encoded is None:
             return
-        self._store(str(arn), (stamp, 0.0, dict(detail)))
+        self._store(str(arn), (stamp, 0.0, encoded))
 
     def remember_write(self, detail: Mapping[str, Any]) -> None:
         """Remember a write response that fully describes its resource, pending its stamp."""
         arn = detail.get("arn")
-        if arn is not None:
-            self._store(str(arn), (None, self._wall_clock(), dict(detail)))
+        encoded = encode(detail)
+        if arn is not None and encoded is not None:
+            self._store(str(arn), (None, self._wall_clock(), encoded))
 
     def follow_writes(self, lattice: LatticeApi) -> None:
         """Remember every describing write made through ``lattice`` (see the module docstring)."""
         lattice.add_write_observer(self._on_write)
 
     def _on_write(self, operation: str, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
+        if operation in _DELETES:
+            if response.get("arn"):
+                self.forget_under(str(response["arn"]))
+            return
         if operation == "BatchUpdateRule":
             written = [r for r in response.get("successful") or [] if _describes_fully("Rule", r)]
         elif operation in _DESCRIBING_WRITES and _describes_fully(operation, response):
@@ -108,7 +138,7 @@ class DetailCache:
         for detail in written:
             self.remember_write(detail)
 
-    def _store(self, arn: str, entry: tuple[str | None, float, dict[str, Any]]) -> None:
+    def _store(self, arn: str, entry: tuple[str | None, float, str]) -> None:
         self._entries[arn] = entry
         self._entries.move_to_end(arn)
         while len(self._entries) > self._max_entries:
@@ -116,6 +146,13 @@ class DetailCache:
 
     def forget(self, arn: str) -> None:
         self._entries.pop(arn, None)
+
+    def forget_under(self, arn: str) -> None:
+        """Forget ``arn`` and every resource under it (``arn/…``: a service's listeners and rules)."""
+        self.forget(arn)
+        prefix = arn + "/"
+        for nested in [a for a in self._entries if a.startswith(prefix)]:
+            del self._entries[nested]
 
     def __len__(self) -> int:
         return len(self._entries)
