@@ -135,22 +135,23 @@ class LatticeInventory(TaggedListings):
     def new_cycle(self) -> None:
         """Forget everything; the next question re-lists. Called when a resync cycle starts."""
         self._listings.clear()
+        self._route_index.clear()
 
     def invalidate(self, listing: Listing, *scope: str) -> None:
         """Drop one listing (``invalidate(Listing.LISTENERS, service_id)``) or, without a scope
         (``invalidate(Listing.RULES)``), every listing of that kind. Use after a NotFound/Conflict."""
         if not scope:
             for existing in [k for k in self._listings if k[0] == listing]:
-                del self._listings[existing]
+                self._drop(existing)
         else:
-            self._listings.pop((listing, *scope), None)
+            self._drop((listing, *scope))
 
     def refresh_older_than(self, listing: Listing, seconds: float) -> None:
         """Drop every listing of that kind fetched more than ``seconds`` ago: callers that must see
         other writers' changes share one fresh listing per ``seconds`` instead of one each."""
         now = self._clock()
         for key in [k for k, v in self._listings.items() if k[0] == listing and now - v.fetched_at > seconds]:
-            del self._listings[key]
+            self._drop(key)
 
     # -- account-wide listings -------------------------------------------------------------------
 
@@ -242,6 +243,7 @@ class LatticeInventory(TaggedListings):
             task.add_done_callback(_retrieve_outcome)
             listing = _Listing(now, task)
             task.add_done_callback(listing.apply_pending)
+            self._route_index.pop(key, None)
             self._listings[key] = listing
         else:
             self.stats.hits += 1
@@ -260,7 +262,7 @@ class LatticeInventory(TaggedListings):
             listing.pending.append(mutation)
             return
         if task.cancelled() or task.exception() is not None:
-            del self._listings[key]
+            self._drop(key)
             return
         mutation(task.result())
 
@@ -273,7 +275,9 @@ class LatticeInventory(TaggedListings):
         self._listings[key] = _Listing(self._clock(), done)
 
     def _drop(self, key: ListingKey) -> None:
+        """Forget the listing ``key`` and what was derived from it (its ``RouteIndex``)."""
         self._listings.pop(key, None)
+        self._route_index.pop(key, None)
 
     def _forget_tags_of(self, key: ListingKey, identifier: str) -> None:
         """Before a delete answered without an ARN: drop the tags of the item ``identifier`` of the
@@ -376,7 +380,7 @@ def _service_deleted(inv: LatticeInventory, params: Mapping[str, Any], response:
     inv.invalidate(Listing.LISTENERS, service_id)
     inv.invalidate(Listing.SERVICE_ASSOCIATIONS, service_id)
     for key in [k for k in inv._listings if k[0] == Listing.RULES and k[1] == service_id]:
-        del inv._listings[key]
+        inv._drop(key)
 
 
 def _network_written(inv: LatticeInventory, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:

@@ -11,6 +11,7 @@ from lattice_controller.aws.lattice import LatticeApi
 from lattice_controller.aws.listings import Listing
 from lattice_controller.aws.tagging import TagStore
 from lattice_controller.aws.testing import ScriptedTransport
+from lattice_controller.model import tags as tag_keys
 
 STAMP = datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
 ARN = "arn:aws:vpc-lattice:us-west-2:123456789012:service/svc-1"
@@ -128,4 +129,21 @@ async def test_the_tag_listing_is_built_page_by_page_with_shared_tag_maps() -> N
         ARN + "/listener/listener-1": {"ManagedBy": "me", "RouteName": "web"},
     }
     assert found[ARN] is found[ARN + "/listener/listener-1"]
+    assert transport.count("GetResources") == 2
+
+
+async def test_a_new_cycle_forgets_the_route_index_with_the_listing_it_indexed() -> None:
+    transport = ScriptedTransport()
+    tags = [{"Key": "ManagedBy", "Value": "me"}, {"Key": tag_keys.ROUTE_NAME, "Value": "web"}]
+    tags.append({"Key": tag_keys.ROUTE_NAMESPACE, "Value": "default"})
+    transport.on("GetResources", {"ResourceTagMappingList": [{"ResourceARN": ARN, "Tags": tags}]})
+    api = LatticeApi(transport)
+    inventory = LatticeInventory(api, TagStore(api, transport))
+    assert set(await inventory.managed_of_route({"ManagedBy": "me"}, "web", "default")) == {ARN}
+    assert len(inventory._route_index) == 1
+    inventory.new_cycle()
+    assert inventory._route_index == {}
+    assert set(await inventory.managed_of_route({"ManagedBy": "me"}, "web", "default")) == {ARN}
+    inventory.invalidate(Listing.TAGGED)
+    assert inventory._route_index == {}
     assert transport.count("GetResources") == 2
