@@ -45,7 +45,7 @@ import asyncio
 import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from lattice_controller.aws.compact import compact_item, compact_items
@@ -74,18 +74,38 @@ Mutation = Callable[[list[Any]], None]
 
 @dataclass(slots=True)
 class _Listing:
-    fetched_at: float
-    task: asyncio.Future[Any]
-    pending: list[Mutation] = field(default_factory=list)  # writes seen while the fetch was in flight
+    """One listing: in flight (``task``), then held (``items``; the finished task is let go: a task,
+    its coroutine and its weak reference cost more than a scoped listing's items), or failed (``task``
+    kept, done with an error)."""
 
-    def apply_pending(self, _: object = None) -> None:
-        # The first done-callback of the fetch: it runs before any asker resumes.
-        pending, self.pending = self.pending, []
-        if self.task.cancelled() or self.task.exception() is not None:
+    fetched_at: float
+    task: asyncio.Future[Any] | None = None
+    items: list[Any] | None = None
+    pending: list[Mutation] | None = None  # writes seen while the fetch was in flight
+
+    def settle(self, task: asyncio.Future[Any]) -> None:
+        # The first done-callback of the fetch after _retrieve_outcome: it runs before any asker resumes.
+        pending, self.pending = self.pending or [], None
+        if task.cancelled() or task.exception() is not None:
             return
-        items: list[Any] = self.task.result()
+        items: list[Any] = task.result()
         for mutation in pending:
             mutation(items)
+        self.items, self.task = items, None
+
+    def failed(self) -> bool:
+        task = self.task
+        return task is not None and task.done() and (task.cancelled() or task.exception() is not None)
+
+    def result(self) -> list[Any] | None:
+        """The items of a successful fetch, its pending writes perhaps not applied yet (None: in
+        flight or failed)."""
+        if self.items is not None:
+            return self.items
+        if self.task is None or not self.task.done() or self.failed():
+            return None
+        items: list[Any] = self.task.result()
+        return items
 
 
 def _retrieve_outcome(task: asyncio.Future[Any]) -> None:
@@ -231,10 +251,7 @@ class LatticeInventory(TaggedListings):
     async def _listing(self, key: ListingKey, fetch: Callable[[], Awaitable[list[Any]]]) -> list[Any]:
         listing = self._listings.get(key)
         now = self._clock()
-        stale = listing is not None and (
-            now - listing.fetched_at >= self._max_age
-            or (listing.task.done() and (listing.task.cancelled() or listing.task.exception() is not None))
-        )
+        stale = listing is not None and (now - listing.fetched_at >= self._max_age or listing.failed())
         if listing is None or stale:
             self.stats.fetches += 1
             if self._on_fetch is not None:
@@ -242,11 +259,14 @@ class LatticeInventory(TaggedListings):
             task = asyncio.ensure_future(fetch() if key[0] in _TAG_LISTINGS else _compacted(key[0], fetch))
             task.add_done_callback(_retrieve_outcome)
             listing = _Listing(now, task)
-            task.add_done_callback(listing.apply_pending)
+            task.add_done_callback(listing.settle)
             self._route_index.pop(key, None)
             self._listings[key] = listing
         else:
             self.stats.hits += 1
+        if listing.items is not None:
+            return list(listing.items)
+        assert listing.task is not None
         # shield: one asker being cancelled must not cancel the fetch the others are waiting on.
         items: list[Any] = await asyncio.shield(listing.task)
         return list(items)
@@ -257,11 +277,17 @@ class LatticeInventory(TaggedListings):
         listing = self._listings.get(key)
         if listing is None:
             return
+        if listing.items is not None:
+            mutation(listing.items)
+            return
         task = listing.task
+        assert task is not None
         if not task.done() or listing.pending:
+            if listing.pending is None:
+                listing.pending = []
             listing.pending.append(mutation)
             return
-        if task.cancelled() or task.exception() is not None:
+        if listing.failed():
             self._drop(key)
             return
         mutation(task.result())
@@ -270,9 +296,7 @@ class LatticeInventory(TaggedListings):
         """A listing known without asking (the scoped listings of a resource we just created)."""
         if key in self._listings:
             return
-        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        done.set_result(items)
-        self._listings[key] = _Listing(self._clock(), done)
+        self._listings[key] = _Listing(self._clock(), items=items)
 
     def _drop(self, key: ListingKey) -> None:
         """Forget the listing ``key`` and what was derived from it (its ``RouteIndex``)."""
@@ -283,12 +307,9 @@ class LatticeInventory(TaggedListings):
         """Before a delete answered without an ARN: drop the tags of the item ``identifier`` of the
         loaded listing ``key`` from the tag-filtered listings."""
         listing = self._listings.get(key)
-        if listing is None or not listing.task.done() or listing.task.cancelled():
-            return
-        if listing.task.exception() is None:
-            for item in listing.task.result():
-                if _matches(item, identifier) and item.get("arn"):
-                    self._tagged_deleted(str(item["arn"]))
+        for item in (listing.result() if listing is not None else None) or ():
+            if _matches(item, identifier) and item.get("arn"):
+                self._tagged_deleted(str(item["arn"]))
 
     def _upsert(self, key: ListingKey, item: Mapping[str, Any]) -> None:
         def upsert(items: list[Any]) -> None:
@@ -311,12 +332,9 @@ class LatticeInventory(TaggedListings):
     def _loaded_items(self, key: ListingKey) -> list[Any] | None:
         """The items of a finished fetch of ``key`` (read-only), if there is one."""
         listing = self._listings.get(key)
-        if listing is None or not listing.task.done() or listing.task.cancelled():
+        if listing is None or listing.pending:
             return None
-        if listing.task.exception() is not None or listing.pending:
-            return None
-        items: list[Any] = listing.task.result()
-        return items
+        return listing.result()
 
     def _remove(self, key: ListingKey, identifier: str) -> None:
         def remove(items: list[Any]) -> None:

@@ -64,6 +64,20 @@ async def test_many_concurrent_askers_share_one_list() -> None:
     assert (inventory.stats.fetches, inventory.stats.hits) == (1, 49)
 
 
+async def test_a_fetched_listing_holds_its_items_not_the_finished_task() -> None:
+    transport = services_transport()
+    api, _, inventory = build(transport)
+    await inventory.services()
+    await asyncio.sleep(0)
+    held = inventory._listings[(Listing.SERVICES,)]
+    assert (held.task, held.pending) == (None, None)
+    assert held.items == [{"id": "svc-1", "arn": "arn:svc-1", "name": "a-default"}]
+    transport.on("CreateService", {"id": "svc-2", "arn": "arn:svc-2", "name": "b-default"})
+    await api.create_service("b-default", client_token="t")
+    assert [s["id"] for s in await inventory.services()] == ["svc-1", "svc-2"]
+    assert transport.count("ListServices") == 1
+
+
 async def test_lookups_by_name_id_and_arn() -> None:
     _, _, inventory = build(services_transport())
     assert (await inventory.service_named("a-default"))["id"] == "svc-1"  # type: ignore[index]
