@@ -7,7 +7,8 @@ the services listing, the tag listing or a target group's ``serviceArns`` holds 
 of ``"ACTIVE"``, ``"HEALTHY"``, tag keys and ManagedBy values parsed from JSON are one object each
 (strings of one resource only, ids and names, are not: interning them would cost, not save). Tag maps
 of a listing are shared between the resources that carry the same tags (a route's service, listener,
-rules and association): read-only, like every listed item. Pure functions, no I/O.
+rules and association): read-only, like every listed item. A listed target (10 per target group,
+10,000 at 1,000 routes) is kept as a ``Target`` tuple instead of a dict. Pure functions, no I/O.
 """
 
 from __future__ import annotations
@@ -65,8 +66,29 @@ def compact_item(listing: str, item: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def compact_items(listing: str, items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def compact_items(listing: str, items: Iterable[Mapping[str, Any]]) -> list[Any]:
+    """The items of a fetched listing as the inventory keeps them (targets: ``Target`` tuples)."""
+    if listing == Listing.TARGETS:
+        return [compact_target(item) for item in items]
     return [compact_item(listing, item) for item in items]
+
+
+Target = tuple[str, int, str | None]
+"""A listed target: ``(id, port, status)``; ``reasonCode`` is not read."""
+
+
+def compact_target(item: Mapping[str, Any]) -> Target:
+    status = item.get("status")
+    return (str(item["id"]), int(item.get("port") or 0), None if status is None else sys.intern(str(status)))
+
+
+def target_item(target: Target) -> dict[str, Any]:
+    """A kept target as the ``ListTargets`` item it came from (its read members)."""
+    target_id, port, status = target
+    item: dict[str, Any] = {"id": target_id, "port": port}
+    if status is not None:
+        item["status"] = status
+    return item
 
 
 class TagMaps:

@@ -48,7 +48,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lattice_controller.aws.compact import compact_item, compact_items
+from lattice_controller.aws.compact import Target, compact_item, compact_items, target_item
 from lattice_controller.aws.inventory_tags import TARGET_GROUP_TAGS, RouteIndex, TaggedListings
 from lattice_controller.aws.lattice import Json, LatticeApi
 from lattice_controller.aws.listings import Listing, ListingKey
@@ -228,9 +228,11 @@ class LatticeInventory(TaggedListings):
         )
 
     async def targets(self, target_group_id: str) -> list[Json]:
-        return await self._listing(
+        """``id``, ``port`` and ``status`` of each target (kept as ``Target`` tuples)."""
+        kept: list[Target] = await self._listing(
             (Listing.TARGETS, target_group_id), lambda: self._lattice.list_targets(target_group_id)
         )
+        return [target_item(t) for t in kept]
 
     async def service_associations(self, service_id: str) -> list[Json]:
         """Service network ↔ service associations of one service."""
@@ -489,12 +491,9 @@ def _targets_now(
     """The (de)registered targets (a batch's ``successful`` ones) are in ``status`` now."""
     changed = {(str(t.get("id")), int(t.get("port") or 0)) for t in response.get("successful") or []}
 
-    def apply(items: list[Any]) -> None:
-        kept = [t for t in items if (str(t.get("id")), int(t.get("port") or 0)) not in changed]
-        items[:] = kept + [
-            compact_item(Listing.TARGETS, {"id": ip, "port": port, "status": status})
-            for ip, port in sorted(changed)
-        ]
+    def apply(items: list[Target]) -> None:
+        kept = [t for t in items if (t[0], t[1]) not in changed]
+        items[:] = kept + [(ip, port, status) for ip, port in sorted(changed)]
 
     inv._mutate((Listing.TARGETS, str(params["targetGroupIdentifier"])), apply)
 

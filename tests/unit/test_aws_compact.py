@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from lattice_controller.aws.compact import TagMaps, compact_item, compact_items, interned
+from lattice_controller.aws.compact import TagMaps, compact_item, compact_items, interned, target_item
 from lattice_controller.aws.inventory import LatticeInventory
 from lattice_controller.aws.lattice import LatticeApi
 from lattice_controller.aws.listings import Listing
@@ -147,3 +147,19 @@ async def test_a_new_cycle_forgets_the_route_index_with_the_listing_it_indexed()
     inventory.invalidate(Listing.TAGGED)
     assert inventory._route_index == {}
     assert transport.count("GetResources") == 2
+
+
+def test_targets_are_kept_as_tuples_and_given_back_as_their_items() -> None:
+    listed = [
+        {"id": "10.0.0.1", "port": 8090, "status": _fresh("HEALTHY"), "reasonCode": "x"},
+        {"id": "10.0.0.2", "port": 8090, "status": _fresh("HEALTHY")},
+        {"id": "10.0.0.3"},
+    ]
+    kept = compact_items(Listing.TARGETS, listed)
+    assert kept == [("10.0.0.1", 8090, "HEALTHY"), ("10.0.0.2", 8090, "HEALTHY"), ("10.0.0.3", 0, None)]
+    assert kept[0][2] is kept[1][2]
+    assert [target_item(t) for t in kept] == [
+        {"id": "10.0.0.1", "port": 8090, "status": "HEALTHY"},
+        {"id": "10.0.0.2", "port": 8090, "status": "HEALTHY"},
+        {"id": "10.0.0.3", "port": 0},
+    ]
