@@ -16,7 +16,7 @@ import structlog
 from prometheus_client import CollectorRegistry
 
 from lattice_controller._kits.clock import RealClock
-from lattice_controller._kits.heap import release_free_heap
+from lattice_controller._kits.heap import release_free_heap, resident_bytes
 from lattice_controller.aws.certificates import CertificateFinder
 from lattice_controller.aws.edge import AwsEdge, open_aws_edge
 from lattice_controller.aws.session import AwsConfig
@@ -49,6 +49,7 @@ from lattice_controller.reconcile.controllers.service_network import ServiceNetw
 from lattice_controller.reconcile.controllers.target_group_policy import TargetGroupPolicyReconciler
 from lattice_controller.reconcile.controllers.vpc_association_policy import VpcAssociationPolicyKind
 from lattice_controller.reconcile.triggers import triggers
+from lattice_controller.runtime.heap_release import release_after_bursts
 from lattice_controller.runtime.http import BindFailed, HttpServer, Probes, metrics_app, probe_app
 from lattice_controller.runtime.leader import LEASE_NAME, LeaderElector
 from lattice_controller.runtime.manager import Manager
@@ -278,6 +279,7 @@ def _manager(
             sweeps.append(Sweep(queues[reconciler.name], store.keys))
     if settings.reconcile_default_resync_seconds and sweeps:
         loops.append(_resync_loop(sweeps, ctx, settings, clock, metrics))
+    loops.append(lambda: release_after_bursts(pools, clock, release_free_heap, resident=resident_bytes))
 
     probes = Probes()
     servers = []

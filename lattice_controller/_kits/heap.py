@@ -7,6 +7,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import os
+from pathlib import Path
 
 
 def release_free_heap() -> bool:
@@ -21,3 +23,11 @@ def release_free_heap() -> bool:
         return False
     trim(0)
     return True
+
+
+def resident_bytes() -> int | None:
+    """The process's resident set size (Linux ``/proc/self/statm``); None where it cannot be read."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None

@@ -67,6 +67,7 @@ class WorkerPool(Generic[K]):
             logger if logger is not None else structlog.get_logger("lattice_controller.runtime.workers")
         )
         self._in_flight = 0
+        self._handled = 0
         if metrics is not None:
             metrics.set_max_concurrent(workers)
 
@@ -77,6 +78,11 @@ class WorkerPool(Generic[K]):
     @property
     def in_flight(self) -> int:
         return self._in_flight
+
+    @property
+    def handled(self) -> int:
+        """Reconciles finished since the pool was made, whatever their outcome."""
+        return self._handled
 
     async def run(self) -> None:
         """Run the workers until the queue is shut down and every worker has finished its key."""
@@ -115,6 +121,7 @@ class WorkerPool(Generic[K]):
                 result, terminal = await self._reconcile_and_map(key)
             finally:
                 self._in_flight -= 1
+                self._handled += 1
                 if self._metrics is not None:
                     self._metrics.worker_finished()
             elapsed = self._clock.now() - started

@@ -1,0 +1,58 @@
+"""The heap release after a burst of reconciles: once per burst, only when every queue has been idle
+at two checks in a row, never while idle without new work or while busy."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+
+from lattice_controller._kits.clock import FakeClock
+from lattice_controller._kits.heap import resident_bytes
+from lattice_controller.runtime.heap_release import CHECK_SECONDS, release_after_bursts
+
+
+@dataclass
+class FakePool:
+    queue: list[str] = field(default_factory=list)
+    in_flight: int = 0
+    handled: int = 0
+
+
+async def test_one_release_per_burst_once_every_pool_is_idle() -> None:
+    clock = FakeClock()
+    pools = [FakePool(), FakePool()]
+    released: list[int] = []
+    task = asyncio.create_task(
+        release_after_bursts(pools, clock, lambda: released.append(1), min_reconciles=10)
+    )
+    try:
+        await clock.step(10 * CHECK_SECONDS)
+        assert released == []  # idle, but no burst yet
+        pools[0].handled, pools[1].handled, pools[1].in_flight = 6, 5, 1
+        pools[0].queue.append("default/web")
+        await clock.step(10 * CHECK_SECONDS)
+        assert released == []  # busy
+        pools[0].queue.clear()
+        pools[1].in_flight = 0
+        await clock.step(CHECK_SECONDS)
+        assert released == []  # idle at one check only
+        await clock.step(CHECK_SECONDS)
+        assert released == [1]
+        await clock.step(10 * CHECK_SECONDS)
+        assert released == [1]  # one release per burst
+        pools[0].handled += 3
+        await clock.step(10 * CHECK_SECONDS)
+        assert released == [1]  # too few reconciles for another
+        pools[0].handled += 7
+        await clock.step(2 * CHECK_SECONDS)
+        assert released == [1, 1]
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def test_resident_bytes_reads_the_process_rss() -> None:
+    rss = resident_bytes()
+    assert rss is None or rss > 1024 * 1024
