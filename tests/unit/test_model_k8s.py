@@ -23,7 +23,7 @@ from lattice_controller.model.k8s import (
     parse_service_import,
     reference_permitted,
 )
-from lattice_controller.model.k8s.common import LabelSelectorRequirement
+from lattice_controller.model.k8s.common import LabelSelectorRequirement, parse_conditions
 from lattice_controller.model.keys import ObjectKey
 
 HTTP_ROUTE: dict[str, Any] = {
@@ -308,3 +308,15 @@ def test_last_applied_configuration_is_not_kept() -> None:
         }
     ).meta
     assert meta.annotations.as_dict() == {"a": "b"}
+
+
+def test_condition_type_status_and_reason_are_one_string_each_across_statuses() -> None:
+    def raw() -> list[dict[str, object]]:
+        # Built at run time, as JSON parsing builds them: equal strings, distinct objects.
+        return [{"type": "".join(["Accep", "ted"]), "status": "".join(["Tr", "ue"]), "reason": "".join("Ok")}]
+
+    first, second = parse_conditions(raw(), "c")[0], parse_conditions(raw(), "c")[0]
+    assert (first.type, first.status, first.reason) == ("Accepted", "True", "Ok")
+    assert first.type is second.type
+    assert first.status is second.status
+    assert first.reason is second.reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -142,9 +143,10 @@ def parse_conditions(value: Any, path: str, problems: Problems | None = None) ->
         c = as_map(raw, f"{path}[{i}]", problems)
         out.append(
             Condition(
-                type=as_str(c.get("type")),
-                status=as_str(c.get("status")),
-                reason=as_str(c.get("reason")),
+                # Few-valued: one string object each across every cached status.
+                type=sys.intern(as_str(c.get("type"))),
+                status=sys.intern(as_str(c.get("status"))),
+                reason=sys.intern(as_str(c.get("reason"))),
                 message=as_str(c.get("message")),
                 observed_generation=opt_int(c.get("observedGeneration"), f"{path}[{i}].observedGeneration"),
                 last_transition_time=as_str(c.get("lastTransitionTime")),
