@@ -6,7 +6,10 @@ cyclic collector's rare oldest-generation passes, and the C allocator keeps the 
 left alone, the process would stay at the peak of the burst. Once a burst is over — at least
 ``min_reconciles`` reconciles since the last release, and no key queued or in flight at two checks in a
 row — the loop collects the garbage and asks the allocator to return free pages (``release``). One
-release per burst, none while idle or busy. Runs on the leader, beside the workers.
+release per burst, none while idle or busy, and none within ``min_interval`` seconds of the last (or of
+the start): a full collection walks the whole cache (a few hundred ms at 10,000 Pods) and stalls the
+event loop, webhook included, so a steady trickle of Pods must not set one off every few seconds. Runs on
+the leader, beside the workers.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from lattice_controller._kits.clock import Clock
 
 CHECK_SECONDS = 2.0
 MIN_RECONCILES = 100
+MIN_INTERVAL_SECONDS = 30.0
 
 _log = structlog.get_logger("lattice_controller.runtime.heap_release")
 
@@ -56,20 +60,27 @@ async def release_after_bursts(
     *,
     check_seconds: float = CHECK_SECONDS,
     min_reconciles: int = MIN_RECONCILES,
+    min_interval: float = MIN_INTERVAL_SECONDS,
     resident: Callable[[], int | None] = lambda: None,
 ) -> None:
     """Call ``release()`` once after each burst (see the module docstring); runs until cancelled.
     ``resident()``: the process's resident bytes, logged before and after each release."""
     released_at = handled(pools)
+    released_when = clock.now()
     was_idle = False
     while True:
         await clock.sleep(check_seconds)
         now_idle = idle(pools)
         done = handled(pools)
-        if now_idle and was_idle and done - released_at >= min_reconciles:
+        if (
+            now_idle
+            and was_idle
+            and done - released_at >= min_reconciles
+            and clock.now() - released_when >= min_interval
+        ):
             before = resident()
             release()
             after = resident()
-            released_at = done
+            released_at, released_when = done, clock.now()
             _log.info("heap released after a burst", reconciles=done, rss_before=before, rss_after=after)
         was_idle = now_idle

@@ -1,15 +1,17 @@
 """The heap release after a burst of reconciles: once per burst, only when every queue has been idle
-at two checks in a row, never while idle without new work or while busy."""
+at two checks in a row, never while idle without new work or while busy, never twice within the
+minimum interval."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from dataclasses import dataclass, field
 
 from lattice_controller._kits.clock import FakeClock
 from lattice_controller._kits.heap import resident_bytes
-from lattice_controller.runtime.heap_release import CHECK_SECONDS, release_after_bursts
+from lattice_controller.runtime.heap_release import CHECK_SECONDS, MIN_INTERVAL_SECONDS, release_after_bursts
 
 
 @dataclass
@@ -24,7 +26,7 @@ async def test_one_release_per_burst_once_every_pool_is_idle() -> None:
     pools = [FakePool(), FakePool()]
     released: list[int] = []
     task = asyncio.create_task(
-        release_after_bursts(pools, clock, lambda: released.append(1), min_reconciles=10)
+        release_after_bursts(pools, clock, lambda: released.append(1), min_reconciles=10, min_interval=0)
     )
     try:
         await clock.step(10 * CHECK_SECONDS)
@@ -56,3 +58,24 @@ async def test_one_release_per_burst_once_every_pool_is_idle() -> None:
 def test_resident_bytes_reads_the_process_rss() -> None:
     rss = resident_bytes()
     assert rss is None or rss > 1024 * 1024
+
+
+async def test_releases_are_at_least_the_minimum_interval_apart() -> None:
+    clock = FakeClock()
+    pool = FakePool()
+    released: list[float] = []
+    task = asyncio.create_task(
+        release_after_bursts([pool], clock, lambda: released.append(clock.now()), min_reconciles=1)
+    )
+    try:
+        for _ in range(40):  # a steady trickle: one reconcile per check, idle in between
+            pool.handled += 1
+            await clock.step(CHECK_SECONDS)
+        assert released
+        assert released[0] >= MIN_INTERVAL_SECONDS
+        assert all(b - a >= MIN_INTERVAL_SECONDS for a, b in itertools.pairwise(released))
+        assert len(released) == 2
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
