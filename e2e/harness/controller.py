@@ -46,6 +46,12 @@ RBAC_MANIFEST = REPO_ROOT / "manifests" / "rbac.yaml"
 _identities: dict[tuple[Path, str, str, str], Path] = {}
 
 
+def in_kind() -> bool:
+    """True in the kind tier (``LC_CONTROLLER_TARGET=kind``, set by ``python -m e2e.kind test``): the
+    controller is the kind cluster's Deployment, the plane is that cluster, its Pods really run."""
+    return os.environ.get("LC_CONTROLLER_TARGET", "process") == "kind"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -254,7 +260,7 @@ def start_controller(
     cluster's Deployment instead (e2e/kind), with the same environment and the ServiceAccount its
     manifests bind; that cluster's audit log is not read, so refused requests are not checked there.
     ``args``: more command-line flags of the local process."""
-    if os.environ.get("LC_CONTROLLER_TARGET", "process") == "kind":
+    if in_kind():
         from e2e.kind.incluster import InClusterController
 
         return InClusterController.start(env, wait_ready=wait_ready)

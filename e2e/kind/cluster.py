@@ -2,7 +2,9 @@
 
 `up()` runs `e2e/kind/build.sh` (cached images), creates the cluster `lattice-e2e` from the node image,
 installs the Gateway API CRDs (experimental channel), loads the controller and fake AWS images with
-`kind load`, applies the kustomize overlay `e2e/kind/overlay` and waits until both Deployments are ready.
+`kind load`, applies the kustomize overlay `e2e/kind/overlay` (with the readiness-gate webhook component),
+creates the webhook's certificate with `manifests/webhook/bootstrap-cert.sh` (the controller's pods wait for
+its Secret) and waits until both Deployments are ready.
 Everything it made is recorded in a state directory; `down()` deletes that cluster (by its name) and stops
 the `dockerd` that `up()` started, if it started one — nothing else.
 """
@@ -25,6 +27,7 @@ from e2e.kind import docker
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO_ROOT / "e2e/kind/build.sh"
 OVERLAY = REPO_ROOT / "e2e/kind/overlay"
+WEBHOOK_BOOTSTRAP = REPO_ROOT / "manifests/webhook/bootstrap-cert.sh"
 DEFAULT_NAME = "lattice-e2e"
 CONTROLLER_NAMESPACE = "aws-application-networking-system"
 CONTROLLER_DEPLOYMENT = "gateway-api-controller"
@@ -190,8 +193,18 @@ kubeadmConfigPatches:
             *WORKLOAD_IMAGES,
         )
         self.must("apply", "-k", str(OVERLAY))
+        self.bootstrap_webhook_certificate()
         self.wait_rollout(FAKEAWS_NAMESPACE, "fakeaws")
         self.wait_rollout(CONTROLLER_NAMESPACE, CONTROLLER_DEPLOYMENT)
+
+    def bootstrap_webhook_certificate(self) -> None:
+        """The webhook's Secret `webhook-cert` and the MutatingWebhookConfiguration's caBundle, made by
+        manifests/webhook/bootstrap-cert.sh as an operator would run it (the cluster's kubectl)."""
+        env = {**os.environ, "KUBECTL": self.kubectl_bin, "KUBECONFIG": str(self.kubeconfig)}
+        argv = ["bash", str(WEBHOOK_BOOTSTRAP)]
+        out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120, check=False)
+        if out.returncode != 0:
+            raise ClusterError(f"bootstrap-cert.sh: {(out.stderr or out.stdout).strip()[-3000:]}")
 
     def wait_rollout(self, namespace: str, deployment: str, timeout: int = 300) -> None:
         self.must(

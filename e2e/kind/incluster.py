@@ -140,7 +140,11 @@ class InClusterController(ControllerChecks):
         leader = self.leader()
         if leader is None:
             raise RuntimeError("no controller pod holds the Lease")
-        path = f"/api/v1/namespaces/{CONTROLLER_NAMESPACE}/pods/{leader}:8080/proxy/metrics"
+        return self.pod_metrics(leader)
+
+    def pod_metrics(self, pod: str) -> str:
+        """One pod's /metrics through the API server's pod proxy."""
+        path = f"/api/v1/namespaces/{CONTROLLER_NAMESPACE}/pods/{pod}:8080/proxy/metrics"
         return self.cluster.must("get", "--raw", path)
 
     def service_metrics(self) -> str:

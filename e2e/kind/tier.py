@@ -19,14 +19,16 @@ from e2e.kind import cluster, docker
 from e2e.kind.incluster import MEMORY_LOG
 
 # The scenarios that run against the in-cluster controller: the seed A/B case (weights, targets, deletion),
-# gateways, HTTP route matches, bad input with ReferenceGrants, and drift repair. The rest of the suite
-# (e.g. test_http_routes' target-group bookkeeping) runs in the e2e tier only.
+# gateways, HTTP route matches, bad input with ReferenceGrants, drift repair, and pod readiness gates (the
+# install's webhook called by the API server through its Service, the gated Pods run by the node's kubelet).
+# The rest of the suite (e.g. test_http_routes' target-group bookkeeping) runs in the e2e tier only.
 SCENARIOS = (
     "e2e/scenarios/test_ab_seed.py",
     "e2e/scenarios/test_gateways.py",
     "e2e/scenarios/test_http_routes.py::test_paths_headers_methods_annotations_events",
     "e2e/scenarios/test_bad_input.py",
     "e2e/scenarios/test_drift.py",
+    "e2e/scenarios/test_readiness_gate.py",
 )
 IN_CLUSTER_TESTS = "e2e/kind/tests"
 

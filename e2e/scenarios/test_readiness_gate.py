@@ -11,10 +11,18 @@ Pods get `application-networking.k8s.aws/pod-readiness-gate` from the webhook:
   is sampled all through the rollout);
 * a Pod whose target never becomes healthy stays NotReady and says why (False/Unhealthy);
 * when its Service stops being the route's backend, the gate lets the Pod go (True/NotABackend).
+
+In the kind tier (`LC_CONTROLLER_TARGET=kind`, e2e/kind) the same test runs against the install's own
+webhook: the overlay adds the component manifests/webhook, its certificate comes from bootstrap-cert.sh at
+`up`, the API server calls `webhook-service` in front of the controller's 2 replicas (started with
+WEBHOOK_ENABLED=true), and the Pods really run on the kind node — their image, as every workload image of
+the scenarios, is the stand-in `kind load` put on the node under that name, so nothing is pulled.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -29,6 +37,7 @@ from e2e.harness.controller import (
     ControllerProcess,
     controller_env,
     free_port,
+    in_kind,
     start_controller,
 )
 from e2e.harness.lattice_view import lattice_client
@@ -60,6 +69,7 @@ if TYPE_CHECKING:
 
 GATE = "application-networking.k8s.aws/pod-readiness-gate"
 REPLICAS = 10
+IMAGE = "public.ecr.aws/nginx/nginx:stable"
 
 
 def _deployment(ns: str, name: str) -> str:
@@ -81,7 +91,7 @@ spec:
     spec:
       containers:
         - name: app
-          image: public.ecr.aws/nginx/nginx:stable
+          image: {IMAGE}
           ports: [{{containerPort: 8090}}]
 ---
 apiVersion: v1
@@ -145,10 +155,50 @@ class HealthSampler:
             self._stop.wait(0.2)
 
 
+def _injected(metrics: str) -> float:
+    found = re.search(r"^lattice_webhook_readiness_gates_injected_total (\S+)$", metrics, flags=re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
+def _gated_by_every_replica(s: Scenario, controller: InClusterController, ns: str, app: str) -> None:
+    """kind: the API server reaches the webhook through its Service, in front of 2 replicas that each
+    answer from their own cache, and failurePolicy Ignore lets a Pod through ungated when the call fails.
+    Server-side dry-run Pods of the Deployment (nothing is created) until every replica has added the gate
+    at least once: its endpoint is live and its cache knows the route."""
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"generateName": f"{app}-probe-", "namespace": ns, "labels": {"app": app}},
+        "spec": {"containers": [{"name": "app", "image": IMAGE}]},
+    }
+
+    def every_replica_gated() -> bool:
+        out = s.plane.kubectl("create", "--dry-run=server", "-o", "json", "-f", "-", input=json.dumps(pod))
+        assert out.returncode == 0, out.stderr
+        ready = controller.ready_pods()
+        return len(ready) == controller.replicas and all(
+            _injected(controller.pod_metrics(name)) >= 1 for name in ready
+        )
+
+    eventually(every_replica_gated, timeout=60, interval=0.2, what="the gate from every webhook replica")
+
+
 @pytest.fixture
 def webhook(scenario: Scenario, tmp_path: Path) -> Iterator[ControllerProcess | InClusterController]:
     """The controller with WEBHOOK_ENABLED, its MutatingWebhookConfiguration (manifests/webhook) calling
-    it on loopback with a certificate from manifests/webhook/bootstrap-cert.sh."""
+    it on loopback with a certificate from manifests/webhook/bootstrap-cert.sh. In kind, the cluster's
+    Deployment with WEBHOOK_ENABLED=true behind the install's own webhook configuration and certificate."""
+    if in_kind():
+        env = controller_env(
+            scenario.aws_env,
+            DEFAULT_SERVICE_NETWORK="app-network",
+            RECONCILE_DEFAULT_RESYNC_SECONDS="60",
+            WEBHOOK_ENABLED="true",  # the certificate files: the Secret's mount at their default path
+        )
+        controller = start_controller(scenario.plane, env)
+        scenario.controllers.append(controller)  # scaled to 0 by the scenario
+        yield controller
+        return
     name, port = f"gate-{short_id()}", free_port()
     register_webhook(scenario.plane, name, port)
     try:
@@ -181,6 +231,8 @@ def test_readiness_gate_holds_pods_until_lattice_reports_them_healthy(
     route = route_yaml(ns, "checkout", backend_rule("checkout-v2"))
     apply(s.plane, gateway_yaml(ns) + service + route)
     tg_id = _tg_id(s, ns)
+    if not isinstance(webhook, ControllerProcess):  # the kind tier's Deployment
+        _gated_by_every_replica(s, webhook, ns, "checkout-v2")
     apply(s.plane, deployment)
     before = admin.counters()
 

@@ -3,7 +3,6 @@ endpoint in it (through its loopback port), and the controller Deployment starte
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -11,14 +10,14 @@ import pytest
 from e2e.controlplane.fixtures import *  # noqa: F403
 from e2e.fakeaws.fixtures import *  # noqa: F403
 from e2e.fakeaws.fixtures import FakeAws
-from e2e.harness.controller import controller_env
+from e2e.harness.controller import controller_env, in_kind
 from e2e.kind.cluster import ClusterError, KindCluster
 from e2e.kind.incluster import InClusterController, cluster_from_env
 
 
 @pytest.fixture(scope="session")
 def kind_cluster() -> KindCluster:
-    if os.environ.get("LC_CONTROLLER_TARGET") != "kind":
+    if not in_kind():
         pytest.skip("in-cluster checks run in the kind tier (python -m e2e.kind test)")
     try:
         return cluster_from_env()
