@@ -160,27 +160,32 @@ def _injected(metrics: str) -> float:
     return float(found.group(1)) if found else 0.0
 
 
-def _gated_by_every_replica(s: Scenario, controller: InClusterController, ns: str, app: str) -> None:
-    """kind: the API server reaches the webhook through its Service, in front of 2 replicas that each
-    answer from their own cache, and failurePolicy Ignore lets a Pod through ungated when the call fails.
-    Server-side dry-run Pods of the Deployment (nothing is created) until every replica has added the gate
-    at least once: its endpoint is live and its cache knows the route."""
+def _webhook_gates(s: Scenario, controller: InClusterController, ns: str, app: str) -> None:
+    """kind: the API server reaches the webhook through its Service once the replicas' endpoints are live,
+    and failurePolicy Ignore lets a Pod through ungated while the call fails. Server-side dry-run Pods of
+    the Deployment (nothing is created) until 3 in a row come back with the gate: the webhook answers and
+    knows the route. (The API server keeps its connection to the Service, so the calls all reach one
+    replica; the other one's cache holds the same objects.)"""
     pod = {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"generateName": f"{app}-probe-", "namespace": ns, "labels": {"app": app}},
         "spec": {"containers": [{"name": "app", "image": IMAGE}]},
     }
+    in_a_row = [0]
 
-    def every_replica_gated() -> bool:
+    def gated() -> bool:
         out = s.plane.kubectl("create", "--dry-run=server", "-o", "json", "-f", "-", input=json.dumps(pod))
         assert out.returncode == 0, out.stderr
-        ready = controller.ready_pods()
-        return len(ready) == controller.replicas and all(
-            _injected(controller.pod_metrics(name)) >= 1 for name in ready
-        )
+        in_a_row[0] = in_a_row[0] + 1 if gates_of(json.loads(out.stdout)) == [GATE] else 0
+        return in_a_row[0] >= 3
 
-    eventually(every_replica_gated, timeout=60, interval=0.2, what="the gate from every webhook replica")
+    try:
+        eventually(gated, timeout=60, interval=0.2, what="3 dry-run Pods in a row gated by the webhook")
+    except AssertionError:
+        injected = {name: _injected(controller.pod_metrics(name)) for name in controller.ready_pods()}
+        print(f"gates injected per replica: {injected}\n{controller.log_tail()}")
+        raise
 
 
 @pytest.fixture
@@ -232,7 +237,7 @@ def test_readiness_gate_holds_pods_until_lattice_reports_them_healthy(
     apply(s.plane, gateway_yaml(ns) + service + route)
     tg_id = _tg_id(s, ns)
     if not isinstance(webhook, ControllerProcess):  # the kind tier's Deployment
-        _gated_by_every_replica(s, webhook, ns, "checkout-v2")
+        _webhook_gates(s, webhook, ns, "checkout-v2")
     apply(s.plane, deployment)
     before = admin.counters()
 
