@@ -165,7 +165,7 @@ def _webhook_gates(s: Scenario, controller: InClusterController, ns: str, app: s
     and failurePolicy Ignore lets a Pod through ungated while the call fails. Server-side dry-run Pods of
     the Deployment (nothing is created) until 3 in a row come back with the gate: the webhook answers and
     knows the route. (The API server keeps its connection to the Service, so the calls all reach one
-    replica; the other one's cache holds the same objects.)"""
+    replica while it lasts: waiting for a gate from each replica never ends; both caches hold the same.)"""
     pod = {
         "apiVersion": "v1",
         "kind": "Pod",
