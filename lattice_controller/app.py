@@ -279,7 +279,11 @@ def _manager(
             sweeps.append(Sweep(queues[reconciler.name], store.keys))
     if settings.reconcile_default_resync_seconds and sweeps:
         loops.append(_resync_loop(sweeps, ctx, settings, clock, metrics))
-    loops.append(lambda: release_after_bursts(pools, clock, release_free_heap, resident=resident_bytes))
+    loops.append(
+        lambda: release_after_bursts(
+            pools, clock, release_free_heap, resident=resident_bytes, on_release=metrics.heap_released
+        )
+    )
 
     probes = Probes()
     servers = []

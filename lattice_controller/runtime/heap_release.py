@@ -62,9 +62,11 @@ async def release_after_bursts(
     min_reconciles: int = MIN_RECONCILES,
     min_interval: float = MIN_INTERVAL_SECONDS,
     resident: Callable[[], int | None] = lambda: None,
+    on_release: Callable[[int], None] = lambda reconciles: None,
 ) -> None:
     """Call ``release()`` once after each burst (see the module docstring); runs until cancelled.
-    ``resident()``: the process's resident bytes, logged before and after each release."""
+    ``resident()``: the process's resident bytes, logged before and after each release;
+    ``on_release(reconciles)``: told after each release how many reconciles the pools had handled."""
     released_at = handled(pools)
     released_when = clock.now()
     was_idle = False
@@ -82,5 +84,6 @@ async def release_after_bursts(
             release()
             after = resident()
             released_at, released_when = done, clock.now()
+            on_release(done)
             _log.info("heap released after a burst", reconciles=done, rss_before=before, rss_after=after)
         was_idle = now_idle

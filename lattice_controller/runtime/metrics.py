@@ -2,7 +2,8 @@
 
 ``controller_runtime_*`` are labelled ``controller``; ``workqueue_*`` are labelled ``name`` (the queue name,
 which is the controller name). ``RuntimeMetrics.for_queue`` implements ``queue.QueueMetrics``. Ours:
-``lattice_resync_*`` — periodic resync cycles finished, the last one's duration and key count.
+``lattice_resync_*`` — periodic resync cycles finished, the last one's duration and key count;
+``lattice_heap_*`` — heap releases after bursts of reconciles (``runtime.heap_release``).
 
 The controller serves its own registry, not prometheus-client's global one, so the collectors every Prometheus
 Python process exposes (``process_*``, ``python_info``, ``python_gc_*``) are registered on it explicitly by
@@ -231,6 +232,17 @@ class RuntimeMetrics:
             registry=registry,
         )
 
+        self.heap_releases_total = Counter(
+            "lattice_heap_releases_total",
+            "Times the heap was given back to the system after a burst of reconciles.",
+            registry=registry,
+        )
+        self.heap_last_release_reconciles = Gauge(
+            "lattice_heap_last_release_reconciles",
+            "Reconciles handled (all controllers, since start) when the heap was last given back.",
+            registry=registry,
+        )
+
     def for_controller(self, controller: str) -> ControllerMetrics:
         return ControllerMetrics(self, controller)
 
@@ -239,6 +251,11 @@ class RuntimeMetrics:
         self.resync_cycles_total.labels("true" if complete else "false").inc()
         self.resync_last_cycle_seconds.set(seconds)
         self.resync_last_cycle_keys.set(keys)
+
+    def heap_released(self, reconciles: int) -> None:
+        """The heap was given back after ``reconciles`` reconciles in all (``runtime.heap_release``)."""
+        self.heap_releases_total.inc()
+        self.heap_last_release_reconciles.set(reconciles)
 
     def for_queue(self, name: str) -> PrometheusQueueMetrics:
         return PrometheusQueueMetrics(self, name)

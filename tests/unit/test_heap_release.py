@@ -25,8 +25,16 @@ async def test_one_release_per_burst_once_every_pool_is_idle() -> None:
     clock = FakeClock()
     pools = [FakePool(), FakePool()]
     released: list[int] = []
+    told: list[int] = []
     task = asyncio.create_task(
-        release_after_bursts(pools, clock, lambda: released.append(1), min_reconciles=10, min_interval=0)
+        release_after_bursts(
+            pools,
+            clock,
+            lambda: released.append(1),
+            min_reconciles=10,
+            min_interval=0,
+            on_release=told.append,
+        )
     )
     try:
         await clock.step(10 * CHECK_SECONDS)
@@ -49,6 +57,7 @@ async def test_one_release_per_burst_once_every_pool_is_idle() -> None:
         pools[0].handled += 7
         await clock.step(2 * CHECK_SECONDS)
         assert released == [1, 1]
+        assert told == [11, 21]  # the reconciles handled at each release
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
