@@ -9,9 +9,12 @@ import contextlib
 import itertools
 from dataclasses import dataclass, field
 
+from prometheus_client import CollectorRegistry
+
 from lattice_controller._kits.clock import FakeClock
 from lattice_controller._kits.heap import resident_bytes
 from lattice_controller.runtime.heap_release import CHECK_SECONDS, MIN_INTERVAL_SECONDS, release_after_bursts
+from lattice_controller.runtime.metrics import RuntimeMetrics
 
 
 @dataclass
@@ -88,3 +91,12 @@ async def test_releases_are_at_least_the_minimum_interval_apart() -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def test_each_release_is_counted_with_the_reconciles_it_covers() -> None:
+    registry = CollectorRegistry()
+    metrics = RuntimeMetrics(registry)
+    metrics.heap_released(1_000)
+    metrics.heap_released(1_320)
+    assert registry.get_sample_value("lattice_heap_releases_total") == 2
+    assert registry.get_sample_value("lattice_heap_last_release_reconciles") == 1_320
