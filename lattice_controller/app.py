@@ -279,9 +279,16 @@ def _manager(
             sweeps.append(Sweep(queues[reconciler.name], store.keys))
     if settings.reconcile_default_resync_seconds and sweeps:
         loops.append(_resync_loop(sweeps, ctx, settings, clock, metrics))
+
+    def release_heap() -> None:
+        # The burst is over: its listings go too. The next change re-lists what it reads (as it would
+        # once they are 300 s old; with resync on, the next cycle starts by renewing them).
+        ctx.inventory.new_cycle()
+        release_free_heap()
+
     loops.append(
         lambda: release_after_bursts(
-            pools, clock, release_free_heap, resident=resident_bytes, on_release=metrics.heap_released
+            pools, clock, release_heap, resident=resident_bytes, on_release=metrics.heap_released
         )
     )
 

@@ -14,8 +14,9 @@ themselves. What is cached, and for how long:
   network associations per service, VPC associations per VPC.
 
 Each listing is fetched at most once per cycle: concurrent askers share one in-flight request.
-A listing lives until ``new_cycle()`` or until a reconcile drops it (``invalidate`` after a NotFound
-or a Conflict, ``refresh_older_than``). With periodic resync on, the resync driver calls
+A listing lives until ``new_cycle()`` (a resync cycle starts, or a burst of reconciles is over) or
+until a reconcile drops it (``invalidate`` after a NotFound or a Conflict, ``refresh_older_than``).
+With periodic resync on, the resync driver calls
 ``new_cycle()`` when a cycle starts and the cycle lasts until every key it enqueued was handled, so
 however long a cycle takes (1,000 routes: minutes), each listing is read once in it; with resync off
 (``max_age_seconds`` set), a listing also expires that many seconds after it was fetched.
@@ -153,7 +154,9 @@ class LatticeInventory(TaggedListings):
     # -- cycle control ---------------------------------------------------------------------------
 
     def new_cycle(self) -> None:
-        """Forget everything; the next question re-lists. Called when a resync cycle starts."""
+        """Forget everything; the next question re-lists. Called when a resync cycle starts, and when
+        a burst of reconciles is over (``runtime.heap_release``): nothing reads the listings until the next
+        change, and keeping 1,000 routes' listings costs megabytes."""
         self._listings.clear()
         self._route_index.clear()
 
