@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 
-from lattice_controller.aws.acm import AcmApi, Ec2Api
+from lattice_controller.aws.acm import AcmApi
 from lattice_controller.aws.inventory import LatticeInventory
 from lattice_controller.aws.lattice import LatticeApi
 from lattice_controller.aws.metrics import AwsMetrics
@@ -29,7 +29,6 @@ class AwsEdge:
     tags: TagStore
     inventory: LatticeInventory
     acm: AcmApi
-    ec2: Ec2Api
     pacer: OperationPacer
 
 
@@ -57,6 +56,4 @@ async def open_aws_edge(
         inventory = LatticeInventory(
             lattice, tags, max_age_seconds=inventory_max_age_seconds, on_fetch=metrics.listing_fetched
         )
-        yield AwsEdge(
-            clients, metrics, transport, lattice, tags, inventory, AcmApi(transport), Ec2Api(transport), pacer
-        )
+        yield AwsEdge(clients, metrics, transport, lattice, tags, inventory, AcmApi(transport), pacer)
