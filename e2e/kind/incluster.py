@@ -57,6 +57,8 @@ class InClusterController(ControllerChecks):
     cluster: KindCluster
     replicas: int = 2
     env: dict[str, str] = field(default_factory=dict, repr=False)
+    # Where the Deployment runs: the kustomize install's namespace, or a Helm release's.
+    namespace: str = CONTROLLER_NAMESPACE
 
     @classmethod
     def start(
@@ -71,7 +73,7 @@ class InClusterController(ControllerChecks):
             {"op": "replace", "path": "/spec/replicas", "value": controller.replicas},
         ]  # fmt: skip
         cluster.must(
-            "patch", "deployment", CONTROLLER_DEPLOYMENT, "-n", CONTROLLER_NAMESPACE, "--type=json",
+            "patch", "deployment", CONTROLLER_DEPLOYMENT, "-n", controller.namespace, "--type=json",
             "-p", json.dumps(patch),
         )  # fmt: skip
         if wait_ready:
@@ -81,9 +83,8 @@ class InClusterController(ControllerChecks):
     # ----- state ------------------------------------------------------------------------------------
 
     def pods(self) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = self.cluster.json(
-            "get", "pods", "-n", CONTROLLER_NAMESPACE, "-l", SELECTOR
-        )["items"]
+        found = self.cluster.json("get", "pods", "-n", self.namespace, "-l", SELECTOR)
+        items: list[dict[str, Any]] = found["items"]
         return items
 
     def ready_pods(self) -> list[str]:
@@ -98,7 +99,7 @@ class InClusterController(ControllerChecks):
 
     def leader(self) -> str | None:
         """The Ready pod holding the Lease (holder identity `<pod name>_<uuid>`)."""
-        got = self.cluster.kubectl("get", "lease", LEASE_NAME, "-n", CONTROLLER_NAMESPACE, "-o", "json")
+        got = self.cluster.kubectl("get", "lease", LEASE_NAME, "-n", self.namespace, "-o", "json")
         if got.returncode != 0:
             return None
         holder = json.loads(got.stdout)["spec"].get("holderIdentity") or ""
@@ -123,7 +124,7 @@ class InClusterController(ControllerChecks):
 
     def scale(self, replicas: int, timeout: float = 120.0) -> None:
         self.cluster.must(
-            "scale", "deployment", CONTROLLER_DEPLOYMENT, "-n", CONTROLLER_NAMESPACE, f"--replicas={replicas}"
+            "scale", "deployment", CONTROLLER_DEPLOYMENT, "-n", self.namespace, f"--replicas={replicas}"
         )
         if replicas == 0:
             deadline = time.monotonic() + timeout
@@ -144,19 +145,19 @@ class InClusterController(ControllerChecks):
 
     def pod_metrics(self, pod: str) -> str:
         """One pod's /metrics through the API server's pod proxy."""
-        path = f"/api/v1/namespaces/{CONTROLLER_NAMESPACE}/pods/{pod}:8080/proxy/metrics"
+        path = f"/api/v1/namespaces/{self.namespace}/pods/{pod}:8080/proxy/metrics"
         return self.cluster.must("get", "--raw", path)
 
     def service_metrics(self) -> str:
         """/metrics scraped through the metrics Service (the API server's service proxy), any replica."""
-        path = f"/api/v1/namespaces/{CONTROLLER_NAMESPACE}/services/{METRICS_SERVICE}:http/proxy/metrics"
+        path = f"/api/v1/namespaces/{self.namespace}/services/{METRICS_SERVICE}:http/proxy/metrics"
         return self.cluster.must("get", "--raw", path)
 
     def log_tail(self, lines: int = 60) -> str:
         got = self.cluster.kubectl(
             "logs",
             "-n",
-            CONTROLLER_NAMESPACE,
+            self.namespace,
             "-l",
             SELECTOR,
             "--prefix",
@@ -171,7 +172,7 @@ class InClusterController(ControllerChecks):
             "delete",
             "pods",
             "-n",
-            CONTROLLER_NAMESPACE,
+            self.namespace,
             "-l",
             SELECTOR,
             "--grace-period=0",
@@ -184,7 +185,7 @@ class InClusterController(ControllerChecks):
         out: dict[str, tuple[float, float]] = {}
         for name in self.ready_pods():
             got = self.cluster.kubectl(
-                "exec", "-n", CONTROLLER_NAMESPACE, name, "-c", "manager", "--", "cat", "/proc/1/status"
+                "exec", "-n", self.namespace, name, "-c", "manager", "--", "cat", "/proc/1/status"
             )  # fmt: skip
             fields = dict(line.split(":", 1) for line in got.stdout.splitlines() if ":" in line)
             if got.returncode == 0 and "VmRSS" in fields and "VmHWM" in fields:

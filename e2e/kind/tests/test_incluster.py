@@ -24,7 +24,7 @@ from e2e.scenarios.support import (
 from e2e.scenarios.test_ab_seed import _route_weights, _weights
 
 
-def _ab_route(plane: ControlPlane, fake: FakeAws) -> tuple[str, str, str]:
+def ab_route(plane: ControlPlane, fake: FakeAws) -> tuple[str, str, str]:
     """The A/B example applied in fresh namespaces and converged to 25/75; returns (ns1, ns2, service)."""
     ns1 = f"store-{uuid.uuid4().hex[:6]}"
     ns2 = f"{ns1}-v2"
@@ -39,7 +39,7 @@ def _ab_route(plane: ControlPlane, fake: FakeAws) -> tuple[str, str, str]:
     return ns1, ns2, service
 
 
-def _delete_route(plane: ControlPlane, fake: FakeAws, ns1: str, ns2: str) -> None:
+def delete_route(plane: ControlPlane, fake: FakeAws, ns1: str, ns2: str) -> None:
     out = plane.kubectl("delete", "-f", "-", "--wait=false", input=ab_manifest(ns1, ns2))
     assert out.returncode == 0, out.stderr
     eventually(lambda: not LatticeView.read(fake.endpoint).managed(MANAGED_BY), timeout=120, what="cleanup")
@@ -123,7 +123,7 @@ class TestSteadyDeployment:
 def test_leader_pod_deleted_hands_over_and_a_change_during_it_converges(
     workloads: ControlPlane, fake_aws: FakeAws, incluster: InClusterController
 ) -> None:
-    ns1, ns2, service = _ab_route(workloads, fake_aws)
+    ns1, ns2, service = ab_route(workloads, fake_aws)
     old = incluster.leader()
     assert old
     started = time.monotonic()
@@ -144,13 +144,13 @@ def test_leader_pod_deleted_hands_over_and_a_change_during_it_converges(
         f"change converged {converged:.1f} s after it"
     )
     incluster.wait_ready()
-    _delete_route(workloads, fake_aws, ns1, ns2)
+    delete_route(workloads, fake_aws, ns1, ns2)
 
 
 def test_rollout_restart_loses_nothing(
     workloads: ControlPlane, fake_aws: FakeAws, incluster: InClusterController
 ) -> None:
-    ns1, ns2, service = _ab_route(workloads, fake_aws)
+    ns1, ns2, service = ab_route(workloads, fake_aws)
     before = _ids(LatticeView.read(fake_aws.endpoint))
     fake_aws.admin.reset_counters()
     incluster.cluster.must(
@@ -167,7 +167,7 @@ def test_rollout_restart_loses_nothing(
         what="a change after the restart",
     )
     assert _ids(LatticeView.read(fake_aws.endpoint)) == before
-    _delete_route(workloads, fake_aws, ns1, ns2)
+    delete_route(workloads, fake_aws, ns1, ns2)
 
 
 def test_sigterm_drains_and_exits(incluster: InClusterController) -> None:
