@@ -187,6 +187,6 @@ async def test_per_service_endpoint_variable_is_honoured(
 async def test_clients_are_closed_on_exit(creds: None) -> None:
     clients = AwsClients(AwsConfig(region=REGION), services=["sts", "vpc-lattice"])
     async with clients:
-        assert clients.sts.meta.region_name == REGION
+        assert clients.client("sts").meta.region_name == REGION
     with pytest.raises(RuntimeError, match="no open AWS client"):
         clients.client("vpc-lattice")
